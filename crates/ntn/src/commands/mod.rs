@@ -1,0 +1,35 @@
+//! One module per command. Commands are thin: they parse their arguments,
+//! call into `auth`, `state`, `secrets`, `http`, and print through `output`.
+
+use crate::cli::{Command, Context};
+use crate::error::Result;
+
+pub mod api;
+pub mod auth;
+pub mod completions;
+pub mod debug;
+pub mod doctor;
+pub mod files;
+pub mod login;
+pub mod logout;
+pub mod whoami;
+
+/// Runs one command.
+pub fn dispatch(ctx: &Context, command: Command) -> Result<()> {
+    match command {
+        Command::Login(args) => login::run(ctx, args),
+        Command::Logout(args) => logout::run(ctx, args),
+        Command::Whoami(args) => whoami::run(ctx, args),
+        Command::Auth(args) => auth::run(ctx, args),
+        Command::Debug(args) => debug::run(ctx, args),
+        Command::Doctor(args) => doctor::run(ctx, args),
+        Command::Api(args) => api::run(ctx, args),
+        Command::Files(args) => files::run(ctx, args),
+        Command::Completions(args) => completions::run(ctx, args),
+    }
+}
+
+/// The error for a command that is declared but not built yet.
+pub(crate) fn not_yet(name: &str) -> crate::Error {
+    crate::Error::local(format!("`ntn {name}` is not available in this build yet"))
+}

@@ -1,0 +1,515 @@
+//! The HTTP client every command shares: timeouts on every request, Notion's
+//! error objects turned into [`Error`]s, a retry policy that honours
+//! `Retry-After`, and the rule that a token never travels over plain HTTP
+//! except to loopback.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use crate::error::{Error, ExitCode, Result};
+use crate::secrets::Token;
+
+pub mod retry;
+pub use retry::RetryPolicy;
+
+/// The `User-Agent` ntn sends.
+pub const USER_AGENT: &str = concat!("ntn/", env!("CARGO_PKG_VERSION"));
+/// The Notion API version sent when none is configured.
+pub const DEFAULT_NOTION_VERSION: &str = "2025-09-03";
+/// Default connect timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default whole-request timeout.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Responses read into memory are capped (streaming readers are not).
+pub const MAX_BODY: u64 = 256 * 1024 * 1024;
+
+/// A request to send.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// Sent as `Authorization: Bearer`; never logged.
+    pub token: Option<Token>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Request {
+    pub fn new(method: &str, url: impl Into<String>) -> Request {
+        Request {
+            method: method.to_ascii_uppercase(),
+            url: url.into(),
+            headers: Vec::new(),
+            token: None,
+            body: None,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Request {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn bearer(mut self, token: &Token) -> Request {
+        self.token = Some(token.clone());
+        self
+    }
+
+    pub fn json(mut self, value: &serde_json::Value) -> Request {
+        self.body = Some(serde_json::to_vec(value).unwrap_or_default());
+        self.headers
+            .push(("Content-Type".into(), "application/json".into()));
+        self
+    }
+
+    pub fn body(mut self, bytes: Vec<u8>, content_type: &str) -> Request {
+        self.body = Some(bytes);
+        self.headers
+            .push(("Content-Type".into(), content_type.to_string()));
+        self
+    }
+
+    /// GET, HEAD, OPTIONS, PUT and DELETE may be replayed after a failure.
+    pub fn is_idempotent(&self) -> bool {
+        matches!(
+            self.method.as_str(),
+            "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE"
+        )
+    }
+}
+
+/// A response read into memory.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Parses the body as JSON.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::api(format!(
+                "the server sent a response ntn cannot read (HTTP {})",
+                self.status
+            ))
+            .cause(&e)
+        })
+    }
+
+    /// `Retry-After` in seconds, when present and sane.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let v = self.header("retry-after")?.trim();
+        let secs: f64 = v.parse().ok()?;
+        (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+    }
+}
+
+/// Notion's error object.
+#[derive(Clone, Debug, Deserialize)]
+pub struct NotionError {
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub request_id: Option<String>,
+}
+
+/// Turns a non-2xx response into an [`Error`]: `<message> (<status> <code>)`,
+/// request id under `-v`; 401 exits 4, everything else 5.
+pub fn error_from_response(resp: &Response) -> Error {
+    let parsed: Option<NotionError> = serde_json::from_slice(&resp.body).ok();
+    let (message, code, request_id) = match &parsed {
+        Some(NotionError {
+            message: Some(m),
+            code,
+            request_id,
+            ..
+        }) => (m.clone(), code.clone(), request_id.clone()),
+        _ => (
+            format!("the server answered HTTP {}", resp.status),
+            None,
+            resp.header("x-request-id").map(str::to_string),
+        ),
+    };
+    let text = match &code {
+        Some(c) => format!("{message} ({} {c})", resp.status),
+        None => format!("{message} ({})", resp.status),
+    };
+    let mut err = Error::new(
+        if resp.status == 401 {
+            ExitCode::Auth
+        } else {
+            ExitCode::Api
+        },
+        text,
+    );
+    if let Some(id) = request_id {
+        err = err.detail(format!("request id: {id}"));
+    }
+    err
+}
+
+/// Whether `url`'s host is a loopback address (`localhost`, 127.0.0.0/8, ::1).
+pub fn is_loopback_url(url: &str) -> bool {
+    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
+    let host = if let Some(stripped) = authority.strip_prefix('[') {
+        stripped.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+/// Refuses to send a token over plain HTTP to anything but loopback.
+pub fn check_token_transport(url: &str) -> Result<()> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("https://") || (lower.starts_with("http://") && is_loopback_url(url)) {
+        return Ok(());
+    }
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split('/')
+        .next()
+        .unwrap_or("");
+    Err(Error::local(format!(
+        "refusing to send a token over plain HTTP to {host}"
+    ))
+    .hint("use an https:// URL (plain http:// is only allowed for localhost and 127.0.0.1)"))
+}
+
+/// The shared client.
+#[derive(Clone, Debug)]
+pub struct Client {
+    agent: ureq::Agent,
+    verbose: u8,
+    timeout: Duration,
+}
+
+impl Client {
+    /// A client with the default timeouts.
+    pub fn new(verbose: u8) -> Client {
+        Client::with_timeout(verbose, REQUEST_TIMEOUT)
+    }
+
+    /// A client whose requests each finish within `timeout`.
+    pub fn with_timeout(verbose: u8, timeout: Duration) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(CONNECT_TIMEOUT.min(timeout)))
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .user_agent(USER_AGENT)
+            .max_redirects(5)
+            .build()
+            .into();
+        Client {
+            agent,
+            verbose,
+            timeout,
+        }
+    }
+
+    pub fn agent(&self) -> &ureq::Agent {
+        &self.agent
+    }
+
+    pub fn verbose(&self) -> u8 {
+        self.verbose
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sends once and reads the whole response. Transport failures become
+    /// [`SendError`]s that say whether the request may have reached the server.
+    pub fn send_once(&self, req: &Request) -> std::result::Result<Response, SendError> {
+        let mut resp = self.start(req)?;
+        let status = resp.status().as_u16();
+        let headers = header_pairs(resp.headers());
+        let body = read_body(resp.body_mut().as_reader()).map_err(|e| SendError {
+            reached_server: true,
+            error: Error::api(format!(
+                "the connection broke while reading the response from {}",
+                host_of(&req.url)
+            ))
+            .hint("check your network and try again")
+            .cause(&e),
+        })?;
+        if self.verbose > 0 {
+            log_response(status, &headers);
+        }
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Sends and returns the response with its body unread (for streaming).
+    pub fn start(
+        &self,
+        req: &Request,
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, SendError> {
+        if req.token.is_some() {
+            check_token_transport(&req.url).map_err(|error| SendError {
+                reached_server: false,
+                error,
+            })?;
+        }
+        let mut builder = ureq::http::Request::builder()
+            .method(req.method.as_str())
+            .uri(req.url.as_str());
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if let Some(t) = &req.token {
+            builder = builder.header("Authorization", format!("Bearer {}", t.expose()));
+        }
+        if self.verbose > 0 {
+            log_request(req);
+        }
+        match &req.body {
+            Some(b) => builder
+                .body(b.clone())
+                .map_err(|e| bad_request(req, &e))
+                .and_then(|r| self.agent.run(r).map_err(|e| transport(req, e))),
+            None => builder
+                .body(())
+                .map_err(|e| bad_request(req, &e))
+                .and_then(|r| self.agent.run(r).map_err(|e| transport(req, e))),
+        }
+    }
+
+    /// Sends with retries according to `policy`; see [`RetryPolicy`].
+    pub fn send(&self, req: &Request, policy: &RetryPolicy) -> Result<Response> {
+        retry::run(self, req, policy)
+    }
+}
+
+/// A failed attempt, and whether the server may have processed it.
+#[derive(Debug)]
+pub struct SendError {
+    pub reached_server: bool,
+    pub error: Error,
+}
+
+fn bad_request(req: &Request, e: &(dyn std::error::Error + 'static)) -> SendError {
+    SendError {
+        reached_server: false,
+        error: Error::usage(format!("invalid request to {}", req.url)).cause(e),
+    }
+}
+
+/// Classifies a transport error.
+fn transport(req: &Request, e: ureq::Error) -> SendError {
+    use ureq::Error as E;
+    use ureq::Timeout as T;
+    let host = host_of(&req.url);
+    let (reached_server, message, hint) = match &e {
+        E::HostNotFound => (
+            false,
+            format!("cannot resolve {host}"),
+            "check the URL and your network connection",
+        ),
+        E::ConnectionFailed => (
+            false,
+            format!("cannot connect to {host}"),
+            "check your network connection and that the server is running",
+        ),
+        E::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => (
+            false,
+            format!("connection refused by {host}"),
+            "check that the server is running and the URL is right",
+        ),
+        E::Timeout(T::Resolve | T::Connect) => (
+            false,
+            format!("timed out connecting to {host}"),
+            "check your network connection, or raise --timeout",
+        ),
+        E::Timeout(_) => (
+            true,
+            format!("timed out waiting for {host}"),
+            "the server is slow; try again, or raise --timeout",
+        ),
+        E::BadUri(_) => (false, format!("invalid URL: {}", req.url), "check the URL"),
+        E::Tls(_) | E::Rustls(_) => (
+            false,
+            format!("TLS handshake with {host} failed"),
+            "check the URL and the system clock",
+        ),
+        E::TooManyRedirects | E::RedirectFailed => (
+            true,
+            format!("too many or invalid redirects from {host}"),
+            "check the URL",
+        ),
+        _ => (
+            true,
+            format!("request to {host} failed"),
+            "check your network connection and try again",
+        ),
+    };
+    SendError {
+        reached_server,
+        error: Error::api(message).hint(hint).cause(&e),
+    }
+}
+
+/// `host[:port]` of a URL, for messages.
+pub fn host_of(url: &str) -> &str {
+    url.split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
+}
+
+fn header_pairs(h: &ureq::http::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn read_body(reader: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    reader.take(MAX_BODY).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// `-v` request log on stderr; the token is never shown.
+fn log_request(req: &Request) {
+    let dim = crate::output::style::DIM;
+    crate::message!("{dim}> {} {}{dim:#}", req.method, req.url);
+    for (k, v) in &req.headers {
+        crate::message!("{dim}> {k}: {}{dim:#}", redact_header(k, v));
+    }
+    if req.token.is_some() {
+        crate::message!("{dim}> authorization: Bearer [redacted]{dim:#}");
+    }
+}
+
+fn log_response(status: u16, headers: &[(String, String)]) {
+    let dim = crate::output::style::DIM;
+    crate::message!("{dim}< HTTP {status}{dim:#}");
+    for (k, v) in headers {
+        crate::message!("{dim}< {k}: {}{dim:#}", redact_header(k, v));
+    }
+}
+
+/// Hides the value of headers that carry credentials.
+pub fn redact_header<'a>(name: &str, value: &'a str) -> &'a str {
+    let n = name.to_ascii_lowercase();
+    if n == "authorization" || n == "cookie" || n == "set-cookie" || n.contains("token") {
+        "[redacted]"
+    } else {
+        value
+    }
+}
+
+/// Sleeps up to `d`, never past `deadline`.
+pub(crate) fn sleep_until_or(d: Duration, deadline: Option<Instant>) {
+    let d = match deadline {
+        Some(end) => d.min(end.saturating_duration_since(Instant::now())),
+        None => d,
+    };
+    std::thread::sleep(d);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_detection() {
+        for u in [
+            "http://localhost:3000/x",
+            "http://127.0.0.1/",
+            "http://127.1.2.3:9",
+            "http://[::1]:80/v1",
+            "http://LOCALHOST",
+            "http://user@127.0.0.1:5/",
+        ] {
+            assert!(is_loopback_url(u), "{u}");
+        }
+        for u in [
+            "http://example.com",
+            "http://127.0.0.1.evil.com/",
+            "http://10.0.0.1",
+            "http://localhost@evil.com/",
+            "notaurl",
+        ] {
+            assert!(!is_loopback_url(u), "{u}");
+        }
+    }
+
+    #[test]
+    fn token_transport_rules() {
+        assert!(check_token_transport("https://api.notion.com/v1").is_ok());
+        assert!(check_token_transport("http://127.0.0.1:3000/v1").is_ok());
+        let e = check_token_transport("http://api.example.com/v1").unwrap_err();
+        assert!(e.message().contains("api.example.com"));
+    }
+
+    #[test]
+    fn notion_errors_become_messages_with_codes() {
+        let resp = Response {
+            status: 404,
+            headers: vec![],
+            body: br#"{"object":"error","status":404,"code":"object_not_found","message":"Could not find page.","request_id":"r-1"}"#.to_vec(),
+        };
+        let e = error_from_response(&resp);
+        assert_eq!(e.message(), "Could not find page. (404 object_not_found)");
+        assert_eq!(e.exit_code(), ExitCode::Api);
+        let resp = Response {
+            status: 401,
+            headers: vec![],
+            body: b"nope".to_vec(),
+        };
+        assert_eq!(error_from_response(&resp).exit_code(), ExitCode::Auth);
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(redact_header("Authorization", "Bearer x"), "[redacted]");
+        assert_eq!(redact_header("Notion-Version", "2025"), "2025");
+    }
+}

@@ -1,0 +1,295 @@
+//! Shared helpers for ntn's integration tests: a real sandbox server on
+//! loopback (the `ntn-sandbox` binary, spawned per test) and an isolated
+//! environment to run the real `ntn` binary in.
+//!
+//! Every test gets its own temporary HOME and NOTION_HOME, a clean process
+//! environment (no variables leak in from the developer's shell), and its own
+//! sandbox on a free port.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as StdCommand, Stdio};
+
+use serde_json::{Value, json};
+
+/// Path of the `ntn-sandbox` binary: `NTN_SANDBOX_BIN`, else next to `ntn`.
+pub fn sandbox_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("NTN_SANDBOX_BIN") {
+        return PathBuf::from(p);
+    }
+    let ntn = PathBuf::from(env!("CARGO_BIN_EXE_ntn"));
+    let p = ntn.with_file_name(format!("ntn-sandbox{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build -p ntn-sandbox` (scripts/test and `cargo test --workspace` build it)",
+        p.display()
+    );
+    p
+}
+
+/// A running sandbox, killed on drop.
+pub struct Sandbox {
+    child: Child,
+    pub url: String,
+    agent: ureq::Agent,
+}
+
+impl Sandbox {
+    pub fn start() -> Sandbox {
+        Sandbox::start_with(&[])
+    }
+
+    /// Starts the sandbox with extra flags (`--login-ttl 1`, `--rate-limit 5`, ...).
+    pub fn start_with(args: &[&str]) -> Sandbox {
+        let mut child = StdCommand::new(sandbox_bin())
+            .args(["--addr", "127.0.0.1:0", "--poll-interval-ms", "50"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn ntn-sandbox");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the sandbox's first line");
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected sandbox output: {line:?}"))
+            .to_string();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Sandbox { child, url, agent }
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let mut r = self.agent.get(format!("{}{path}", self.url)).call().unwrap();
+        let status = r.status().as_u16();
+        let body = r.body_mut().read_to_string().unwrap();
+        (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let mut r = self
+            .agent
+            .post(format!("{}{path}", self.url))
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .unwrap();
+        let status = r.status().as_u16();
+        let body = r.body_mut().read_to_string().unwrap();
+        (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+    }
+
+    pub fn delete(&self, path: &str) -> u16 {
+        self.agent
+            .delete(format!("{}{path}", self.url))
+            .call()
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// What a person does in the browser: approve the session with this code.
+    pub fn approve(&self, code: &str, email: &str, workspace_id: &str) -> (u16, Value) {
+        self.post(
+            "/__sandbox/login/approve",
+            &json!({"verification_code": code, "email": email, "workspace_id": workspace_id}),
+        )
+    }
+
+    pub fn deny(&self, code: &str) -> (u16, Value) {
+        self.post("/__sandbox/login/deny", &json!({ "verification_code": code }))
+    }
+
+    /// The login sessions the sandbox knows.
+    pub fn sessions(&self) -> Vec<Value> {
+        self.get("/__sandbox/login/sessions").1.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Mints a personal access token.
+    pub fn mint_token(&self, email: &str, workspace_id: &str) -> String {
+        let (s, v) = self.post(
+            "/__sandbox/tokens",
+            &json!({"email": email, "workspace_id": workspace_id}),
+        );
+        assert_eq!(s, 200, "{v}");
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    pub fn requests(&self) -> Vec<Value> {
+        self.get("/__sandbox/requests").1.as_array().cloned().unwrap_or_default()
+    }
+
+    pub fn clear_requests(&self) {
+        self.delete("/__sandbox/requests");
+    }
+
+    pub fn fault(&self, rule: Value) {
+        let (s, v) = self.post("/__sandbox/faults", &rule);
+        assert_eq!(s, 200, "{v}");
+    }
+
+    /// The workspaces of the fixture: (id, name).
+    pub fn workspace(&self, name: &str) -> String {
+        let (_, v) = self.get("/__sandbox/workspaces");
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == name)
+            .unwrap_or_else(|| panic!("no workspace {name}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An isolated place to run `ntn`: temporary HOME and NOTION_HOME, clean env.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    vars: Vec<(String, String)>,
+}
+
+impl TestEnv {
+    /// File store (`NOTION_KEYRING=0`) by default; see [`TestEnv::keychain`].
+    pub fn new() -> TestEnv {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let notion = dir.path().join("notion");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&notion).unwrap();
+        let mut env = TestEnv {
+            dir,
+            vars: Vec::new(),
+        };
+        env.set("HOME", home.to_str().unwrap());
+        env.set("NOTION_HOME", notion.to_str().unwrap());
+        env.set("NOTION_KEYRING", "0");
+        env.set("PATH", &std::env::var("PATH").unwrap_or_default());
+        env
+    }
+
+    /// Points `--env local` at a sandbox.
+    pub fn with_sandbox(mut self, sb: &Sandbox) -> TestEnv {
+        self.set("NOTION_ENV", "local");
+        self.set("NOTION_BASE_URL", &sb.url);
+        self.set("NOTION_API_BASE_URL", &sb.url);
+        self.set("NOTION_API_DOCS_BASE_URL", &sb.url);
+        self
+    }
+
+    /// Uses the real Secret Service of the test session (scripts/test starts
+    /// one); returns false when there is no session bus.
+    pub fn keychain(&mut self) -> bool {
+        self.unset("NOTION_KEYRING");
+        match std::env::var("DBUS_SESSION_BUS_ADDRESS") {
+            Ok(addr) => {
+                self.set("DBUS_SESSION_BUS_ADDRESS", &addr);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub fn set(&mut self, k: &str, v: &str) -> &mut TestEnv {
+        self.unset(k);
+        self.vars.push((k.to_string(), v.to_string()));
+        self
+    }
+
+    pub fn unset(&mut self, k: &str) -> &mut TestEnv {
+        self.vars.retain(|(n, _)| n != k);
+        self
+    }
+
+    pub fn var(&self, k: &str) -> Option<&str> {
+        self.vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// The config directory (NOTION_HOME).
+    pub fn notion_home(&self) -> PathBuf {
+        self.dir.path().join("notion")
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.notion_home().join(name)
+    }
+
+    pub fn read_json(&self, name: &str) -> Value {
+        serde_json::from_slice(&std::fs::read(self.file(name)).unwrap()).unwrap()
+    }
+
+    /// `ntn` with this environment and nothing else.
+    pub fn ntn(&self) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ntn"));
+        cmd.env_clear();
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd.current_dir(self.dir.path());
+        cmd
+    }
+
+    /// A plain `std::process::Command` with this environment (for pty tests
+    /// and background processes).
+    pub fn std_command(&self) -> StdCommand {
+        let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_ntn"));
+        cmd.env_clear();
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd.current_dir(self.dir.path());
+        cmd
+    }
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        TestEnv::new()
+    }
+}
+
+/// Output of a finished command as text.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs a command and captures everything.
+pub fn run(cmd: &mut assert_cmd::Command) -> Out {
+    let o = cmd.output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Mode bits of a path.
+pub fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// Ids of the built-in fixture.
+pub const ALICE: &str = "alice@acme.test";
+pub const GUEST: &str = "guest@acme.test";
+pub const RESTRICTED: &str = "restricted@acme.test";
