@@ -6,6 +6,8 @@
 //! 2. else the stored token of the `--workspace` flag, else of `NOTION_WORKSPACE_ID`;
 //! 3. else the stored token of this environment's default workspace.
 
+pub mod pending;
+
 use crate::cli::Context;
 use crate::error::{Error, Result};
 use crate::secrets::Token;
