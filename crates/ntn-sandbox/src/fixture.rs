@@ -1,0 +1,200 @@
+//! Fixture file format (the built-in one is `fixtures/default.json`).
+//!
+//! A fixture is one JSON object:
+//!
+//! ```json
+//! {
+//!   "workspaces": [{"id": "<uuid>", "name": "Acme", "plan": "enterprise",
+//!                   "upload_limit_bytes": 5368709120}],
+//!   "users": [{"id": "<uuid>", "name": "Alice Example", "email": "alice@acme.test",
+//!              "memberships": [{"workspace_id": "<uuid>", "role": "member"}]}],
+//!   "pages": [{"id": "<uuid>", "workspace_id": "<uuid>",
+//!              "parent": {"workspace": true} | {"page_id": "<uuid>"} | {"data_source_id": "<uuid>"},
+//!              "title": "Home",
+//!              "properties": {"Status": "Done", "Priority": 3, "Done": true, "Tags": ["bug"]},
+//!              "created_time": "2025-01-01T00:00:00.000Z", "created_by": "<user uuid>",
+//!              "icon": "🏠",
+//!              "blocks": [{"id": "<uuid>", "type": "paragraph", "text": "Hello",
+//!                          "checked": false, "language": "rust", "children": [ ... ]}]}],
+//!   "databases": [{"id": "<uuid>", "workspace_id": "<uuid>", "parent_page_id": "<uuid>",
+//!                  "title": "Tasks", "created_time": "...",
+//!                  "data_sources": [{"id": "<uuid>", "name": "Tasks",
+//!                                    "generate_rows": true,
+//!                                    "properties": [{"name": "Name", "type": "title"},
+//!                                                   {"name": "Status", "type": "select",
+//!                                                    "options": [{"name": "Done", "color": "green"}]}]}]}],
+//!   "comments": [{"id": "<uuid>", "page_id": "<uuid>", "author_email": "alice@acme.test",
+//!                 "text": "Looks good", "created_time": "...", "discussion_id": "<uuid>"}]
+//! }
+//! ```
+//!
+//! * `role` is `member`, `guest` or `restricted`.
+//! * `upload_limit_bytes` is the workspace's `max_file_upload_size_in_bytes`.
+//! * Page `properties` use simple values, interpreted by the parent data source's schema:
+//!   a string for title/rich_text/select/date/url/email/phone_number, a number, a bool for
+//!   checkbox, an array of strings for multi_select. A page's `title` fills its title property.
+//! * Block `type` is any Notion block type; `text` fills its `rich_text`, `checked` is for `to_do`,
+//!   `language` for `code`. `divider` takes no text.
+//! * A data source with `"generate_rows": true` gets `--rows` generated rows (default 260) with
+//!   ids `d3000000-0000-4000-8000-<12-digit row number>` and properties Name ("Task N"),
+//!   Status (Not started / In progress / Done), Priority (1..10), Done, Tags (bug/feature/docs).
+//!   Its schema should have those properties.
+//! * Omitted `created_time` defaults to `2025-01-01T00:00:00.000Z`.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The built-in fixture.
+pub const DEFAULT_FIXTURE: &str = include_str!("../fixtures/default.json");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixture {
+    pub workspaces: Vec<FxWorkspace>,
+    pub users: Vec<FxUser>,
+    #[serde(default)]
+    pub pages: Vec<FxPage>,
+    #[serde(default)]
+    pub databases: Vec<FxDatabase>,
+    #[serde(default)]
+    pub comments: Vec<FxComment>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxWorkspace {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub plan: Option<String>,
+    pub upload_limit_bytes: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxUser {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub memberships: Vec<FxMembership>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxMembership {
+    pub workspace_id: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FxParent {
+    #[serde(default)]
+    pub workspace: bool,
+    #[serde(default)]
+    pub page_id: Option<String>,
+    #[serde(default)]
+    pub data_source_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxPage {
+    pub id: String,
+    pub workspace_id: String,
+    #[serde(default)]
+    pub parent: FxParent,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub properties: Map<String, Value>,
+    #[serde(default)]
+    pub created_time: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<String>,
+    #[serde(default)]
+    pub icon: Option<String>,
+    #[serde(default)]
+    pub blocks: Vec<FxBlock>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxBlock {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub checked: Option<bool>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub children: Vec<FxBlock>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxDatabase {
+    pub id: String,
+    pub workspace_id: String,
+    pub parent_page_id: String,
+    pub title: String,
+    #[serde(default)]
+    pub created_time: Option<String>,
+    pub data_sources: Vec<FxDataSource>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxDataSource {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub generate_rows: bool,
+    pub properties: Vec<FxPropDef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxPropDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub options: Vec<FxOption>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxOption {
+    pub name: String,
+    #[serde(default)]
+    pub color: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxComment {
+    pub id: String,
+    pub page_id: String,
+    pub author_email: String,
+    pub text: String,
+    #[serde(default)]
+    pub created_time: Option<String>,
+    #[serde(default)]
+    pub discussion_id: Option<String>,
+}
+
+impl Fixture {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| format!("invalid fixture: {e}"))
+    }
+    pub fn builtin() -> Self {
+        Self::parse(DEFAULT_FIXTURE).expect("built-in fixture is valid")
+    }
+}

@@ -1,0 +1,309 @@
+//! Rendering of stored objects as Notion API JSON, and page markdown.
+
+use crate::state::{Block, Comment, DataSource, Database, Page, Parent, Store, Token, TokenKind};
+use crate::util::{plain_text, rich_text};
+use serde_json::{Value, json};
+
+pub fn notion_url(title: &str, id: &str) -> String {
+    let slug: String = title
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let slug = slug.trim_matches('-');
+    let hex = id.replace('-', "");
+    if slug.is_empty() {
+        format!("https://www.notion.so/{hex}")
+    } else {
+        format!("https://www.notion.so/{slug}-{hex}")
+    }
+}
+
+pub fn user_ref(id: &str) -> Value {
+    json!({"object": "user", "id": id})
+}
+
+pub fn person_json(s: &Store, id: &str) -> Value {
+    match s.user(id) {
+        Some(u) => json!({
+            "object": "user", "id": u.id, "type": "person", "name": u.name,
+            "avatar_url": null, "person": {"email": u.email},
+        }),
+        None => user_ref(id),
+    }
+}
+
+/// The bot user of a token (`GET /v1/users/me`).
+///
+/// `bot.token_type` is a sandbox marker: `"cli_login"` for tokens minted by the login flow,
+/// `"personal_access_token"` for tokens from `POST /__sandbox/tokens`.
+pub fn bot_json(s: &Store, t: &Token) -> Value {
+    let ws = s.workspace(&t.ws);
+    let (name, kind) = match t.kind {
+        TokenKind::Login => ("Notion CLI", "cli_login"),
+        TokenKind::PersonalAccessToken => ("Personal access token", "personal_access_token"),
+    };
+    json!({
+        "object": "user",
+        "id": t.bot_id,
+        "type": "bot",
+        "name": name,
+        "avatar_url": null,
+        "bot": {
+            "owner": {"type": "user", "user": person_json(s, &t.user_id)},
+            "workspace_name": ws.map(|w| w.name.clone()),
+            "workspace_id": t.ws,
+            "workspace_limits": {
+                "max_file_upload_size_in_bytes": ws.map(|w| w.upload_limit).unwrap_or(0)
+            },
+            "token_type": kind,
+        }
+    })
+}
+
+pub fn page_json(p: &Page) -> Value {
+    let title = p.title();
+    json!({
+        "object": "page",
+        "id": p.id,
+        "created_time": p.created_time,
+        "last_edited_time": p.last_edited_time,
+        "created_by": user_ref(&p.created_by),
+        "last_edited_by": user_ref(&p.last_edited_by),
+        "cover": null,
+        "icon": p.icon.as_ref().map(|e| json!({"type": "emoji", "emoji": e})),
+        "parent": p.parent.to_json(),
+        "archived": p.in_trash,
+        "in_trash": p.in_trash,
+        "is_locked": false,
+        "properties": p.props,
+        "url": notion_url(&title, &p.id),
+        "public_url": null,
+    })
+}
+
+fn has_children(s: &Store, id: &str) -> bool {
+    s.children.get(id).is_some_and(|c| {
+        c.iter().any(|cid| {
+            s.blocks.get(cid).is_some_and(|b| !b.in_trash)
+                || s.pages.get(cid).is_some_and(|p| !p.in_trash)
+                || s.databases.get(cid).is_some_and(|d| !d.in_trash)
+        })
+    })
+}
+
+pub fn block_json(s: &Store, b: &Block) -> Value {
+    json!({
+        "object": "block",
+        "id": b.id,
+        "parent": b.parent.to_json(),
+        "created_time": b.created_time,
+        "last_edited_time": b.last_edited_time,
+        "created_by": user_ref(&b.created_by),
+        "last_edited_by": user_ref(&b.created_by),
+        "has_children": has_children(s, &b.id),
+        "archived": b.in_trash,
+        "in_trash": b.in_trash,
+        "type": b.kind,
+        b.kind.clone(): b.data,
+    })
+}
+
+/// A page seen as a `child_page` block.
+pub fn child_page_block(s: &Store, p: &Page) -> Value {
+    json!({
+        "object": "block",
+        "id": p.id,
+        "parent": p.parent.to_json(),
+        "created_time": p.created_time,
+        "last_edited_time": p.last_edited_time,
+        "created_by": user_ref(&p.created_by),
+        "last_edited_by": user_ref(&p.last_edited_by),
+        "has_children": has_children(s, &p.id),
+        "archived": p.in_trash,
+        "in_trash": p.in_trash,
+        "type": "child_page",
+        "child_page": {"title": p.title()},
+    })
+}
+
+pub fn child_database_block(d: &Database) -> Value {
+    json!({
+        "object": "block",
+        "id": d.id,
+        "parent": Parent::Page(d.parent_page.clone()).to_json(),
+        "created_time": d.created_time,
+        "last_edited_time": d.last_edited_time,
+        "created_by": user_ref(""),
+        "last_edited_by": user_ref(""),
+        "has_children": false,
+        "archived": d.in_trash,
+        "in_trash": d.in_trash,
+        "type": "child_database",
+        "child_database": {"title": d.title},
+    })
+}
+
+/// Any child id (block, page or database) as a block object, if it exists and is visible.
+pub fn any_block_json(s: &Store, id: &str) -> Option<Value> {
+    if let Some(b) = s.blocks.get(id) {
+        return Some(block_json(s, b));
+    }
+    if let Some(p) = s.pages.get(id) {
+        return Some(child_page_block(s, p));
+    }
+    s.databases.get(id).map(child_database_block)
+}
+
+pub fn database_json(s: &Store, d: &Database) -> Value {
+    let sources: Vec<Value> = d
+        .data_sources
+        .iter()
+        .filter_map(|id| s.data_sources.get(id))
+        .map(|ds| json!({"id": ds.id, "name": ds.name}))
+        .collect();
+    json!({
+        "object": "database",
+        "id": d.id,
+        "created_time": d.created_time,
+        "last_edited_time": d.last_edited_time,
+        "title": [rich_text(&d.title)],
+        "description": [],
+        "icon": null,
+        "cover": null,
+        "parent": Parent::Page(d.parent_page.clone()).to_json(),
+        "is_inline": false,
+        "is_locked": false,
+        "archived": d.in_trash,
+        "in_trash": d.in_trash,
+        "data_sources": sources,
+        "url": notion_url(&d.title, &d.id),
+        "public_url": null,
+    })
+}
+
+pub fn data_source_json(s: &Store, ds: &DataSource) -> Value {
+    let mut props = serde_json::Map::new();
+    for def in &ds.schema {
+        let config = match def.kind.as_str() {
+            "select" | "multi_select" | "status" => {
+                let opts: Vec<Value> = def
+                    .options
+                    .iter()
+                    .map(|o| json!({"id": o.id, "name": o.name, "color": o.color, "description": null}))
+                    .collect();
+                json!({"options": opts})
+            }
+            "number" => json!({"format": "number"}),
+            _ => json!({}),
+        };
+        props.insert(
+            def.name.clone(),
+            json!({"id": def.id, "name": def.name, "description": "", "type": def.kind, def.kind.clone(): config}),
+        );
+    }
+    let db = s.databases.get(&ds.database_id);
+    json!({
+        "object": "data_source",
+        "id": ds.id,
+        "created_time": ds.created_time,
+        "last_edited_time": ds.last_edited_time,
+        "created_by": user_ref(""),
+        "last_edited_by": user_ref(""),
+        "title": [rich_text(&ds.name)],
+        "description": [],
+        "icon": null,
+        "properties": props,
+        "parent": {"type": "database_id", "database_id": ds.database_id},
+        "database_parent": db.map(|d| Parent::Page(d.parent_page.clone()).to_json()),
+        "archived": db.is_some_and(|d| d.in_trash),
+        "in_trash": db.is_some_and(|d| d.in_trash),
+        "is_inline": false,
+        "url": notion_url(&ds.name, &ds.id),
+        "public_url": null,
+    })
+}
+
+pub fn comment_json(c: &Comment) -> Value {
+    json!({
+        "object": "comment",
+        "id": c.id,
+        "parent": {"type": "page_id", "page_id": c.page_id},
+        "discussion_id": c.discussion_id,
+        "created_time": c.created_time,
+        "last_edited_time": c.created_time,
+        "created_by": user_ref(&c.author_id),
+        "rich_text": c.rich_text,
+        "display_name": {"type": "integration", "resolved_name": null},
+    })
+}
+
+/// Render a page's (or block's) children as Markdown.
+pub fn markdown(s: &Store, container: &str) -> String {
+    let mut out = String::new();
+    render_children(s, container, 0, &mut out);
+    out
+}
+
+fn render_children(s: &Store, container: &str, depth: usize, out: &mut String) {
+    let Some(ids) = s.children.get(container) else {
+        return;
+    };
+    let indent = "    ".repeat(depth);
+    let mut number = 0;
+    for id in ids {
+        if let Some(b) = s.blocks.get(id) {
+            if b.in_trash {
+                continue;
+            }
+            let text = plain_text(&b.data["rich_text"]);
+            number = if b.kind == "numbered_list_item" {
+                number + 1
+            } else {
+                0
+            };
+            let line = match b.kind.as_str() {
+                "heading_1" => format!("# {text}"),
+                "heading_2" => format!("## {text}"),
+                "heading_3" => format!("### {text}"),
+                "to_do" => {
+                    let c = if b.data["checked"] == json!(true) {
+                        "x"
+                    } else {
+                        " "
+                    };
+                    format!("- [{c}] {text}")
+                }
+                "bulleted_list_item" => format!("- {text}"),
+                "numbered_list_item" => format!("{number}. {text}"),
+                "quote" => format!("> {text}"),
+                "divider" => "---".to_string(),
+                "code" => {
+                    let lang = b.data["language"].as_str().unwrap_or("");
+                    format!("```{lang}\n{indent}{text}\n{indent}```")
+                }
+                _ => text,
+            };
+            out.push_str(&indent);
+            out.push_str(&line);
+            out.push('\n');
+            render_children(s, id, depth + 1, out);
+        } else if let Some(p) = s.pages.get(id) {
+            if p.in_trash {
+                continue;
+            }
+            number = 0;
+            out.push_str(&format!(
+                "{indent}<page url=\"{}\">{}</page>\n",
+                notion_url(&p.title(), &p.id),
+                p.title()
+            ));
+        } else if let Some(d) = s.databases.get(id) {
+            number = 0;
+            out.push_str(&format!(
+                "{indent}<database url=\"{}\">{}</database>\n",
+                notion_url(&d.title, &d.id),
+                d.title
+            ));
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Command line, router assembly, the outer middleware (request ids, request log, faults),
+//! fallbacks and graceful shutdown.
+
+use crate::errors::{ApiError, REQUEST_ID};
+use crate::fixture::Fixture;
+use crate::state::{AppState, Config, RequestRecord, Shared};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use clap::Parser;
+use std::io::Write;
+use std::net::SocketAddr;
+
+/// A local Notion-compatible HTTP server for tests, demos and benchmarks.
+#[derive(Debug, Parser)]
+#[command(name = "ntn-sandbox", version)]
+pub struct Cli {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub addr: String,
+    /// Load this fixture instead of the built-in one.
+    #[arg(long, value_name = "FILE.json")]
+    pub fixture: Option<std::path::PathBuf>,
+    /// Login session lifetime in seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub login_ttl: u64,
+    /// Poll interval advertised by login init, in milliseconds.
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    pub poll_interval_ms: u64,
+    /// At most N requests per token per second on /v1 (429 beyond).
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Serve this OpenAPI document at /openapi.json instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub openapi: Option<std::path::PathBuf>,
+    /// Number of rows in the fixture's big data source.
+    #[arg(long, default_value_t = 260, value_name = "N")]
+    pub rows: usize,
+}
+
+/// Build the state from the command line.
+pub fn state_from_cli(cli: &Cli) -> Result<Shared, String> {
+    let fixture = match &cli.fixture {
+        Some(p) => Fixture::parse(
+            &std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        )?,
+        None => Fixture::builtin(),
+    };
+    let openapi = match &cli.openapi {
+        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None => None,
+    };
+    let cfg = Config {
+        login_ttl_secs: cli.login_ttl,
+        poll_interval_ms: cli.poll_interval_ms,
+        rate_limit: cli.rate_limit,
+        openapi,
+        rows: cli.rows,
+    };
+    AppState::new(cfg, &fixture)
+}
+
+/// Run the server until SIGINT/SIGTERM.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let st = state_from_cli(&cli)?;
+    let listener = tokio::net::TcpListener::bind(&cli.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let _ = st.local_addr.set(local.to_string());
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{local}").map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    let app = router(st).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// The whole application.
+pub fn router(st: Shared) -> Router {
+    Router::new()
+        .merge(crate::login::router())
+        .merge(crate::api::router(st.clone()))
+        .merge(crate::control::router().route_layer(from_fn(loopback_only)))
+        .merge(crate::openapi::router())
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(st.clone(), outer))
+        .with_state(st)
+}
+
+async fn loopback_only(req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    match peer {
+        Some(p) if p.ip().is_loopback() => next.run(req).await,
+        _ => {
+            ApiError::restricted("Control endpoints only accept loopback clients.").into_response()
+        }
+    }
+}
+
+async fn fallback(State(st): State<Shared>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/v1/") || path == "/v1" {
+        return ApiError::invalid_url(format!("Invalid request URL: {} {path}", req.method()))
+            .into_response();
+    }
+    if req.method() == axum::http::Method::GET
+        && let Some(doc) = crate::openapi::docs_page(&st, &path)
+    {
+        return (
+            [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+            doc,
+        )
+            .into_response();
+    }
+    ApiError::not_found(format!("No such route: {} {path}", req.method())).into_response()
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    ApiError::invalid_url(format!(
+        "Invalid request URL: method {} is not allowed on {}",
+        req.method(),
+        req.uri().path()
+    ))
+    .into_response()
+}
+
+/// Take the first fault rule matching this request, if any.
+fn take_fault(st: &Shared, method: &str, path: &str) -> Option<crate::state::FaultRule> {
+    let mut s = st.store();
+    let idx = s.faults.iter().position(|f| {
+        path.starts_with(&f.path_prefix)
+            && f.method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && f.count > 0
+    })?;
+    let rule = s.faults[idx].clone();
+    s.faults[idx].count -= 1;
+    if s.faults[idx].count == 0 {
+        s.faults.remove(idx);
+    }
+    Some(rule)
+}
+
+fn cut_response() -> Response {
+    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
+        Ok(bytes::Bytes::from_static(b"{\"object\":\"li")),
+        Err(std::io::Error::other("connection cut by sandbox fault")),
+    ];
+    let mut resp = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("4096"));
+    resp
+}
+
+/// Outer middleware: request id, faults and the request log (not for `/__sandbox`).
+async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    let rid = uuid::Uuid::new_v4().to_string();
+    REQUEST_ID
+        .scope(rid.clone(), async move {
+            let path = req.uri().path().to_string();
+            let mut resp = if path.starts_with("/__sandbox") {
+                next.run(req).await
+            } else {
+                let method = req.method().to_string();
+                let query = req.uri().query().map(str::to_string);
+                let auth = req
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                let fault = take_fault(&st, &method, &path);
+                let mut cut = false;
+                let resp = match fault {
+                    Some(f) => {
+                        if let Some(ms) = f.delay_ms {
+                            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                        }
+                        if f.cut {
+                            cut = true;
+                            cut_response()
+                        } else if let Some(status) = f.status {
+                            let mut e = ApiError::for_status(status);
+                            e.retry_after = f.retry_after;
+                            e.into_response()
+                        } else {
+                            next.run(req).await
+                        }
+                    }
+                    None => next.run(req).await,
+                };
+                let token = auth
+                    .as_deref()
+                    .and_then(|a| {
+                        a.strip_prefix("Bearer ")
+                            .or_else(|| a.strip_prefix("bearer "))
+                    })
+                    .map(str::trim);
+                let mut s = st.store();
+                let workspace_id = token.and_then(|t| s.valid_token(t)).map(|t| t.ws.clone());
+                s.requests.push(RequestRecord {
+                    method,
+                    path,
+                    query,
+                    workspace_id,
+                    status: if cut { 0 } else { resp.status().as_u16() },
+                    has_authorization: auth.is_some(),
+                });
+                resp
+            };
+            if !resp.headers().contains_key("x-request-id")
+                && let Ok(v) = HeaderValue::from_str(&rid)
+            {
+                resp.headers_mut().insert("x-request-id", v);
+            }
+            resp
+        })
+        .await
+}
