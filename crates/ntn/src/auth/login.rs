@@ -1,0 +1,653 @@
+//! The CLI login protocol: start a session, then redeem it until it is
+//! confirmed, denied or expired.
+//!
+//! * `POST {base}/api/v3/workersCliLoginInit` `{}` →
+//!   `{sessionId, browserUrl, verificationCode, expiresAt?, expiresAtMs?, pollIntervalMs?}`
+//! * `POST {base}/api/v3/workersCliLoginRedeem` `{"sessionId"}` →
+//!   `{"status": "pending" | "expired" | "denied" (reason, message) | "confirmed" (token, spaceId, spaceName)}`,
+//!   404 once the session is unknown or already redeemed.
+//!
+//! No token travels with these requests. Replies are read liberally: the
+//! expiry may be RFC 3339 text or a number, the poll interval may be given in
+//! milliseconds or seconds under several names; 2 s and 5 minutes are the
+//! defaults when they are missing.
+//!
+//! Faults: [`init`] retries 429, 5xx and connection errors for about 30 s;
+//! [`poll`] retries them (honouring `Retry-After`) until the session expires;
+//! other 4xx answers stop with the server's message.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::http::{Client, Request, Response, error_from_response};
+use crate::secrets::Token;
+
+use super::pending::now_ms;
+
+pub const INIT_PATH: &str = "/api/v3/workersCliLoginInit";
+pub const REDEEM_PATH: &str = "/api/v3/workersCliLoginRedeem";
+/// Poll interval when the server names none.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
+/// Session lifetime when the server names none.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(5 * 60);
+/// How long [`init`] keeps retrying.
+pub const INIT_BUDGET: Duration = Duration::from_secs(30);
+/// Each login request's own time limit.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// Longest wait between two polls when the server is failing.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// How often the progress callback runs while waiting.
+const TICK: Duration = Duration::from_millis(100);
+
+/// A started login session.
+#[derive(Clone)]
+pub struct Session {
+    /// Redeems the token: never printed.
+    pub session_id: String,
+    pub browser_url: String,
+    pub verification_code: String,
+    /// Unix milliseconds.
+    pub expires_at_ms: u64,
+    pub poll_interval: Duration,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("session_id", &"[redacted]")
+            .field("browser_url", &self.browser_url)
+            .field("verification_code", &self.verification_code)
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
+}
+
+impl Session {
+    pub fn remaining(&self) -> Duration {
+        Duration::from_millis(self.expires_at_ms.saturating_sub(now_ms()))
+    }
+
+    /// The pending-login record for this session.
+    pub fn to_pending(&self, env: &str, base_url: &str) -> super::pending::PendingLogin {
+        super::pending::PendingLogin {
+            version: "1".into(),
+            session_id: self.session_id.clone(),
+            verification_code: self.verification_code.clone(),
+            env: env.to_string(),
+            base_url: base_url.to_string(),
+            browser_url: self.browser_url.clone(),
+            expires_at_ms: self.expires_at_ms,
+            poll_interval_ms: Some(self.poll_interval.as_millis() as u64),
+            created_at_ms: now_ms(),
+        }
+    }
+
+    /// The session of a pending login.
+    pub fn from_pending(p: &super::pending::PendingLogin) -> Session {
+        Session {
+            session_id: p.session_id.clone(),
+            browser_url: p.browser_url.clone(),
+            verification_code: p.verification_code.clone(),
+            expires_at_ms: p.expires_at_ms,
+            poll_interval: p
+                .poll_interval_ms
+                .map(|ms| clamp_interval(Duration::from_millis(ms)))
+                .unwrap_or(DEFAULT_INTERVAL),
+        }
+    }
+}
+
+/// A confirmed login.
+#[derive(Clone, Debug)]
+pub struct Confirmed {
+    pub token: Token,
+    pub workspace_id: String,
+    pub workspace_name: String,
+}
+
+/// One redeem answer.
+#[derive(Clone, Debug)]
+pub enum Status {
+    Pending,
+    Expired,
+    Denied {
+        reason: Option<String>,
+        message: Option<String>,
+    },
+    Confirmed(Confirmed),
+}
+
+/// How polling ended.
+#[derive(Clone, Debug)]
+pub enum PollEnd {
+    Confirmed(Confirmed),
+    Expired,
+    Denied {
+        reason: Option<String>,
+        message: Option<String>,
+    },
+    /// 404: the session is unknown or was already redeemed.
+    Gone,
+    /// The interrupt flag was raised (Ctrl-C).
+    Interrupted,
+    /// The caller's own time limit passed before the session expired.
+    TimedOut,
+}
+
+/// What the progress callback is told while waiting.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// Time left before the session expires.
+    pub remaining: Duration,
+    /// Set while the server is failing: why, for the spinner.
+    pub retrying: Option<String>,
+}
+
+/// The client for login requests (a bounded timeout per request).
+pub fn client(verbose: u8) -> Client {
+    Client::with_timeout(verbose, REQUEST_TIMEOUT)
+}
+
+fn is_retryable_status(status: u16) -> bool {
+    status == 429 || (500..600).contains(&status)
+}
+
+fn backoff(attempt: u32, base: Duration) -> Duration {
+    let base = base.max(Duration::from_millis(50));
+    (base * (1u32 << attempt.saturating_sub(1).min(8))).min(MAX_BACKOFF)
+}
+
+/// Starts a session: retries 429, 5xx and connection errors for about
+/// [`INIT_BUDGET`], then fails with exit code 5.
+pub fn init(client: &Client, base: &str) -> Result<Session> {
+    init_with_budget(client, base, INIT_BUDGET)
+}
+
+pub fn init_with_budget(client: &Client, base: &str, budget: Duration) -> Result<Session> {
+    let req = Request::new("POST", format!("{base}{INIT_PATH}")).json(&json!({}));
+    let end = Instant::now() + budget;
+    let mut attempt = 1;
+    loop {
+        let (why, retry_after) = match client.send_once(&req) {
+            Ok(resp) if resp.is_success() => {
+                let v: Value = resp.json()?;
+                return parse_init(&v, now_ms());
+            }
+            Ok(resp) if is_retryable_status(resp.status) => (
+                error_from_response(&resp).message().to_string(),
+                resp.retry_after(),
+            ),
+            Ok(resp) => {
+                return Err(error_from_response(&resp)
+                    .with_code(crate::error::ExitCode::Api)
+                    .hint("the server refused to start a login; try again later"));
+            }
+            Err(e) => (e.error.message().to_string(), None),
+        };
+        let delay = retry_after.unwrap_or_else(|| backoff(attempt, Duration::from_millis(500)));
+        if Instant::now() + delay > end {
+            return Err(
+                Error::api(format!("could not start a login session: {why}")).hint(format!(
+                    "check your network and that {} is reachable, then run `ntn login` again",
+                    crate::http::host_of(base)
+                )),
+            );
+        }
+        std::thread::sleep(delay);
+        attempt += 1;
+    }
+}
+
+/// Reads an init reply. `now` is the current Unix time in milliseconds.
+pub fn parse_init(v: &Value, now: u64) -> Result<Session> {
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::trim);
+    let bad = |what: &str| {
+        Error::api(format!(
+            "the server's login reply has no {what}; cannot start a login"
+        ))
+    };
+    let session_id = text("sessionId")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("session id"))?;
+    let browser_url = text("browserUrl")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("browser URL"))?;
+    let verification_code = text("verificationCode")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("verification code"))?;
+    let expires = v
+        .get("expiresAtMs")
+        .and_then(Value::as_u64)
+        .or_else(|| v.get("expiresAt").and_then(time_value_ms));
+    // A past or absurdly distant expiry (clock skew, bad data) falls back to
+    // the default lifetime; the server stays the judge of expiry anyway.
+    let expires_at_ms = match expires {
+        Some(ms) if ms > now && ms - now <= 24 * 3600 * 1000 => ms,
+        _ => now + DEFAULT_LIFETIME.as_millis() as u64,
+    };
+    let interval = if let Some(ms) = v.get("pollIntervalMs").and_then(Value::as_f64) {
+        Some(Duration::from_secs_f64(ms.max(0.0) / 1000.0))
+    } else if let Some(s) = v.get("pollIntervalSeconds").and_then(Value::as_f64) {
+        Some(Duration::from_secs_f64(s.max(0.0)))
+    } else {
+        // `pollInterval`: milliseconds when large, seconds when small.
+        v.get("pollInterval").and_then(Value::as_f64).map(|n| {
+            if n >= 100.0 {
+                Duration::from_secs_f64(n / 1000.0)
+            } else {
+                Duration::from_secs_f64(n.max(0.0))
+            }
+        })
+    };
+    Ok(Session {
+        session_id: session_id.to_string(),
+        browser_url: browser_url.to_string(),
+        verification_code: verification_code.to_string(),
+        expires_at_ms,
+        poll_interval: interval.map(clamp_interval).unwrap_or(DEFAULT_INTERVAL),
+    })
+}
+
+fn clamp_interval(d: Duration) -> Duration {
+    d.clamp(Duration::from_millis(50), Duration::from_secs(60))
+}
+
+/// An expiry given as RFC 3339 text or a number (milliseconds when large,
+/// seconds otherwise).
+fn time_value_ms(v: &Value) -> Option<u64> {
+    match v {
+        Value::String(s) => parse_rfc3339_ms(s),
+        Value::Number(n) => {
+            let n = n.as_f64()?;
+            if !n.is_finite() || n <= 0.0 {
+                None
+            } else if n >= 1e11 {
+                Some(n as u64)
+            } else {
+                Some((n * 1000.0) as u64)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Reads a redeem reply (HTTP 200).
+pub fn parse_redeem(v: &Value) -> Result<Status> {
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let status = text("status").map(|s| s.to_ascii_lowercase());
+    match status.as_deref() {
+        Some("pending") => Ok(Status::Pending),
+        Some("expired") => Ok(Status::Expired),
+        Some("denied") | Some("refused") | Some("rejected") => Ok(Status::Denied {
+            reason: text("reason"),
+            message: text("message"),
+        }),
+        Some("confirmed") | None if text("token").is_some() => {
+            let token = Token::new(text("token").unwrap_or_default());
+            let workspace_id =
+                text("spaceId")
+                    .or_else(|| text("workspaceId"))
+                    .ok_or_else(|| {
+                        Error::api("the server confirmed the login but named no workspace")
+                    })?;
+            let workspace_name = text("spaceName")
+                .or_else(|| text("workspaceName"))
+                .unwrap_or_else(|| workspace_id.clone());
+            Ok(Status::Confirmed(Confirmed {
+                token,
+                workspace_id,
+                workspace_name,
+            }))
+        }
+        Some("confirmed") => Err(Error::api(
+            "the server confirmed the login but sent no token",
+        )),
+        Some(other) => Err(Error::api(format!(
+            "the server answered the login with an unknown status {other:?}"
+        ))),
+        None => Err(Error::api("the server's login reply has no status")),
+    }
+}
+
+/// One redeem attempt, classified.
+enum Attempt {
+    Answer(Status),
+    Gone,
+    /// Worth retrying: why, and the server's `Retry-After`.
+    Retry(String, Option<Duration>),
+}
+
+fn redeem_once(client: &Client, base: &str, session: &Session) -> Result<Attempt> {
+    let req = Request::new("POST", format!("{base}{REDEEM_PATH}"))
+        .json(&json!({ "sessionId": session.session_id }));
+    match client.send_once(&req) {
+        Ok(resp) if resp.is_success() => match resp.json::<Value>() {
+            Ok(v) => parse_redeem(&v).map(Attempt::Answer),
+            // A garbled 200 (a proxy, a cut body): ask again.
+            Err(e) => Ok(Attempt::Retry(e.message().to_string(), None)),
+        },
+        Ok(resp) if resp.status == 404 => Ok(Attempt::Gone),
+        Ok(resp) if is_retryable_status(resp.status) => Ok(Attempt::Retry(
+            format!("the server answered HTTP {}", resp.status),
+            resp.retry_after(),
+        )),
+        Ok(resp) => Err(redeem_error(&resp)),
+        Err(e) => Ok(Attempt::Retry(e.error.message().to_string(), None)),
+    }
+}
+
+fn redeem_error(resp: &Response) -> Error {
+    error_from_response(resp)
+        .with_code(crate::error::ExitCode::Api)
+        .hint("the server refused the login request; run `ntn login` to start over")
+}
+
+/// Polls until the session is confirmed, denied or expired, `deadline`
+/// (the caller's own bound) passes, or `interrupt` is raised. `progress` runs
+/// about every 100 ms while waiting.
+pub fn poll(
+    client: &Client,
+    base: &str,
+    session: &Session,
+    deadline: Option<Instant>,
+    interrupt: Option<&AtomicBool>,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<PollEnd> {
+    let interrupted = || interrupt.is_some_and(|f| f.load(Ordering::SeqCst));
+    // The session's own end, with a little grace for clock differences: the
+    // server says "expired" itself when it is.
+    let expiry = Instant::now() + session.remaining() + Duration::from_secs(2);
+    let mut failures = 0u32;
+    loop {
+        if interrupted() {
+            return Ok(PollEnd::Interrupted);
+        }
+        let now = Instant::now();
+        if now >= expiry {
+            return Ok(PollEnd::Expired);
+        }
+        if deadline.is_some_and(|d| now >= d) {
+            return Ok(PollEnd::TimedOut);
+        }
+        let (wait, retrying) = match redeem_once(client, base, session)? {
+            Attempt::Answer(Status::Pending) => {
+                failures = 0;
+                (session.poll_interval, None)
+            }
+            Attempt::Answer(Status::Confirmed(c)) => return Ok(PollEnd::Confirmed(c)),
+            Attempt::Answer(Status::Expired) => return Ok(PollEnd::Expired),
+            Attempt::Answer(Status::Denied { reason, message }) => {
+                return Ok(PollEnd::Denied { reason, message });
+            }
+            Attempt::Gone => return Ok(PollEnd::Gone),
+            Attempt::Retry(why, retry_after) => {
+                failures += 1;
+                let wait = retry_after.unwrap_or_else(|| backoff(failures, session.poll_interval));
+                (wait, Some(why))
+            }
+        };
+        // Wait in small steps: progress, Ctrl-C and the deadlines stay live.
+        let until = Instant::now() + wait;
+        loop {
+            let now = Instant::now();
+            if now >= until || now >= expiry || deadline.is_some_and(|d| now >= d) {
+                break;
+            }
+            if interrupted() {
+                return Ok(PollEnd::Interrupted);
+            }
+            progress(&Progress {
+                remaining: session.remaining(),
+                retrying: retrying.clone(),
+            });
+            std::thread::sleep(TICK.min(until - now));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Time helpers (no date crate needed for this much)
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Parses RFC 3339 (`2025-01-02T03:04:05.678Z`, `...+01:00`) to Unix ms.
+pub fn parse_rfc3339_ms(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut millis = 0i64;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let f = &frac[..digits];
+        let padded = format!("{:0<3}", &f[..f.len().min(3)]);
+        millis = padded.parse().ok()?;
+        rest = &frac[digits..];
+    }
+    let offset_min = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let rb = rest.as_bytes();
+            if rb.len() != 6 || rb[3] != b':' || !matches!(rb[0], b'+' | b'-') {
+                return None;
+            }
+            let oh: i64 = rest[1..3].parse().ok()?;
+            let om: i64 = rest[4..6].parse().ok()?;
+            let sign = if rb[0] == b'-' { -1 } else { 1 };
+            sign * (oh * 60 + om)
+        }
+    };
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+    u64::try_from(secs * 1000 + millis).ok()
+}
+
+/// Formats Unix ms as RFC 3339 UTC with seconds: `2025-01-02T03:04:05Z`.
+pub fn format_rfc3339(ms: u64) -> String {
+    let secs = (ms / 1000) as i64;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        t / 3600,
+        t % 3600 / 60,
+        t % 60
+    )
+}
+
+/// `10 minutes`, `1 minute 30 seconds`, `45 seconds`.
+pub fn human_lifetime(d: Duration) -> String {
+    let secs = d.as_secs_f64().round() as u64;
+    let plural = |n: u64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    match (secs / 60, secs % 60) {
+        (0, s) => plural(s, "second"),
+        (m, 0) => plural(m, "minute"),
+        (m, s) => format!("{} {}", plural(m, "minute"), plural(s, "second")),
+    }
+}
+
+/// `m:ss` for the spinner.
+pub fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_reply_with_everything() {
+        let now = 1_700_000_000_000;
+        let v = json!({
+            "sessionId": "s1", "browserUrl": "http://x/cli-login/1", "verificationCode": "ABCD-EFGH",
+            "expiresAt": "2023-11-14T22:23:20Z", "expiresAtMs": now + 600_000, "pollIntervalMs": 50
+        });
+        let s = parse_init(&v, now).unwrap();
+        assert_eq!(s.expires_at_ms, now + 600_000);
+        assert_eq!(s.poll_interval, Duration::from_millis(50));
+        assert!(!format!("{s:?}").contains("s1"));
+    }
+
+    #[test]
+    fn init_reply_is_read_liberally() {
+        let now = 1_700_000_000_000;
+        let base = json!({"sessionId": "s", "browserUrl": "u", "verificationCode": "c"});
+        // Defaults: 2 s, 5 minutes.
+        let s = parse_init(&base, now).unwrap();
+        assert_eq!(s.poll_interval, DEFAULT_INTERVAL);
+        assert_eq!(s.expires_at_ms, now + 300_000);
+        // expiresAt as RFC 3339 text, as seconds, as milliseconds.
+        let mut v = base.clone();
+        v["expiresAt"] = json!("2023-11-14T22:13:20.5+00:00");
+        v["pollIntervalSeconds"] = json!(3);
+        let s = parse_init(&v, now).unwrap();
+        assert_eq!(s.expires_at_ms, now + 500);
+        assert_eq!(s.poll_interval, Duration::from_secs(3));
+        v["expiresAt"] = json!(1_700_000_060);
+        v.as_object_mut().unwrap().remove("pollIntervalSeconds");
+        v["pollInterval"] = json!(1500);
+        let s = parse_init(&v, now).unwrap();
+        assert_eq!(s.expires_at_ms, now + 60_000);
+        assert_eq!(s.poll_interval, Duration::from_millis(1500));
+        v["expiresAt"] = json!(now + 90_000);
+        v["pollInterval"] = json!(0);
+        let s = parse_init(&v, now).unwrap();
+        assert_eq!(s.expires_at_ms, now + 90_000);
+        assert_eq!(s.poll_interval, Duration::from_millis(50));
+        // An expiry in the past falls back to the default lifetime.
+        v["expiresAt"] = json!("2001-01-01T00:00:00Z");
+        assert_eq!(parse_init(&v, now).unwrap().expires_at_ms, now + 300_000);
+        // Missing fields are API errors.
+        let e = parse_init(&json!({"sessionId": "s"}), now).unwrap_err();
+        assert_eq!(e.exit_code().code(), 5);
+    }
+
+    #[test]
+    fn redeem_replies() {
+        assert!(matches!(
+            parse_redeem(&json!({"status": "pending"})).unwrap(),
+            Status::Pending
+        ));
+        assert!(matches!(
+            parse_redeem(&json!({"status": "expired"})).unwrap(),
+            Status::Expired
+        ));
+        match parse_redeem(&json!({"status": "denied", "reason": "guest", "message": "m"})).unwrap()
+        {
+            Status::Denied { reason, message } => {
+                assert_eq!(reason.as_deref(), Some("guest"));
+                assert_eq!(message.as_deref(), Some("m"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse_redeem(
+            &json!({"status": "confirmed", "token": "ntn_x", "spaceId": "w", "spaceName": "Acme"}),
+        )
+        .unwrap()
+        {
+            Status::Confirmed(c) => {
+                assert_eq!(c.token.expose(), "ntn_x");
+                assert_eq!(
+                    (c.workspace_id.as_str(), c.workspace_name.as_str()),
+                    ("w", "Acme")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_redeem(&json!({"status": "confirmed", "spaceId": "w"})).is_err());
+        assert!(parse_redeem(&json!({"status": "weird"})).is_err());
+        let e = parse_redeem(&json!({"status": "confirmed", "token": "ntn_secret"})).unwrap_err();
+        assert!(!e.message().contains("ntn_secret"));
+    }
+
+    #[test]
+    fn rfc3339_round_trip() {
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339_ms("2023-11-14T22:13:20.123Z"),
+            Some(1_700_000_000_123)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2023-11-14T23:13:20+01:00"),
+            Some(1_700_000_000_000)
+        );
+        assert_eq!(format_rfc3339(1_700_000_000_999), "2023-11-14T22:13:20Z");
+        assert_eq!(format_rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
+        for bad in [
+            "",
+            "2023-11-14",
+            "2023-13-01T00:00:00Z",
+            "2023-11-14T22:13:20",
+            "x",
+        ] {
+            assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_for_people() {
+        assert_eq!(human_lifetime(Duration::from_secs(600)), "10 minutes");
+        assert_eq!(
+            human_lifetime(Duration::from_secs(90)),
+            "1 minute 30 seconds"
+        );
+        assert_eq!(human_lifetime(Duration::from_secs(1)), "1 second");
+        assert_eq!(clock(Duration::from_secs(272)), "4:32");
+    }
+}
