@@ -28,8 +28,3 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Completions(args) => completions::run(ctx, args),
     }
 }
-
-/// The error for a command that is declared but not built yet.
-pub(crate) fn not_yet(name: &str) -> crate::Error {
-    crate::Error::local(format!("`ntn {name}` is not available in this build yet"))
-}

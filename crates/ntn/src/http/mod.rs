@@ -12,6 +12,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::secrets::Token;
 
 pub mod retry;
+pub mod upload;
 pub use retry::RetryPolicy;
 
 /// The `User-Agent` ntn sends.
@@ -233,6 +234,8 @@ impl Client {
             .http_status_as_error(false)
             .user_agent(USER_AGENT)
             .max_redirects(5)
+            // Never forward Authorization to where a redirect points.
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
             .build()
             .into();
         Client {
@@ -284,6 +287,17 @@ impl Client {
         &self,
         req: &Request,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, SendError> {
+        self.start_with_body(req, None)
+    }
+
+    /// Like [`Client::start`], with the body streamed from a reader that
+    /// `body` opens (it is called once per attempt, so a retry re-opens it).
+    /// `req.body` is ignored when `body` is given.
+    pub fn start_with_body<'f>(
+        &self,
+        req: &Request,
+        body: Option<&mut OpenBody<'f>>,
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, SendError> {
         if req.token.is_some() {
             check_token_transport(&req.url).map_err(|error| SendError {
                 reached_server: false,
@@ -302,6 +316,19 @@ impl Client {
         if self.verbose > 0 {
             log_request(req);
         }
+        if let Some(make) = body {
+            let (reader, len) = make().map_err(|e| SendError {
+                reached_server: false,
+                error: Error::local("cannot read the request body").cause(&e),
+            })?;
+            if let Some(len) = len {
+                builder = builder.header("Content-Length", len.to_string());
+            }
+            return builder
+                .body(ureq::SendBody::from_owned_reader(reader))
+                .map_err(|e| bad_request(req, &e))
+                .and_then(|r| self.agent.run(r).map_err(|e| transport(req, e)));
+        }
         match &req.body {
             Some(b) => builder
                 .body(b.clone())
@@ -317,6 +344,61 @@ impl Client {
     /// Sends with retries according to `policy`; see [`RetryPolicy`].
     pub fn send(&self, req: &Request, policy: &RetryPolicy) -> Result<Response> {
         retry::run(self, req, policy)
+    }
+
+    /// Sends with retries according to `policy` and returns the final
+    /// response with its body unread, for streaming it. With
+    /// `policy.return_errors` a non-2xx final response is returned too (its
+    /// body unread); otherwise it becomes an error. `body`, when given, opens
+    /// a streamed request body for each attempt.
+    pub fn send_streaming<'f>(
+        &self,
+        req: &Request,
+        policy: &RetryPolicy,
+        body: Option<&mut OpenBody<'f>>,
+    ) -> Result<ureq::http::Response<ureq::Body>> {
+        retry::run_streaming(self, req, policy, body)
+    }
+}
+
+/// Opens a streamed request body: a reader and its length when known.
+pub type OpenBody<'f> =
+    dyn FnMut() -> std::io::Result<(Box<dyn Read + Send + Sync>, Option<u64>)> + 'f;
+
+/// Reads the rest of a streaming response into a [`Response`] (capped at
+/// [`MAX_BODY`]), logging it under `-v`.
+pub fn buffer_response(
+    client: &Client,
+    url: &str,
+    mut resp: ureq::http::Response<ureq::Body>,
+) -> std::result::Result<Response, SendError> {
+    let status = resp.status().as_u16();
+    let headers = header_pairs(resp.headers());
+    let body = read_body(resp.body_mut().as_reader()).map_err(|e| SendError {
+        reached_server: true,
+        error: Error::api(format!(
+            "the connection broke while reading the response from {}",
+            host_of(url)
+        ))
+        .hint("check your network and try again")
+        .cause(&e),
+    })?;
+    if client.verbose > 0 {
+        log_response(status, &headers);
+    }
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// The status and headers of a streaming response, as a body-less [`Response`].
+pub fn response_head(resp: &ureq::http::Response<ureq::Body>) -> Response {
+    Response {
+        status: resp.status().as_u16(),
+        headers: header_pairs(resp.headers()),
+        body: Vec::new(),
     }
 }
 
@@ -427,7 +509,8 @@ fn log_request(req: &Request) {
     }
 }
 
-fn log_response(status: u16, headers: &[(String, String)]) {
+/// `-v` response log on stderr (credential headers hidden).
+pub fn log_response(status: u16, headers: &[(String, String)]) {
     let dim = crate::output::style::DIM;
     crate::message!("{dim}< HTTP {status}{dim:#}");
     for (k, v) in headers {

@@ -10,7 +10,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Client, Request, Response, error_from_response, sleep_until_or};
+use super::{
+    Client, OpenBody, Request, Response, buffer_response, error_from_response, response_head,
+    sleep_until_or,
+};
 use crate::error::Result;
 
 /// How persistent a request is.
@@ -100,6 +103,75 @@ pub(super) fn run(client: &Client, req: &Request, policy: &RetryPolicy) -> Resul
                 return match outcome {
                     Ok(resp) if resp.is_success() || policy.return_errors => Ok(resp),
                     Ok(resp) => Err(error_from_response(&resp)),
+                    Err(e) => Err(e.error),
+                };
+            }
+        }
+    }
+}
+
+/// Like [`run`], but the final response comes back with its body unread.
+/// Responses that are retried are drained first.
+pub(super) fn run_streaming<'f>(
+    client: &Client,
+    req: &Request,
+    policy: &RetryPolicy,
+    mut body: Option<&mut OpenBody<'f>>,
+) -> Result<ureq::http::Response<ureq::Body>> {
+    let started = Instant::now();
+    let budget_end = started + policy.max_wait;
+    let mut attempt = 1;
+    loop {
+        let outcome = client.start_with_body(req, body.as_deref_mut());
+        let last = attempt >= policy.max_attempts;
+        let wait = match &outcome {
+            Ok(resp) => {
+                let head = response_head(resp);
+                if is_throttle(head.status) && !last {
+                    Some((
+                        head.retry_after()
+                            .unwrap_or_else(|| policy.backoff(attempt)),
+                        format!("the server is busy (HTTP {})", head.status),
+                    ))
+                } else if is_gateway(head.status) && req.is_idempotent() && !last {
+                    Some((
+                        policy.backoff(attempt),
+                        format!("the server answered HTTP {}", head.status),
+                    ))
+                } else {
+                    None
+                }
+            }
+            Err(e) if !last && (req.is_idempotent() || !e.reached_server) => {
+                Some((policy.backoff(attempt), e.error.message().to_string()))
+            }
+            Err(_) => None,
+        };
+        match wait {
+            Some((delay, why)) if Instant::now() + delay <= budget_end => {
+                if let Ok(resp) = outcome {
+                    // Drain (bounded) so the connection can be reused.
+                    let _ = buffer_response(client, &req.url, resp);
+                }
+                if policy.announce {
+                    crate::output::warn(&format!("{why}; retrying in {}", human_duration(delay)));
+                }
+                sleep_until_or(delay, Some(budget_end));
+                attempt += 1;
+            }
+            _ => {
+                return match outcome {
+                    Ok(resp) if resp.status().is_success() || policy.return_errors => {
+                        if client.verbose() > 0 {
+                            let head = response_head(&resp);
+                            super::log_response(head.status, &head.headers);
+                        }
+                        Ok(resp)
+                    }
+                    Ok(resp) => match buffer_response(client, &req.url, resp) {
+                        Ok(full) => Err(error_from_response(&full)),
+                        Err(e) => Err(e.error),
+                    },
                     Err(e) => Err(e.error),
                 };
             }

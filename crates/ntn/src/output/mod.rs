@@ -80,8 +80,12 @@ pub fn stdout_error(e: std::io::Error) -> Error {
 /// Writes a value as pretty JSON plus a newline to stdout.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)
-        .map_err(|e| stdout_error(std::io::Error::other(e)))?;
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| {
+        stdout_error(match e.io_error_kind() {
+            Some(kind) => std::io::Error::from(kind),
+            None => std::io::Error::other(e),
+        })
+    })?;
     writeln!(out).map_err(stdout_error)?;
     out.flush().map_err(stdout_error)
 }

@@ -1,0 +1,816 @@
+//! `ntn api` against the real sandbox over loopback.
+
+mod common;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use common::{ALICE, Sandbox, TestEnv, run};
+use serde_json::{Value, json};
+
+const TASKS: &str = "d2000000-0000-4000-8000-000000000001";
+const ACME_HOME: &str = "a1000000-0000-4000-8000-000000000001";
+
+/// A sandbox and an environment with a PAT for Acme in NOTION_API_TOKEN.
+fn setup_with(args: &[&str]) -> (Sandbox, TestEnv, String) {
+    let sb = Sandbox::start_with(args);
+    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
+    let mut env = TestEnv::new().with_sandbox(&sb);
+    env.set("NOTION_API_TOKEN", &token);
+    (sb, env, token)
+}
+
+fn setup() -> (Sandbox, TestEnv, String) {
+    setup_with(&[])
+}
+
+fn api_requests(sb: &Sandbox, path: &str) -> Vec<Value> {
+    sb.requests()
+        .into_iter()
+        .filter(|r| r["path"] == path)
+        .collect()
+}
+
+fn json_out(stdout: &str) -> Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+#[test]
+fn pat_call_sends_token_and_version_and_prints_the_body_unchanged() {
+    let (sb, env, _) = setup();
+    let o = run(env.ntn().args(["api", "/v1/users/me"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json_out(&o.stdout);
+    assert_eq!(v["bot"]["workspace_name"], "Acme");
+    // Piped: the bytes as received (the sandbox sends compact JSON).
+    assert!(!o.stdout.contains("\n  "), "{}", o.stdout);
+    let reqs = api_requests(&sb, "/v1/users/me");
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0]["method"], "GET");
+    assert_eq!(reqs[0]["has_authorization"], true);
+    assert_eq!(reqs[0]["status"], 200);
+}
+
+#[test]
+fn stored_login_token_is_used() {
+    let sb = Sandbox::start();
+    let ws = sb.workspace("Globex");
+    let token = sb.mint_token(ALICE, &ws);
+    let env = TestEnv::new().with_sandbox(&sb);
+    std::fs::write(
+        env.file("config.json"),
+        json!({"version": "1", "defaultWorkspaceIds": {"local": ws}}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        env.file("workspaces.json"),
+        json!({"version": "1", "environments": {"local": {&ws: {"id": ws, "name": "Globex"}}}})
+            .to_string(),
+    )
+    .unwrap();
+    let auth = env.file("auth.json");
+    std::fs::write(&auth, json!({ &ws: token }).to_string()).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&auth, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let o = run(env.ntn().args(["api", "v1/users/me"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(json_out(&o.stdout)["bot"]["workspace_name"], "Globex");
+    let reqs = api_requests(&sb, "/v1/users/me");
+    assert_eq!(reqs[0]["workspace_id"], ws.as_str());
+
+    // A revoked stored token: exit 4, the hint names the login and `ntn login`.
+    sb.post("/__sandbox/tokens/revoke", &json!({ "token": token }));
+    let o = run(env.ntn().args(["api", "v1/users/me"]));
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("(401"), "{}", o.stderr);
+    assert!(o.stderr.contains("Globex"), "{}", o.stderr);
+    assert!(o.stderr.contains("ntn login"), "{}", o.stderr);
+    assert!(
+        o.stdout.is_empty(),
+        "error bodies stay off stdout: {}",
+        o.stdout
+    );
+}
+
+#[test]
+fn unauthorized_env_token_exits_4_with_a_hint_naming_the_variable() {
+    let (_sb, mut env, _) = setup();
+    env.set("NOTION_API_TOKEN", "ntn_not_a_real_token");
+    let o = run(env.ntn().args(["api", "v1/users/me"]));
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.starts_with("error: "), "{}", o.stderr);
+    assert!(o.stderr.contains("(401 unauthorized)"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("hint:") && o.stderr.contains("NOTION_API_TOKEN"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn notion_errors_exit_5_with_message_and_code() {
+    let (_sb, env, _) = setup();
+    let o = run(env
+        .ntn()
+        .args(["api", "v1/pages/a1000000-0000-4000-8000-00000000ffff"]));
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(o.stderr.contains("(404 object_not_found)"), "{}", o.stderr);
+    assert!(o.stdout.is_empty());
+    let o = run(env
+        .ntn()
+        .args(["-v", "api", "v1/pages/a1000000-0000-4000-8000-00000000ffff"]));
+    assert!(o.stderr.contains("request id:"), "{}", o.stderr);
+}
+
+#[test]
+fn inline_inputs_build_query_headers_and_body() {
+    let (sb, env, _) = setup();
+    // Body inputs make it a POST.
+    let o = run(env.ntn().args([
+        "api",
+        "v1/search",
+        "query=Acme Home",
+        "page_size:=1",
+        "filter[property]=object",
+        "filter[value]=page",
+    ]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json_out(&o.stdout);
+    assert_eq!(v["results"].as_array().unwrap().len(), 1);
+    assert_eq!(v["results"][0]["object"], "page");
+    assert_eq!(api_requests(&sb, "/v1/search")[0]["method"], "POST");
+
+    // Query parameters, with a value holding `:`.
+    let o = run(env.ntn().args([
+        "api",
+        &format!("v1/blocks/{ACME_HOME}/children"),
+        "page_size==2",
+        "X-Debug:a=b",
+    ]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(json_out(&o.stdout)["results"].as_array().unwrap().len(), 2);
+    let reqs = api_requests(&sb, &format!("/v1/blocks/{ACME_HOME}/children"));
+    assert_eq!(reqs[0]["query"], "page_size=2");
+
+    // Notion-Version: a header input wins over --notion-version, which wins
+    // over NOTION_API_VERSION, which wins over the built-in default.
+    let sent = |o: &common::Out| -> Vec<String> {
+        o.stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("> Notion-Version: "))
+            .map(str::to_string)
+            .collect()
+    };
+    let o = run(env.ntn().args(["-v", "api", "v1/users/me"]));
+    assert_eq!(
+        sent(&o),
+        vec![ntn::http::DEFAULT_NOTION_VERSION.to_string()]
+    );
+    let mut env2 = TestEnv::new().with_sandbox(&sb);
+    env2.set("NOTION_API_TOKEN", env.var("NOTION_API_TOKEN").unwrap());
+    env2.set("NOTION_API_VERSION", "2022-06-28");
+    let o = run(env2.ntn().args(["-v", "api", "v1/users/me"]));
+    assert_eq!(sent(&o), vec!["2022-06-28"]);
+    let o = run(env2
+        .ntn()
+        .args(["-v", "api", "v1/users/me", "--notion-version", "2021-05-13"]));
+    assert_eq!(sent(&o), vec!["2021-05-13"]);
+    let o = run(env2
+        .ntn()
+        .args(["-v", "api", "v1/users/me", "Notion-Version:2020-01-01"]));
+    assert_eq!(sent(&o), vec!["2020-01-01"]);
+}
+
+#[test]
+fn method_flag_always_wins() {
+    let (sb, env, _) = setup();
+    let o = run(env.ntn().args(["api", "-X", "get", "v1/users/me"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(env.ntn().args(["api", "v1/users/me", "-X", "POST", "a=1"]));
+    assert_ne!(o.code, 0);
+    let methods: Vec<Value> = api_requests(&sb, "/v1/users/me")
+        .iter()
+        .map(|r| r["method"].clone())
+        .collect();
+    assert_eq!(methods, vec![json!("GET"), json!("POST")]);
+}
+
+#[test]
+fn bad_inputs_are_usage_errors_before_any_request() {
+    let (sb, env, _) = setup();
+    for (args, needle) in [
+        (vec!["api", "v1/search", "novalue"], "novalue"),
+        (vec!["api", "v1/search", "n:={bad"], "n:={bad"),
+        (vec!["api", "v1/search", "a=1", "a[b]=2"], "conflicting"),
+        (vec!["api", "v1/search", "-d", "{bad"], "not valid JSON"),
+        (vec!["api", "v1/search", "-d", "{}", "a=1"], "twice"),
+        (
+            vec!["api", "https://evil.example/v1/users/me"],
+            "not under the API base",
+        ),
+        (vec!["api"], "missing"),
+    ] {
+        let o = run(env.ntn().args(&args));
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains(needle), "{args:?}: {}", o.stderr);
+    }
+    assert!(sb.requests().is_empty(), "{:?}", sb.requests());
+}
+
+#[test]
+fn body_sources_stdin_data_and_file() {
+    let (sb, env, _) = setup();
+    let body = r#"{"query":"Acme Home","page_size":1}"#;
+    // stdin
+    let o = run(env.ntn().args(["api", "v1/search"]).write_stdin(body));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(json_out(&o.stdout)["results"].as_array().unwrap().len(), 1);
+    // -d literal, -d @file, -d @-
+    let o = run(env.ntn().args(["api", "v1/search", "-d", body]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let f = env.dir.path().join("body.json");
+    std::fs::write(&f, body).unwrap();
+    let o = run(env
+        .ntn()
+        .args(["api", "v1/search", "-d", &format!("@{}", f.display())]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(env
+        .ntn()
+        .args(["api", "v1/search", "-d", "@-"])
+        .write_stdin(body));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        api_requests(&sb, "/v1/search")
+            .iter()
+            .filter(|r| r["method"] == "POST" && r["status"] == 200)
+            .count(),
+        4
+    );
+    // An empty or blank stdin is no body: GET.
+    let o = run(env.ntn().args(["api", "v1/users/me"]).write_stdin("  \n"));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // Two sources.
+    let o = run(env
+        .ntn()
+        .args(["api", "v1/search", "query=x"])
+        .write_stdin(body));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("stdin"), "{}", o.stderr);
+    let o = run(env
+        .ntn()
+        .args(["api", "v1/search", "-d", body])
+        .write_stdin(body));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    // Bad JSON from stdin or a file: local error (1).
+    let o = run(env.ntn().args(["api", "v1/search"]).write_stdin("{nope"));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    std::fs::write(&f, "{nope").unwrap();
+    let o = run(env
+        .ntn()
+        .args(["api", "v1/search", "-d", &format!("@{}", f.display())]));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let o = run(env
+        .ntn()
+        .args(["api", "v1/search", "-d", "@/nonexistent/x.json"]));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+}
+
+#[test]
+fn file_is_sent_as_multipart() {
+    let (sb, env, _) = setup();
+    let o = run(env
+        .ntn()
+        .args(["api", "v1/file_uploads", "filename=hello.txt"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let id = json_out(&o.stdout)["id"].as_str().unwrap().to_string();
+    let f = env.dir.path().join("hello.txt");
+    std::fs::write(&f, "hello world\n").unwrap();
+    let o = run(env.ntn().args([
+        "api",
+        &format!("v1/file_uploads/{id}/send"),
+        "--file",
+        f.to_str().unwrap(),
+    ]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(json_out(&o.stdout)["status"], "uploaded", "{}", o.stdout);
+    let (_, info) = sb.get(&format!("/__sandbox/uploads/{id}"));
+    assert!(
+        info.to_string().contains("12") || info.to_string().contains("hello"),
+        "{info}"
+    );
+}
+
+#[test]
+fn include_prints_status_and_headers_first() {
+    let (_sb, env, token) = setup();
+    let o = run(env.ntn().args(["api", "-i", "v1/users/me"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("HTTP/1.1 200 OK\r\n"), "{}", o.stdout);
+    let (head, body) = o.stdout.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json")
+    );
+    assert_eq!(json_out(body)["object"], "user");
+    assert!(!o.stdout.contains(&token));
+}
+
+fn query_ids(stdout: &str) -> Vec<String> {
+    let v = json_out(stdout);
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {stdout}"))
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn paginate_post_query_returns_every_row_once() {
+    let (sb, env, _) = setup();
+    let path = format!("v1/data_sources/{TASKS}/query");
+    let o = run(env.ntn().args(["api", "-X", "POST", &path, "--paginate"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let ids = query_ids(&o.stdout);
+    assert_eq!(ids.len(), 260);
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        260,
+        "no duplicates"
+    );
+    let pages = api_requests(&sb, &format!("/{path}"));
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert!(pages.iter().all(|r| r["method"] == "POST"));
+
+    // --max-items stops early and requests no further page.
+    sb.clear_requests();
+    let o = run(env.ntn().args([
+        "api",
+        "-X",
+        "POST",
+        &path,
+        "--paginate",
+        "--max-items",
+        "150",
+    ]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(query_ids(&o.stdout).len(), 150);
+    assert_eq!(api_requests(&sb, &format!("/{path}")).len(), 2);
+
+    // A body page size is kept alongside the cursor.
+    sb.clear_requests();
+    let o = run(env
+        .ntn()
+        .args(["api", &path, "--paginate", "page_size:=50"]));
+    assert_eq!(query_ids(&o.stdout).len(), 260, "{}", o.stderr);
+    assert_eq!(api_requests(&sb, &format!("/{path}")).len(), 6);
+}
+
+#[test]
+fn paginate_get_puts_the_cursor_in_the_query() {
+    let (sb, env, _) = setup();
+    let path = format!("v1/blocks/{ACME_HOME}/children");
+    let all = run(env.ntn().args(["api", &path]));
+    let total = json_out(&all.stdout)["results"].as_array().unwrap().len();
+    assert!(total > 2);
+    sb.clear_requests();
+    let o = run(env.ntn().args(["api", &path, "page_size==2", "--paginate"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let ids = query_ids(&o.stdout);
+    assert_eq!(ids.len(), total);
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), total);
+    let reqs = api_requests(&sb, &format!("/{path}"));
+    assert_eq!(reqs.len(), total.div_ceil(2));
+    assert!(reqs[1]["query"].as_str().unwrap().contains("start_cursor="));
+}
+
+#[test]
+fn paginate_error_midway_exits_5_and_leaves_the_array_open() {
+    let (sb, env, _) = setup();
+    let path = format!("v1/data_sources/{TASKS}/query");
+    // The first page passes through untouched, the second fails with 500.
+    sb.fault(json!({"path_prefix": format!("/{path}"), "count": 1}));
+    sb.fault(json!({"path_prefix": format!("/{path}"), "status": 500, "count": 1}));
+    let o = run(env.ntn().args(["api", "-X", "POST", &path, "--paginate"]));
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(o.stderr.contains("incomplete"), "{}", o.stderr);
+    assert!(o.stdout.starts_with("[\n"), "{}", o.stdout);
+    assert!(
+        serde_json::from_str::<Value>(&o.stdout).is_err(),
+        "must not look complete"
+    );
+    assert_eq!(o.stdout.matches("\"object\":\"page\"").count(), 100);
+    // POST: the failed page was not replayed.
+    assert_eq!(api_requests(&sb, &format!("/{path}")).len(), 2);
+}
+
+#[test]
+fn paginate_runs_in_bounded_memory() {
+    let (_sb, env, _) = setup_with(&["--rows", "20000"]);
+    let path = format!("v1/data_sources/{TASKS}/query");
+    let mut child = env
+        .std_command()
+        .args(["api", "-X", "POST", &path, "--paginate"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut count = 0usize;
+        let mut buf = Vec::new();
+        stdout.read_to_end(&mut buf).unwrap();
+        let v: Value = serde_json::from_slice(&buf).unwrap();
+        count += v.as_array().unwrap().len();
+        (count, buf.len())
+    });
+    let mut peak_kb = 0u64;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+            peak_kb = peak_kb.max(kb);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pagination did not finish in time"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = child.wait().unwrap();
+    let (count, bytes) = reader.join().unwrap();
+    assert!(status.success());
+    assert_eq!(count, 20000);
+    eprintln!("peak RSS {peak_kb} kB for {bytes} bytes of output");
+    assert!(peak_kb > 0, "could not read VmHWM");
+    // The whole output is many megabytes; the process must hold about one page.
+    assert!(bytes > 10 * 1024 * 1024, "output is only {bytes} bytes");
+    assert!(
+        peak_kb < 16 * 1024,
+        "peak RSS {peak_kb} kB for {bytes} bytes of output: pagination is not streaming"
+    );
+}
+
+#[test]
+fn throttling_is_retried_after_retry_after() {
+    let (sb, env, _) = setup();
+    sb.fault(json!({"path_prefix": "/v1/users/me", "status": 429, "count": 2, "retry_after": 1}));
+    let started = Instant::now();
+    let o = run(env.ntn().args(["api", "v1/users/me"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "Retry-After honoured"
+    );
+    assert!(o.stderr.contains("retrying in 1s"), "{}", o.stderr);
+    let statuses: Vec<Value> = api_requests(&sb, "/v1/users/me")
+        .iter()
+        .map(|r| r["status"].clone())
+        .collect();
+    assert_eq!(statuses, vec![json!(429), json!(429), json!(200)]);
+
+    // 503 on a POST is safe to replay too (refused before any work).
+    sb.clear_requests();
+    sb.fault(json!({"path_prefix": "/v1/search", "status": 503, "count": 1, "retry_after": 0}));
+    let o = run(env.ntn().args(["api", "v1/search", "query=x"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(api_requests(&sb, "/v1/search").len(), 2);
+}
+
+#[test]
+fn post_is_never_replayed_after_a_500() {
+    let (sb, env, _) = setup();
+    sb.fault(json!({"path_prefix": "/v1/search", "status": 500, "count": 1}));
+    let o = run(env.ntn().args(["api", "v1/search", "query=x"]));
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert_eq!(api_requests(&sb, "/v1/search").len(), 1);
+    // 502 on a GET is retried.
+    sb.fault(json!({"path_prefix": "/v1/users/me", "status": 502, "count": 1}));
+    let o = run(env.ntn().args(["api", "v1/users/me"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(api_requests(&sb, "/v1/users/me").len(), 2);
+}
+
+#[test]
+fn a_stalled_get_times_out_and_is_retried() {
+    let (sb, env, _) = setup();
+    sb.fault(json!({"path_prefix": "/v1/users/me", "delay_ms": 3000, "count": 1}));
+    let started = Instant::now();
+    let o = run(env.ntn().args(["api", "v1/users/me", "--timeout", "1"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("timed out"), "{}", o.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(json_out(&o.stdout)["object"], "user");
+}
+
+#[test]
+fn a_stalled_post_times_out_without_replay() {
+    let (sb, env, _) = setup();
+    sb.fault(json!({"path_prefix": "/v1/search", "delay_ms": 2500, "count": 5}));
+    let o = run(env
+        .ntn()
+        .args(["api", "v1/search", "query=x", "--timeout", "0.5"]));
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(o.stderr.contains("timed out"), "{}", o.stderr);
+    // The sandbox logs a request when it answers: wait for the stalled one.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while api_requests(&sb, "/v1/search").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(api_requests(&sb, "/v1/search").len() <= 1);
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused_before_any_network_access() {
+    let (_sb, mut env, token) = setup();
+    env.set("NOTION_API_BASE_URL", "http://example.invalid");
+    let o = run(env.ntn().args(["-v", "api", "v1/users/me"]));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("refusing to send a token over plain HTTP"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("hint:"));
+    assert!(
+        !o.stderr.contains("> GET"),
+        "no request was logged: {}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains(&token));
+}
+
+#[test]
+fn verbose_logs_headers_with_the_token_redacted() {
+    let (_sb, env, token) = setup();
+    let o = run(env.ntn().args(["-v", "api", "v1/users/me"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("> GET "), "{}", o.stderr);
+    assert!(o.stderr.contains("Notion-Version: "), "{}", o.stderr);
+    assert!(o.stderr.contains("< HTTP 200"), "{}", o.stderr);
+    assert!(o.stderr.contains("[redacted]"), "{}", o.stderr);
+    assert!(!o.stderr.contains(&token), "token leaked: {}", o.stderr);
+    assert!(!o.stdout.contains(&token));
+}
+
+/// A one-shot server that answers every request with `response` and hands
+/// back the request head it saw.
+fn one_shot(response: String) -> (String, std::thread::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let mut w = stream;
+        w.write_all(response.as_bytes()).unwrap();
+        w.flush().unwrap();
+        head
+    });
+    (url, handle)
+}
+
+#[test]
+fn authorization_is_not_forwarded_across_a_redirect() {
+    let (target, target_seen) = one_shot(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+            .to_string(),
+    );
+    let (origin, origin_seen) = one_shot(format!(
+        "HTTP/1.1 302 Found\r\nLocation: {target}/elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ));
+    let mut env = TestEnv::new();
+    env.set("NOTION_API_BASE_URL", &origin);
+    env.set("NOTION_API_TOKEN", "ntn_secret_redirect_token");
+    let o = run(env.ntn().args(["api", "v1/users/me"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let first = origin_seen.join().unwrap().to_ascii_lowercase();
+    let second = target_seen.join().unwrap().to_ascii_lowercase();
+    assert!(
+        first.contains("authorization: bearer ntn_secret_redirect_token"),
+        "{first}"
+    );
+    assert!(second.starts_with("get /elsewhere"), "{second}");
+    assert!(!second.contains("authorization"), "{second}");
+}
+
+// ---------------------------------------------------------------------------
+// Discovery: ls, --spec, --docs, --help and the spec cache.
+
+fn spec_requests(sb: &Sandbox) -> usize {
+    api_requests(sb, "/openapi.json").len()
+}
+
+#[test]
+fn ls_lists_operations_in_all_formats() {
+    let (_sb, mut env, _) = setup();
+    env.unset("NOTION_API_TOKEN");
+    let o = run(env.ntn().args(["api", "ls"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut lines = o.stdout.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["METHOD", "PATH", "SUMMARY"]);
+    assert!(
+        o.stdout
+            .lines()
+            .any(|l| l.starts_with("GET") && l.contains("/v1/users/me"))
+    );
+    let o = run(env.ntn().args(["api", "ls", "--plain"]));
+    assert!(
+        o.stdout
+            .lines()
+            .any(|l| l == "POST\t/v1/search\tSearch by title"),
+        "{}",
+        o.stdout
+    );
+    let o = run(env.ntn().args(["api", "ls", "--json"]));
+    let v = json_out(&o.stdout);
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|op| op["operationId"] == "get-self"
+                && op["method"] == "GET"
+                && op["path"] == "/v1/users/me")
+    );
+}
+
+#[test]
+fn spec_cache_fresh_stale_and_offline() {
+    let (sb, env, _) = setup();
+    let o = run(env.ntn().args(["api", "ls"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(spec_requests(&sb), 1);
+    let cache = env.notion_home().join("cache");
+    let meta_path = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".meta.json"))
+        .expect("a meta file in NOTION_HOME/cache");
+
+    // Fresh: no request.
+    let o = run(env.ntn().args(["api", "v1/users/me", "--help"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(spec_requests(&sb), 1);
+
+    // Stale: fetched again.
+    let mut meta: Value = serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    meta["fetched_at"] = json!(1_000_000);
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    let o = run(env.ntn().args(["api", "ls", "--plain"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(spec_requests(&sb), 2);
+    assert!(o.stderr.is_empty(), "{}", o.stderr);
+
+    // Stale and offline: the cached copy with a warning.
+    let mut meta: Value = serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    meta["fetched_at"] = json!(1_000_000);
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    drop(sb);
+    let o = run(env.ntn().args(["api", "ls", "--plain"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("warning:") && o.stderr.contains("cached copy"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stdout.contains("/v1/users/me"));
+
+    // No cache and offline: exit 5 with a clear message.
+    std::fs::remove_dir_all(&cache).unwrap();
+    let o = run(env.ntn().args(["api", "ls"]));
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("cannot fetch the OpenAPI spec"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn spec_docs_and_help_on_the_sandbox_spec() {
+    let (_sb, mut env, _) = setup();
+    env.unset("NOTION_API_TOKEN");
+    // --help on a concrete path: literal segments win over parameters.
+    let o = run(env.ntn().args(["api", "v1/users/me", "--help"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("/v1/users/me\n"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("GET /v1/users/me  Retrieve your token's bot user")
+    );
+    let o = run(env.ntn().args(["api", "v1/pages/abc", "--help"]));
+    assert!(
+        o.stdout.contains("GET /v1/pages/{page_id}")
+            && o.stdout.contains("PATCH /v1/pages/{page_id}")
+    );
+    assert!(
+        o.stdout.contains("page_id (string, required)"),
+        "{}",
+        o.stdout
+    );
+    // `ntn api --help` is the command's own help.
+    let o = run(env.ntn().args(["api", "--help"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("Usage: ntn api"), "{}", o.stdout);
+    assert!(o.stdout.contains("NOTION_API_VERSION"), "{}", o.stdout);
+
+    // --spec with several methods needs -X.
+    let o = run(env.ntn().args(["api", "v1/pages/abc", "--spec"]));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("GET, PATCH"), "{}", o.stderr);
+    let o = run(env
+        .ntn()
+        .args(["api", "v1/pages/abc", "--spec", "-X", "patch"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json_out(&o.stdout);
+    assert!(v["paths"]["/v1/pages/{page_id}"]["patch"]["requestBody"].is_object());
+    assert!(v["paths"]["/v1/pages/{page_id}"].get("get").is_none());
+    assert!(v["components"]["parameters"]["notionVersion"].is_object());
+
+    let o = run(env.ntn().args(["api", "v1/users/me", "--docs"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.starts_with("# Retrieve your token's bot user"),
+        "{}",
+        o.stdout
+    );
+
+    let o = run(env.ntn().args(["api", "v1/nothing/here", "--help"]));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("ntn api ls"));
+}
+
+#[test]
+fn discovery_works_with_notions_own_spec() {
+    let file = "/work/shared/data/notion-openapi.json";
+    if !std::path::Path::new(file).exists() {
+        eprintln!("skipping: {file} is not on this machine");
+        return;
+    }
+    let sb = Sandbox::start_with(&["--openapi", file]);
+    let env = TestEnv::new().with_sandbox(&sb);
+    let o = run(env.ntn().args(["api", "ls", "--plain"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout
+            .contains("GET\t/v1/pages/{page_id}/properties/{property_id}\t")
+    );
+    let o = run(env.ntn().args(["api", "v1/pages/p/properties/q", "--help"]));
+    assert!(
+        o.stdout
+            .contains("GET /v1/pages/{page_id}/properties/{property_id}"),
+        "{}",
+        o.stdout
+    );
+    let o = run(env.ntn().args(["api", "v1/users/me", "--spec"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json_out(&o.stdout);
+    assert_eq!(v["paths"]["/v1/users/me"]["get"]["operationId"], "get-self");
+    let o = run(env.ntn().args(["api", "v1/pages", "--spec"]));
+    let v = json_out(&o.stdout);
+    // Referenced schemas come along, unreferenced ones do not.
+    let schemas = v["components"]["schemas"].as_object().unwrap();
+    assert!(!schemas.is_empty());
+    let text = v["paths"].to_string();
+    for name in schemas.keys() {
+        assert!(
+            text.contains(&format!("#/components/schemas/{name}"))
+                || v["components"]
+                    .to_string()
+                    .contains(&format!("#/components/schemas/{name}\"")),
+            "{name} is not referenced"
+        );
+    }
+    // No docs ref in Notion's spec: reference/{operationId}.md.
+    let o = run(env.ntn().args(["api", "v1/pages/x/move", "--docs"]));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("move-page"), "{}", o.stdout);
+    assert!(
+        api_requests(&sb, "/reference/move-page.md").len() == 1
+            || sb
+                .requests()
+                .iter()
+                .any(|r| r["path"] == "/reference/move-page.md")
+    );
+}
