@@ -5,13 +5,36 @@
 //! 1. `NOTION_API_TOKEN` when set and non-empty;
 //! 2. else the stored token of the `--workspace` flag, else of `NOTION_WORKSPACE_ID`;
 //! 3. else the stored token of this environment's default workspace.
+//!
+//! [`save_login`], [`switch_default`], [`token_stored`] and [`logout`] keep
+//! the state files and the secret store in step: a token is written (and read
+//! back) before the workspace that needs it is recorded, and deleted before the
+//! workspace is forgotten.
 
+pub mod browser;
+pub mod login;
 pub mod pending;
 
 use crate::cli::Context;
+use crate::env::EnvName;
 use crate::error::{Error, Result};
-use crate::secrets::Token;
-use crate::state::State;
+use crate::secrets::{Backend, FileStore, SecretStore, Token};
+use crate::state::{State, WorkspaceEntry};
+
+pub use crate::secrets::open_store;
+
+/// The variable holding a token that wins over stored logins.
+pub const VAR_API_TOKEN: &str = "NOTION_API_TOKEN";
+/// The variable naming the logged-in workspace to use.
+pub const VAR_WORKSPACE_ID: &str = "NOTION_WORKSPACE_ID";
+
+/// A variable's value, trimmed; `None` when unset, empty or only whitespace.
+pub fn env_value(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
 
 /// Where the token in use came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,22 +74,312 @@ pub struct Credential {
 }
 
 /// Resolves the token a command uses. See the module docs.
-pub fn resolve_token(_ctx: &Context) -> Result<Credential> {
-    Err(Error::auth(
-        "token resolution is not available in this build yet",
+pub fn resolve_token(ctx: &Context) -> Result<Credential> {
+    if let Some(token) = env_value(VAR_API_TOKEN) {
+        return Ok(Credential {
+            token: Token::new(token),
+            source: TokenSource::EnvToken,
+            workspace_id: None,
+            workspace_name: None,
+            store: None,
+        });
+    }
+    let state = State::open()?;
+    resolve_stored(ctx, &state)
+}
+
+/// Which stored login a command would use, without reading the secret store:
+/// the `--workspace` flag, else `NOTION_WORKSPACE_ID`, else the environment's
+/// default. `Ok(None)` when nothing is selected (not logged in).
+pub fn selected_workspace(ctx: &Context, state: &State) -> Result<Option<(String, TokenSource)>> {
+    if let Some(id) = ctx
+        .workspace_flag
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        return Ok(Some((id.to_string(), TokenSource::WorkspaceFlag)));
+    }
+    if let Some(id) = env_value(VAR_WORKSPACE_ID) {
+        return Ok(Some((id, TokenSource::WorkspaceEnv)));
+    }
+    let config = state.config()?;
+    Ok(config
+        .default_workspace(ctx.env.name)
+        .map(|id| (id.to_string(), TokenSource::DefaultWorkspace)))
+}
+
+fn not_logged_in(env: EnvName) -> Error {
+    let env_note = if env == EnvName::Prod {
+        String::new()
+    } else {
+        format!(" (environment {env})")
+    };
+    Error::auth(format!("not logged in{env_note}")).hint(format!(
+        "run `ntn login`, or set {VAR_API_TOKEN} to a personal access token"
     ))
 }
 
-/// Stores a confirmed login: the token in the secret store, the workspace in
-/// `workspaces.json`, and makes it this environment's default.
-pub fn save_login(
-    _ctx: &Context,
-    _state: &State,
-    _token: &Token,
-    _workspace_id: &str,
-    _workspace_name: &str,
-) -> Result<()> {
-    Err(Error::local(
-        "storing logins is not available in this build yet",
+fn unknown_workspace(env: EnvName, id: &str, source: &TokenSource) -> Error {
+    Error::auth(format!(
+        "workspace {id} (from {}) is not logged in for environment {env}",
+        source.describe()
     ))
+    .hint("`ntn debug` lists the logged-in workspaces; `ntn login` adds one")
+}
+
+fn missing_token(entry_name: &str, id: &str, store: &str) -> Error {
+    let label = display_name(entry_name, id);
+    Error::auth(format!(
+        "the token for workspace {label} is missing from {store}"
+    ))
+    .hint("run `ntn login` to sign in to it again")
+}
+
+fn display_name(name: &str, id: &str) -> String {
+    if name.is_empty() || name == id {
+        id.to_string()
+    } else {
+        format!("{name} ({id})")
+    }
+}
+
+/// Resolves a stored login (steps 2 and 3 of the module docs), ignoring
+/// `NOTION_API_TOKEN`.
+pub fn resolve_stored(ctx: &Context, state: &State) -> Result<Credential> {
+    let env = ctx.env.name;
+    let Some((id, source)) = selected_workspace(ctx, state)? else {
+        return Err(not_logged_in(env));
+    };
+    let workspaces = state.workspaces()?;
+    let entry = workspaces.get(env, &id).cloned();
+    if entry.is_none() && source != TokenSource::DefaultWorkspace {
+        return Err(unknown_workspace(env, &id, &source));
+    }
+    let name = entry.as_ref().map(|e| e.name.clone()).unwrap_or_default();
+    let store = open_store(ctx, state)?;
+    match store.get(&id)? {
+        Some(token) => Ok(Credential {
+            token,
+            source,
+            workspace_id: Some(id),
+            workspace_name: Some(name).filter(|n| !n.is_empty()),
+            store: Some(store.describe()),
+        }),
+        None if entry.is_none() => Err(not_logged_in(env)),
+        None => Err(missing_token(&name, &id, &store.describe())),
+    }
+}
+
+/// Stores a confirmed login: the token in the secret store (read back), the
+/// workspace in `workspaces.json`, and makes it this environment's default.
+pub fn save_login(
+    ctx: &Context,
+    state: &State,
+    token: &Token,
+    workspace_id: &str,
+    workspace_name: &str,
+) -> Result<()> {
+    let id = workspace_id.trim();
+    if id.is_empty() {
+        return Err(Error::auth("the login did not name a workspace"));
+    }
+    if token.expose().trim().is_empty() {
+        return Err(Error::auth("the login returned an empty token"));
+    }
+    state.ensure_dir()?;
+    let store = open_store(ctx, state)?;
+    // The token first: a cached workspace never points at a missing token.
+    store.set(id, token)?;
+    let env = ctx.env.name;
+    state.update_workspaces(|w| {
+        w.upsert(env, id, workspace_name);
+        Ok(())
+    })?;
+    state.update_config(|c| {
+        c.set_default_workspace(env, Some(id));
+        Ok(())
+    })
+}
+
+/// Whether the chosen secret store holds a token for `workspace_id`.
+pub fn token_stored(ctx: &Context, state: &State, workspace_id: &str) -> Result<bool> {
+    Ok(open_store(ctx, state)?.get(workspace_id)?.is_some())
+}
+
+/// Makes a cached workspace with a stored token this environment's default
+/// (no network). Exit 4 when it is not cached or its token is missing.
+pub fn switch_default(ctx: &Context, state: &State, workspace_id: &str) -> Result<WorkspaceEntry> {
+    let env = ctx.env.name;
+    let Some(entry) = state.workspaces()?.get(env, workspace_id).cloned() else {
+        return Err(Error::auth(format!(
+            "workspace {workspace_id} is not logged in for environment {env}"
+        ))
+        .hint("`ntn debug` lists the logged-in workspaces; `ntn login` adds one"));
+    };
+    let store = open_store(ctx, state)?;
+    if store.get(workspace_id)?.is_none() {
+        return Err(missing_token(&entry.name, workspace_id, &store.describe()));
+    }
+    state.update_config(|c| {
+        c.set_default_workspace(env, Some(workspace_id));
+        Ok(())
+    })?;
+    Ok(entry)
+}
+
+/// What `ntn logout` forgets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogoutScope {
+    /// Every workspace of the current environment.
+    Environment,
+    /// One workspace of the current environment.
+    Workspace(String),
+    /// Every workspace of every environment.
+    AllEnvironments,
+}
+
+/// What `ntn logout` did.
+#[derive(Clone, Debug, Default)]
+pub struct LogoutReport {
+    /// (environment, id, name) of each workspace forgotten.
+    pub removed: Vec<(String, String, String)>,
+    /// Whether a pending login session was dropped.
+    pub pending_cleared: bool,
+    /// Problems that did not stop the logout.
+    pub warnings: Vec<String>,
+}
+
+impl LogoutReport {
+    /// Names for the "Logged out of ..." message, without repeats.
+    pub fn names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, id, name) in &self.removed {
+            let n = if name.is_empty() {
+                id.clone()
+            } else {
+                name.clone()
+            };
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        out
+    }
+}
+
+/// Forgets stored logins (no network): deletes each token from the store
+/// (a token already missing is fine), then removes the workspaces from
+/// `workspaces.json` and the defaults they held from `config.json`, and drops
+/// a pending login. The files themselves stay.
+pub fn logout(ctx: &Context, state: &State, scope: &LogoutScope) -> Result<LogoutReport> {
+    let env = ctx.env.name.as_str().to_string();
+    let workspaces = state.workspaces()?;
+    let config = state.config()?;
+    // (env, id, name) to forget.
+    let mut targets: Vec<(String, String, String)> = Vec::new();
+    let mut add = |e: &str, id: &str, name: &str| {
+        if !targets.iter().any(|(te, ti, _)| te == e && ti == id) {
+            targets.push((e.to_string(), id.to_string(), name.to_string()));
+        }
+    };
+    match scope {
+        LogoutScope::Environment | LogoutScope::AllEnvironments => {
+            for (e, map) in &workspaces.environments {
+                if *scope == LogoutScope::Environment && *e != env {
+                    continue;
+                }
+                for (id, entry) in map {
+                    add(e, id, &entry.name);
+                }
+            }
+            for (e, id) in &config.default_workspace_ids {
+                if (*scope == LogoutScope::AllEnvironments || *e == env) && !id.is_empty() {
+                    add(e, id, "");
+                }
+            }
+        }
+        LogoutScope::Workspace(id) => {
+            let name = workspaces
+                .environments
+                .get(&env)
+                .and_then(|m| m.get(id))
+                .map(|w| w.name.clone())
+                .unwrap_or_default();
+            add(&env, id, &name);
+        }
+    }
+    let mut report = LogoutReport::default();
+    if !targets.is_empty() {
+        // Tokens are keyed by workspace id only: keep a token that another
+        // environment still uses.
+        let still_used = |id: &str| {
+            workspaces.environments.iter().any(|(e, m)| {
+                m.contains_key(id) && !targets.iter().any(|(te, ti, _)| te == e && ti == id)
+            })
+        };
+        let store = open_store(ctx, state)?;
+        let also_file = (store.backend() == Backend::Keychain)
+            .then(|| FileStore::new(state))
+            .filter(|f| f.path().exists());
+        let mut deleted: Vec<String> = Vec::new();
+        for (_, id, _) in &targets {
+            if deleted.contains(id) || still_used(id) {
+                continue;
+            }
+            let had_token = store.delete(id)?;
+            let mut had_file_token = false;
+            if let Some(f) = &also_file {
+                match f.delete(id) {
+                    Ok(b) => had_file_token = b,
+                    Err(e) => report.warnings.push(e.message().to_string()),
+                }
+            }
+            if had_token || had_file_token {
+                deleted.push(id.clone());
+            }
+        }
+        let is_target = |e: &str, id: &str| targets.iter().any(|(te, ti, _)| te == e && ti == id);
+        let cached = |e: &str, id: &str| {
+            workspaces
+                .environments
+                .get(e)
+                .is_some_and(|m| m.contains_key(id))
+        };
+        let is_default =
+            |e: &str, id: &str| config.default_workspace_ids.get(e).is_some_and(|d| d == id);
+        if targets.iter().any(|(e, id, _)| cached(e, id)) {
+            state.update_workspaces(|w| {
+                for (e, id, _) in &targets {
+                    if let Some(m) = w.environments.get_mut(e) {
+                        m.remove(id);
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        if targets.iter().any(|(e, id, _)| is_default(e, id)) {
+            state.update_config(|c| {
+                c.default_workspace_ids.retain(|e, id| !is_target(e, id));
+                Ok(())
+            })?;
+        }
+        for (e, id, name) in &targets {
+            if cached(e, id) || is_default(e, id) || deleted.contains(id) {
+                report.removed.push((e.clone(), id.clone(), name.clone()));
+            }
+        }
+    }
+    let pending_env = match scope {
+        LogoutScope::AllEnvironments => None,
+        _ => Some(ctx.env.name),
+    };
+    match pending::clear(state, pending_env) {
+        Ok(b) => report.pending_cleared = b,
+        Err(e) => report.warnings.push(format!(
+            "{} (the pending login was left in place)",
+            e.message()
+        )),
+    }
+    Ok(report)
 }

@@ -1,11 +1,378 @@
-//! `ntn debug` (being built).
+//! `ntn debug`: the resolved environment, files, secret store and workspaces.
+//!
+//! It never fails on a bad file or an unusable keychain: it reports them.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
 
 use crate::cli::Context;
+use crate::env::{ResolvedUrl, UrlSource};
 use crate::error::Result;
+use crate::secrets::{self, Backend, FileStore, SecretStore};
+use crate::state::{AUTH_FILE, CONFIG_FILE, Config, State, WORKSPACES_FILE, Workspaces, files};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(
+    long_about = "Show what ntn resolved: version, environment and base URLs, the config \
+directory and the rule that chose it, each state file and its state, the secret store and why, \
+the logged-in workspaces (default marked, token stored or not) and the NOTION_* variables that \
+are set (token values redacted). Nothing is sent over the network.\n\n\
+Examples:\n  ntn debug\n  ntn debug --json",
+    after_long_help = crate::env_help!(
+        "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
+        "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
+        "  NOTION_KEYRING             0 keeps tokens in auth.json instead of the OS keychain",
+    )
+)]
+pub struct Args {
+    /// Print JSON (for scripts and bug reports)
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_ctx: &Context, _args: Args) -> Result<()> {
-    Err(super::not_yet("debug"))
+/// Variables shown by `ntn debug`; values of the secret ones are redacted.
+pub const VARIABLES: &[&str] = &[
+    "NOTION_ENV",
+    "NOTION_HOME",
+    "NOTION_BASE_URL",
+    "NOTION_API_BASE_URL",
+    "NOTION_API_DOCS_BASE_URL",
+    "NOTION_API_TOKEN",
+    "NOTION_WORKSPACE_ID",
+    "NOTION_KEYRING",
+];
+
+fn is_secret_var(name: &str) -> bool {
+    name.contains("TOKEN")
+        || name.contains("SECRET")
+        || name.contains("KEY") && name != "NOTION_KEYRING"
+}
+
+/// `NOTION_*` variables that are set, secret values redacted.
+pub fn variables() -> Vec<(String, String)> {
+    let mut names: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with("NOTION_"))
+        .collect();
+    for v in VARIABLES {
+        if std::env::var_os(v).is_some() && !names.iter().any(|n| n == v) {
+            names.push(v.to_string());
+        }
+    }
+    names.sort();
+    names
+        .into_iter()
+        .map(|k| {
+            let raw = std::env::var_os(&k).unwrap_or_default();
+            let value = if is_secret_var(&k) {
+                let n = raw.to_string_lossy().trim().chars().count();
+                if n == 0 {
+                    "<set, empty>".to_string()
+                } else {
+                    format!("<set, {n} chars>")
+                }
+            } else {
+                raw.to_string_lossy().into_owned()
+            };
+            (k, value)
+        })
+        .collect()
+}
+
+fn url_json(u: &ResolvedUrl) -> Value {
+    match &u.source {
+        UrlSource::Default => json!({"url": u.url, "overridden": false, "variable": null}),
+        UrlSource::Variable(v) => json!({"url": u.url, "overridden": true, "variable": v}),
+    }
+}
+
+/// Octal mode of a path, e.g. "0600".
+pub fn mode_of(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::symlink_metadata(path)
+            .ok()
+            .map(|m| format!("{:04o}", m.permissions().mode() & 0o7777))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// The state of one file: "missing", "ok" or "corrupt" (with the message).
+fn file_json<T: serde::de::DeserializeOwned>(
+    state: &State,
+    name: &str,
+    check: impl Fn(&T) -> std::result::Result<(), String>,
+) -> (Value, Option<T>) {
+    let path = state.path(name);
+    let mode = mode_of(&path);
+    let (status, error, value) = if std::fs::symlink_metadata(&path).is_err() {
+        ("missing", None, None)
+    } else {
+        match files::read_json::<T>(&path) {
+            Ok(Some(v)) => match check(&v) {
+                Ok(()) => ("ok", None, Some(v)),
+                Err(e) => ("corrupt", Some(e), None),
+            },
+            Ok(None) => ("missing", None, None),
+            Err(e) => ("corrupt", Some(e.message().to_string()), None),
+        }
+    };
+    (
+        json!({
+            "name": name,
+            "path": path.display().to_string(),
+            "state": status,
+            "error": error,
+            "mode": mode,
+        }),
+        value,
+    )
+}
+
+/// Builds the report (never fails).
+pub fn report(ctx: &Context) -> Value {
+    let env = &ctx.env;
+    let mut out = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "environment": env.name.as_str(),
+        "urls": {
+            "base": url_json(&env.base_url),
+            "api": url_json(&env.api_base_url),
+            "docs": url_json(&env.docs_base_url),
+        },
+    });
+    let vars: serde_json::Map<String, Value> = variables()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let state = match State::open() {
+        Ok(s) => s,
+        Err(e) => {
+            out["config_dir"] = json!({
+                "path": null, "rule": null, "exists": false, "mode": null,
+                "error": e.message(), "hint": e.hint_text(),
+            });
+            out["files"] = json!([]);
+            out["keyring"] = json!(null);
+            out["workspaces"] = json!([]);
+            out["default_workspace"] = json!(null);
+            out["variables"] = Value::Object(vars);
+            return out;
+        }
+    };
+    let dir = state.dir();
+    out["config_dir"] = json!({
+        "path": dir.path.display().to_string(),
+        "rule": dir.rule.describe(),
+        "exists": dir.path.is_dir(),
+        "mode": mode_of(&dir.path),
+        "error": null,
+        "hint": null,
+    });
+    let (config_file, config) = file_json::<Config>(&state, CONFIG_FILE, |_| Ok(()));
+    let (ws_file, workspaces) = file_json::<Workspaces>(&state, WORKSPACES_FILE, |_| Ok(()));
+    let (mut auth_file, _) = file_json::<Value>(&state, AUTH_FILE, |_| Ok(()));
+    if auth_file["state"] == "ok"
+        && let Err(e) = FileStore::new(&state).validate()
+    {
+        auth_file["state"] = json!("corrupt");
+        auth_file["error"] = json!(e.message());
+    }
+    let (pending_file, _) = file_json::<crate::auth::pending::PendingLogin>(
+        &state,
+        crate::auth::pending::PENDING_FILE,
+        |_| Ok(()),
+    );
+    let config_ok = config_file["state"] != "corrupt";
+    out["files"] = json!([config_file, ws_file, auth_file, pending_file]);
+
+    // Secret store: the variable wins; a corrupt config.json cannot be read.
+    let var = std::env::var(secrets::VAR_KEYRING).ok();
+    let choice = secrets::choose_with(var.as_deref(), || {
+        if config_ok {
+            Ok(config.as_ref().and_then(|c| c.keyring))
+        } else {
+            Err(crate::Error::local("config.json is corrupt"))
+        }
+    });
+    let store: Option<Box<dyn SecretStore>> = match &choice {
+        Ok(c) => {
+            let store: Box<dyn SecretStore> = match c.backend {
+                Backend::File => Box::new(FileStore::new(&state)),
+                Backend::Keychain => Box::new(secrets::KeychainStore::new()),
+            };
+            out["keyring"] = json!({
+                "backend": c.backend.as_str(),
+                "store": store.describe(),
+                "reason": c.reason.describe(),
+                "error": null,
+            });
+            Some(store)
+        }
+        Err(e) => {
+            out["keyring"] = json!({
+                "backend": null, "store": null, "reason": null, "error": e.message(),
+            });
+            None
+        }
+    };
+
+    let default = config
+        .as_ref()
+        .and_then(|c| c.default_workspace(env.name).map(str::to_string));
+    let mut list = Vec::new();
+    let mut store_error: Option<String> = None;
+    if let Some(ws) = &workspaces {
+        for w in ws.list(env.name) {
+            let (stored, err) = match (&store, &store_error) {
+                (_, Some(prev)) => (Value::Null, Some(prev.clone())),
+                (None, None) => (Value::Null, Some("no usable secret store".to_string())),
+                (Some(s), None) => match s.get(&w.id) {
+                    Ok(t) => (Value::Bool(t.is_some()), None),
+                    Err(e) => {
+                        store_error = Some(e.message().to_string());
+                        (Value::Null, Some(e.message().to_string()))
+                    }
+                },
+            };
+            list.push(json!({
+                "id": w.id,
+                "name": w.name,
+                "default": default.as_deref() == Some(w.id.as_str()),
+                "token_stored": stored,
+                "token_error": err,
+            }));
+        }
+    }
+    if let Some(e) = store_error {
+        out["keyring"]["error"] = Value::String(e);
+    }
+    out["workspaces"] = Value::Array(list);
+    out["default_workspace"] = json!(default);
+    out["variables"] = Value::Object(vars);
+    out
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    let r = report(ctx);
+    if args.json {
+        return crate::output::print_json(&r);
+    }
+    print_human(&r)
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+fn print_human(r: &Value) -> Result<()> {
+    use crate::output::style::{BAD, DIM, EMPH, OK, WARN};
+    let mut lines: Vec<String> = Vec::new();
+    let h = |t: &str| format!("{EMPH}{t}{EMPH:#}");
+    lines.push(format!("{} {}", h("ntn"), s(&r["version"])));
+    lines.push(format!("{}  {}", h("environment:"), s(&r["environment"])));
+    lines.push(h("URLs:"));
+    for (k, label) in [("base", "base"), ("api", "api "), ("docs", "docs")] {
+        let u = &r["urls"][k];
+        let note = match u["variable"].as_str() {
+            Some(v) => format!("  {DIM}(from {v}){DIM:#}"),
+            None => format!("  {DIM}(default){DIM:#}"),
+        };
+        lines.push(format!("  {label}  {}{note}", s(&u["url"])));
+    }
+    let cd = &r["config_dir"];
+    if let Some(err) = cd["error"].as_str() {
+        lines.push(format!("{}  {BAD}{err}{BAD:#}", h("config directory:")));
+        if let Some(hint) = cd["hint"].as_str() {
+            lines.push(format!("  hint: {hint}"));
+        }
+    } else {
+        let exists = if cd["exists"] == true {
+            format!("mode {}", s(&cd["mode"]))
+        } else {
+            "not created yet".to_string()
+        };
+        lines.push(format!(
+            "{}  {}  {DIM}({}; {exists}){DIM:#}",
+            h("config directory:"),
+            s(&cd["path"]),
+            s(&cd["rule"])
+        ));
+    }
+    if let Some(files) = r["files"].as_array().filter(|f| !f.is_empty()) {
+        lines.push(h("files:"));
+        for f in files {
+            let st = match s(&f["state"]) {
+                "ok" => format!("{OK}ok{OK:#}"),
+                "missing" => format!("{DIM}missing{DIM:#}"),
+                _ => format!("{BAD}corrupt: {}{BAD:#}", s(&f["error"])),
+            };
+            let mode = f["mode"]
+                .as_str()
+                .map(|m| format!("  {DIM}mode {m}{DIM:#}"))
+                .unwrap_or_default();
+            lines.push(format!("  {:<20} {st}{mode}", s(&f["name"])));
+        }
+    }
+    let k = &r["keyring"];
+    if k.is_object() {
+        let line = match k["store"].as_str() {
+            Some(store) => format!(
+                "{}  {store}  {DIM}({}){DIM:#}",
+                h("secret store:"),
+                s(&k["reason"])
+            ),
+            None => format!("{}  {BAD}unknown{BAD:#}", h("secret store:")),
+        };
+        lines.push(line);
+        if let Some(e) = k["error"].as_str() {
+            lines.push(format!("  {WARN}{e}{WARN:#}"));
+        }
+    }
+    let ws = r["workspaces"].as_array().cloned().unwrap_or_default();
+    if ws.is_empty() {
+        lines.push(format!("{}  {DIM}none{DIM:#}", h("workspaces:")));
+    } else {
+        lines.push(h("workspaces:"));
+        for w in &ws {
+            let mark = if w["default"] == true { "*" } else { " " };
+            let token = match &w["token_stored"] {
+                Value::Bool(true) => format!("{OK}token stored{OK:#}"),
+                Value::Bool(false) => format!("{BAD}token missing{BAD:#}"),
+                _ => format!("{WARN}token unknown{WARN:#}"),
+            };
+            lines.push(format!(
+                "  {mark} {}  {}  {token}",
+                s(&w["id"]),
+                s(&w["name"])
+            ));
+        }
+        lines.push(format!("  {DIM}(* = default){DIM:#}"));
+    }
+    if let Some(d) = r["default_workspace"].as_str()
+        && !ws.iter().any(|w| w["id"] == d)
+    {
+        lines.push(format!(
+            "  {WARN}default workspace {d} is not in workspaces.json{WARN:#}"
+        ));
+    }
+    let vars = r["variables"].as_object().cloned().unwrap_or_default();
+    if vars.is_empty() {
+        lines.push(format!("{}  {DIM}none set{DIM:#}", h("variables:")));
+    } else {
+        lines.push(h("variables:"));
+        for (k, v) in vars {
+            lines.push(format!("  {k}={}", s(&v)));
+        }
+    }
+    for l in lines {
+        crate::output::print_line(&l)?;
+    }
+    Ok(())
 }

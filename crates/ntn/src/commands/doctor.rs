@@ -1,11 +1,386 @@
-//! `ntn doctor` (being built).
+//! `ntn doctor`: check the setup and say what to fix.
+//!
+//! Checks run from the foundations up (directory, files, secret store, token,
+//! API, pending login). The exit code is that of the first failure, which is
+//! the root cause of the ones after it: local 1, auth 4, API 5. Warnings do
+//! not fail.
 
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::auth::{self, TokenSource};
 use crate::cli::Context;
-use crate::error::Result;
+use crate::error::{Error, ExitCode, Result};
+use crate::http::RetryPolicy;
+use crate::secrets::{self, Backend, FileStore};
+use crate::state::{AUTH_FILE, CONFIG_FILE, Config, State, WORKSPACES_FILE, Workspaces, files};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(
+    long_about = "Check the setup and say what to fix: the config directory and its \
+permissions, each state file, the keychain, which token source wins, the workspace override, \
+the token, the API (GET /v1/users/me) and a pending login.\n\n\
+Exit 0 when every check passes (warnings allowed); otherwise the code of the first failure \
+(1 local, 4 authentication, 5 API or network).\n\n\
+Examples:\n  ntn doctor\n  ntn doctor --json",
+    after_long_help = crate::env_help!(
+        "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
+        "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
+        "  NOTION_KEYRING             0 keeps tokens in auth.json instead of the OS keychain",
+    )
+)]
+pub struct Args {
+    /// Print JSON: {"ok", "checks": [{"name","status","detail","hint"}]}
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_ctx: &Context, _args: Args) -> Result<()> {
-    Err(super::not_yet("doctor"))
+/// The API check's timeout.
+pub const API_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// One check's outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: Status,
+    pub detail: String,
+    pub hint: Option<String>,
+    #[serde(skip)]
+    pub code: Option<ExitCode>,
+}
+
+impl Check {
+    fn ok(name: &str, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            status: Status::Ok,
+            detail: detail.into(),
+            hint: None,
+            code: None,
+        }
+    }
+
+    fn warn(name: &str, detail: impl Into<String>, hint: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            status: Status::Warn,
+            detail: detail.into(),
+            hint: Some(hint.into()),
+            code: None,
+        }
+    }
+
+    fn fail(name: &str, detail: impl Into<String>, hint: Option<String>, code: ExitCode) -> Check {
+        Check {
+            name: name.into(),
+            status: Status::Fail,
+            detail: detail.into(),
+            hint,
+            code: Some(code),
+        }
+    }
+
+    fn from_error(name: &str, e: &Error) -> Check {
+        Check::fail(
+            name,
+            e.message(),
+            e.hint_text().map(str::to_string),
+            e.exit_code(),
+        )
+    }
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o777)
+}
+
+#[cfg(not(unix))]
+fn mode(_path: &std::path::Path) -> Option<u32> {
+    None
+}
+
+/// Runs every check.
+pub fn checks(ctx: &Context) -> Vec<Check> {
+    let mut out = Vec::new();
+
+    // 1. Config directory.
+    let state = match State::open() {
+        Ok(s) => s,
+        Err(e) => {
+            out.push(Check::from_error("config directory", &e));
+            return out;
+        }
+    };
+    let dir = &state.dir().path;
+    let rule = state.dir().rule.describe();
+    if !dir.exists() {
+        out.push(Check::ok(
+            "config directory",
+            format!("{} ({rule}; not created yet)", dir.display()),
+        ));
+    } else {
+        match mode(dir) {
+            Some(m) if m & 0o077 != 0 => out.push(Check::warn(
+                "config directory",
+                format!(
+                    "{} ({rule}) is readable by others (mode {m:04o})",
+                    dir.display()
+                ),
+                format!("chmod 700 {}", dir.display()),
+            )),
+            m => out.push(Check::ok(
+                "config directory",
+                format!(
+                    "{} ({rule}{})",
+                    dir.display(),
+                    m.map(|m| format!(", mode {m:04o}")).unwrap_or_default()
+                ),
+            )),
+        }
+    }
+
+    // 2. Files.
+    let mut config: Option<Config> = None;
+    let mut workspaces: Option<Workspaces> = None;
+    let mut files_ok = true;
+    for (name, secret) in [
+        (CONFIG_FILE, false),
+        (WORKSPACES_FILE, false),
+        (AUTH_FILE, true),
+        (auth::pending::PENDING_FILE, true),
+    ] {
+        let path = state.path(name);
+        if std::fs::symlink_metadata(&path).is_err() {
+            out.push(Check::ok(name, "not present"));
+            continue;
+        }
+        let parsed: Result<()> = match name {
+            CONFIG_FILE => files::read_json::<Config>(&path).map(|c| config = c),
+            WORKSPACES_FILE => files::read_json::<Workspaces>(&path).map(|w| workspaces = w),
+            AUTH_FILE => FileStore::new(&state).validate(),
+            _ => auth::pending::load(&state).map(|_| ()),
+        };
+        match parsed {
+            Err(e) => {
+                files_ok = false;
+                out.push(Check::from_error(name, &e));
+            }
+            Ok(()) => match mode(&path) {
+                Some(m) if m & 0o077 != 0 && (secret || m & 0o002 != 0) => out.push(Check::warn(
+                    name,
+                    format!("valid, but readable by others (mode {m:04o})"),
+                    format!("chmod 600 {}", path.display()),
+                )),
+                m => out.push(Check::ok(
+                    name,
+                    format!(
+                        "valid{}",
+                        m.map(|m| format!(" (mode {m:04o})")).unwrap_or_default()
+                    ),
+                )),
+            },
+        }
+    }
+
+    // 3. Secret store.
+    let env_token = auth::env_value(auth::VAR_API_TOKEN);
+    let env = ctx.env.name;
+    let cached: Vec<String> = workspaces
+        .as_ref()
+        .map(|w| w.list(env).iter().map(|e| e.id.clone()).collect())
+        .unwrap_or_default();
+    let default = config
+        .as_ref()
+        .and_then(|c| c.default_workspace(env).map(str::to_string));
+    let var = std::env::var(secrets::VAR_KEYRING).ok();
+    let choice = secrets::choose_with(var.as_deref(), || {
+        Ok(config.as_ref().and_then(|c| c.keyring))
+    });
+    let mut store_ok = false;
+    match &choice {
+        Err(e) => out.push(Check::from_error("secret store", e)),
+        Ok(c) => {
+            let store = secrets::open_backend(&state, c.backend);
+            let what = format!("{} ({})", store.describe(), c.reason.describe());
+            if c.backend == Backend::File {
+                store_ok = true;
+                out.push(Check::ok("secret store", what));
+            } else {
+                match store.check() {
+                    Ok(()) => {
+                        store_ok = true;
+                        out.push(Check::ok("secret store", format!("{what}, reachable")));
+                    }
+                    Err(e) if cached.is_empty() && default.is_none() => out.push(Check::warn(
+                        "secret store",
+                        format!("{what}: {} (not needed until you log in)", e.message()),
+                        secrets::KEYCHAIN_HINT,
+                    )),
+                    Err(e) => out.push(Check::from_error("secret store", &e)),
+                }
+            }
+        }
+    }
+
+    // 4. Token source and workspace override.
+    let selected = auth::selected_workspace(ctx, &state);
+    match (&env_token, &selected) {
+        (Some(_), Ok(Some((id, _)))) => out.push(Check::warn(
+            "token source",
+            format!("NOTION_API_TOKEN wins over the stored login for workspace {id}"),
+            "unset NOTION_API_TOKEN to use your stored login",
+        )),
+        (Some(_), _) => out.push(Check::ok("token source", "NOTION_API_TOKEN")),
+        (None, Ok(Some((id, src)))) => {
+            if *src != TokenSource::DefaultWorkspace && files_ok && !cached.contains(id) {
+                out.push(Check::fail(
+                    "workspace override",
+                    format!(
+                        "{} names workspace {id}, which is not logged in for environment {env}",
+                        src.describe()
+                    ),
+                    Some("`ntn debug` lists the logged-in workspaces; `ntn login` adds one".into()),
+                    ExitCode::Auth,
+                ));
+            } else {
+                out.push(Check::ok(
+                    "token source",
+                    format!("stored login for workspace {id} ({})", src.describe()),
+                ));
+            }
+        }
+        (None, Ok(None)) => out.push(Check::fail(
+            "token source",
+            format!("not logged in (environment {env})"),
+            Some("run `ntn login`, or set NOTION_API_TOKEN to a personal access token".into()),
+            ExitCode::Auth,
+        )),
+        (None, Err(_)) => {} // config.json is corrupt: already reported.
+    }
+
+    // 5. Token present, API reachable and token accepted.
+    let cred = if env_token.is_some() || (files_ok && store_ok) {
+        match auth::resolve_token(ctx) {
+            Ok(c) => {
+                out.push(Check::ok(
+                    "token",
+                    match &c.store {
+                        Some(s) => format!("found in {s}"),
+                        None => "from NOTION_API_TOKEN".to_string(),
+                    },
+                ));
+                Some(c)
+            }
+            Err(e) => {
+                // "not logged in" was reported above.
+                if !out
+                    .iter()
+                    .any(|c| c.status == Status::Fail && c.code == Some(ExitCode::Auth))
+                {
+                    out.push(Check::from_error("token", &e));
+                }
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(cred) = &cred {
+        let policy = RetryPolicy {
+            max_attempts: 2,
+            max_wait: Duration::from_secs(5),
+            announce: false,
+            ..RetryPolicy::default()
+        };
+        match super::whoami::fetch_me(ctx, cred, API_TIMEOUT, &policy) {
+            Ok(me) => {
+                let ws = me["bot"]["workspace_name"]
+                    .as_str()
+                    .map(|w| format!(" in {w}"))
+                    .unwrap_or_default();
+                out.push(Check::ok(
+                    "API",
+                    format!(
+                        "{} accepted the token: {}{ws}",
+                        crate::http::host_of(ctx.env.api_base()),
+                        super::whoami::describe_user(&me)
+                    ),
+                ));
+            }
+            Err(e) => out.push(Check::from_error("API", &e)),
+        }
+    }
+
+    // 6. Pending login.
+    if let Ok(Some(p)) = auth::pending::load(&state) {
+        if p.is_expired() {
+            out.push(Check::warn(
+                "pending login",
+                format!("the login session started for {} has expired", p.env),
+                "run `ntn login` to start a new one",
+            ));
+        } else {
+            out.push(Check::ok(
+                "pending login",
+                format!(
+                    "waiting for approval in {} (code {}, {} s left)",
+                    p.env,
+                    p.verification_code,
+                    p.remaining_ms() / 1000
+                ),
+            ));
+        }
+    }
+    out
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    let checks = checks(ctx);
+    let first_fail = checks.iter().find(|c| c.status == Status::Fail);
+    let ok = first_fail.is_none();
+    if args.json {
+        crate::output::print_json(&serde_json::json!({"ok": ok, "checks": checks}))?;
+    } else {
+        use crate::output::style::{BAD, DIM, OK, WARN};
+        for c in &checks {
+            let mark = match c.status {
+                Status::Ok => format!("{OK}✓{OK:#}"),
+                Status::Warn => format!("{WARN}!{WARN:#}"),
+                Status::Fail => format!("{BAD}✗{BAD:#}"),
+            };
+            crate::output::print_line(&format!("{mark} {}: {}", c.name, c.detail))?;
+            if let Some(h) = &c.hint
+                && c.status != Status::Ok
+            {
+                crate::output::print_line(&format!("    {DIM}hint:{DIM:#} {h}"))?;
+            }
+        }
+    }
+    match first_fail {
+        None => Ok(()),
+        Some(c) => {
+            let n = checks.iter().filter(|c| c.status == Status::Fail).count();
+            Err(Error::new(
+                c.code.unwrap_or(ExitCode::Local),
+                format!(
+                    "{n} check{} failed; the first: {}",
+                    if n == 1 { "" } else { "s" },
+                    c.name
+                ),
+            ))
+        }
+    }
 }

@@ -1,11 +1,151 @@
-//! `ntn whoami` (being built).
+//! `ntn whoami`: who the token in use belongs to.
 
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::auth::{Credential, TokenSource};
 use crate::cli::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::http::{Client, DEFAULT_NOTION_VERSION, Request, RetryPolicy};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(
+    long_about = "Show who the token in use belongs to (GET /v1/users/me): the person or bot, \
+the workspace, and where the token came from.\n\n\
+Examples:\n  ntn whoami\n  ntn whoami --json | jq .bot.workspace_name",
+    after_long_help = crate::env_help!(
+        "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
+        "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
+        "  NOTION_KEYRING             0 keeps tokens in auth.json instead of the OS keychain",
+    )
+)]
+pub struct Args {
+    /// Print the API's user object as received
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_ctx: &Context, _args: Args) -> Result<()> {
-    Err(super::not_yet("whoami"))
+/// `GET {api}/v1/users/me` with `cred`. 401 becomes an auth error whose hint
+/// names the token's source.
+pub fn fetch_me(
+    ctx: &Context,
+    cred: &Credential,
+    timeout: Duration,
+    policy: &RetryPolicy,
+) -> Result<Value> {
+    let client = Client::with_timeout(ctx.verbose, timeout);
+    let req = Request::new("GET", format!("{}/v1/users/me", ctx.env.api_base()))
+        .header("Notion-Version", DEFAULT_NOTION_VERSION)
+        .bearer(&cred.token);
+    let policy = RetryPolicy {
+        return_errors: true,
+        ..policy.clone()
+    };
+    let resp = client.send(&req, &policy)?;
+    if resp.status == 401 {
+        return Err(rejected(cred).detail(format!("HTTP {}", resp.status)));
+    }
+    if !resp.is_success() {
+        return Err(crate::http::error_from_response(&resp));
+    }
+    resp.json()
+}
+
+/// The error for a token the API refused, naming where it came from.
+pub fn rejected(cred: &Credential) -> Error {
+    match cred.source {
+        TokenSource::EnvToken => Error::auth("NOTION_API_TOKEN was rejected by the API")
+            .hint("check it, or unset it to use your stored login"),
+        _ => {
+            let label = workspace_label(cred);
+            Error::auth(format!(
+                "the stored login for {label} was rejected by the API"
+            ))
+            .hint("run `ntn login` to sign in again")
+        }
+    }
+}
+
+fn workspace_label(cred: &Credential) -> String {
+    match (&cred.workspace_name, &cred.workspace_id) {
+        (Some(n), _) => n.clone(),
+        (None, Some(id)) => format!("workspace {id}"),
+        (None, None) => "this workspace".into(),
+    }
+}
+
+/// "Alice <alice@x> (through the bot "Notion CLI")", from a user object.
+pub fn describe_user(me: &Value) -> String {
+    let person = |u: &Value| -> String {
+        let name = u["name"].as_str().unwrap_or("").trim();
+        let email = u["person"]["email"].as_str().unwrap_or("").trim();
+        match (name.is_empty(), email.is_empty()) {
+            (false, false) => format!("{name} <{email}>"),
+            (false, true) => name.to_string(),
+            (true, false) => email.to_string(),
+            (true, true) => u["id"].as_str().unwrap_or("unknown user").to_string(),
+        }
+    };
+    if me["type"] == "bot" {
+        let bot = me["name"].as_str().unwrap_or("a bot");
+        let owner = &me["bot"]["owner"];
+        if owner["type"] == "user" && owner["user"].is_object() {
+            format!("{} (through the bot \"{bot}\")", person(&owner["user"]))
+        } else {
+            format!("the bot \"{bot}\" (owned by the workspace)")
+        }
+    } else {
+        person(me)
+    }
+}
+
+/// Where the credential came from, for people.
+pub fn describe_source(cred: &Credential) -> String {
+    match cred.source {
+        TokenSource::EnvToken => "NOTION_API_TOKEN".to_string(),
+        _ => format!(
+            "stored login for {} ({}{})",
+            workspace_label(cred),
+            cred.source.describe(),
+            cred.store
+                .as_deref()
+                .map(|s| format!(", in {s}"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    let cred = crate::auth::resolve_token(ctx)?;
+    let me = fetch_me(
+        ctx,
+        &cred,
+        crate::http::REQUEST_TIMEOUT,
+        &RetryPolicy::default(),
+    )?;
+    if args.json {
+        return crate::output::print_json(&me);
+    }
+    let e = crate::output::style::EMPH;
+    let ws_name = me["bot"]["workspace_name"]
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| cred.workspace_name.clone());
+    let ws_id = me["bot"]["workspace_id"]
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| cred.workspace_id.clone());
+    let mut lines = vec![format!("{e}{}{e:#}", describe_user(&me))];
+    match (ws_name, ws_id) {
+        (Some(n), Some(id)) => lines.push(format!("Workspace: {n} ({id})")),
+        (Some(n), None) => lines.push(format!("Workspace: {n}")),
+        (None, Some(id)) => lines.push(format!("Workspace: {id}")),
+        (None, None) => {}
+    }
+    lines.push(format!("Token: {}", describe_source(&cred)));
+    for l in lines {
+        crate::output::print_line(&l)?;
+    }
+    Ok(())
 }

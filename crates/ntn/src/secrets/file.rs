@@ -1,0 +1,182 @@
+//! The file store: `auth.json` in the config directory, a flat map
+//! `{"<workspace id>": "<token>"}` (the official tool's format). Mode 0600
+//! whatever the umask, atomic writes, unknown keys kept, and its own lock
+//! (`.auth.lock`) around every read-modify-write so that it can be used while
+//! the state lock is held elsewhere in the same operation.
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+use super::{Backend, SecretStore, Token};
+use crate::error::{Error, Result};
+use crate::state::{AUTH_FILE, DirLock, State, files};
+
+/// Lock file guarding `auth.json`.
+pub const AUTH_LOCK_FILE: &str = ".auth.lock";
+
+/// Tokens in `auth.json`.
+#[derive(Clone, Debug)]
+pub struct FileStore {
+    state: State,
+}
+
+impl FileStore {
+    pub fn new(state: &State) -> FileStore {
+        FileStore {
+            state: state.clone(),
+        }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.state.path(AUTH_FILE)
+    }
+
+    fn lock(&self) -> Result<DirLock> {
+        self.state.ensure_dir()?;
+        DirLock::acquire(&self.state.dir().path, AUTH_LOCK_FILE)
+    }
+
+    /// Reads the whole map (empty when the file is missing).
+    pub fn read_all(&self) -> Result<Map<String, Value>> {
+        let path = self.path();
+        let value: Option<Value> = files::read_json(&path)?;
+        match value {
+            None => Ok(Map::new()),
+            Some(Value::Object(m)) => Ok(m),
+            Some(_) => Err(files::corrupt(
+                &path,
+                "is not valid: expected an object mapping workspace ids to tokens",
+            )),
+        }
+    }
+
+    /// Checks the whole file: an object whose values are all token strings.
+    pub fn validate(&self) -> Result<()> {
+        let map = self.read_all()?;
+        match map.iter().find(|(_, v)| !v.is_string() && !v.is_null()) {
+            Some((id, _)) => Err(files::corrupt(
+                &self.path(),
+                &format!("is not valid: the entry for workspace {id} is not a string"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn token_in(&self, map: &Map<String, Value>, workspace_id: &str) -> Result<Option<Token>> {
+        match map.get(workspace_id) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(Token::new(s.trim()))),
+            Some(_) => Err(files::corrupt(
+                &self.path(),
+                &format!("is not valid: the entry for workspace {workspace_id} is not a string"),
+            )),
+        }
+    }
+}
+
+impl SecretStore for FileStore {
+    fn describe(&self) -> String {
+        AUTH_FILE.to_string()
+    }
+
+    fn get(&self, workspace_id: &str) -> Result<Option<Token>> {
+        let map = self.read_all()?;
+        self.token_in(&map, workspace_id)
+    }
+
+    fn set(&self, workspace_id: &str, token: &Token) -> Result<()> {
+        let _lock = self.lock()?;
+        let mut map = self.read_all()?;
+        map.insert(
+            workspace_id.to_string(),
+            Value::String(token.expose().to_string()),
+        );
+        files::write_json(&self.path(), &map)?;
+        // Read back: the token must be there before the login is recorded.
+        let back = self.read_all()?;
+        match self.token_in(&back, workspace_id)? {
+            Some(t) if t == *token => Ok(()),
+            _ => Err(Error::local(format!(
+                "{} did not keep the token after writing it",
+                self.path().display()
+            ))
+            .hint("check the disk and the file's permissions, then run `ntn login` again")),
+        }
+    }
+
+    fn delete(&self, workspace_id: &str) -> Result<bool> {
+        if !self.path().exists() {
+            return Ok(false);
+        }
+        let _lock = self.lock()?;
+        let mut map = self.read_all()?;
+        if map.remove(workspace_id).is_none() {
+            return Ok(false);
+        }
+        files::write_json(&self.path(), &map)?;
+        Ok(true)
+    }
+
+    fn check(&self) -> Result<()> {
+        self.validate()
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::File
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{ConfigDir, DirRule};
+
+    fn store() -> (tempfile::TempDir, FileStore) {
+        let d = tempfile::tempdir().unwrap();
+        let s = State::with_dir(ConfigDir {
+            path: d.path().join("cfg"),
+            rule: DirRule::NotionHome,
+        });
+        (d, FileStore::new(&s))
+    }
+
+    #[test]
+    fn set_get_delete_keep_unknown_keys() {
+        let (_d, fs) = store();
+        assert!(fs.get("w1").unwrap().is_none());
+        assert!(!fs.delete("w1").unwrap());
+        fs.set("w1", &Token::new("secret-1")).unwrap();
+        std::fs::write(fs.path(), r#"{"w1":"secret-1","other":"x","meta":{"a":1}}"#).unwrap();
+        fs.set("w2", &Token::new("secret-2")).unwrap();
+        assert_eq!(fs.get("w1").unwrap().unwrap().expose(), "secret-1");
+        assert_eq!(fs.get("w2").unwrap().unwrap().expose(), "secret-2");
+        assert!(fs.delete("w1").unwrap());
+        assert!(fs.get("w1").unwrap().is_none());
+        let v: Value = serde_json::from_slice(&std::fs::read(fs.path()).unwrap()).unwrap();
+        assert_eq!(v["meta"]["a"], 1);
+        assert_eq!(v["other"], "x");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let m = std::fs::metadata(fs.path()).unwrap().permissions().mode() & 0o777;
+            assert_eq!(m, 0o600);
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_errors_and_untouched() {
+        let (_d, fs) = store();
+        std::fs::create_dir_all(fs.path().parent().unwrap()).unwrap();
+        for bad in ["[]", "\"x\"", "{\"w1\": 3}", "{\"w1\":"] {
+            std::fs::write(fs.path(), bad).unwrap();
+            let e = fs.get("w1").unwrap_err();
+            assert!(e.message().contains("auth.json"), "{bad}: {}", e.message());
+            if !bad.contains('3') {
+                assert!(fs.set("w1", &Token::new("t")).is_err());
+            }
+            assert_eq!(std::fs::read_to_string(fs.path()).unwrap(), bad);
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! The OS keychain: service `notion-cli`, account = workspace id.
+//!
+//! On Linux this is the Secret Service over D-Bus (pure Rust, through
+//! `zbus-secret-service-keyring-store`); items carry the attributes
+//! `service=notion-cli` and `username=<workspace id>`, so
+//! `secret-tool lookup service notion-cli username <id>` finds them.
+//!
+//! Every call runs on a helper thread and is abandoned after a timeout (5 s;
+//! `NTN_KEYCHAIN_TIMEOUT_MS` changes it, for tests): a slow or hung daemon
+//! gives a clear error instead of a stuck command. After one timeout the store
+//! fails fast for the rest of the process. Nothing falls back to plaintext:
+//! every failure says `set NOTION_KEYRING=0 to keep tokens in auth.json`.
+//! The connection is made on first use, never at start-up.
+
+use std::time::Duration;
+
+use super::{Backend, KEYCHAIN_HINT, SecretStore, Token};
+use crate::error::{Error, Result};
+
+/// How long one keychain call may take.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Test hook: the timeout in milliseconds.
+pub const VAR_TIMEOUT_MS: &str = "NTN_KEYCHAIN_TIMEOUT_MS";
+
+fn timeout_from_env() -> Duration {
+    std::env::var(VAR_TIMEOUT_MS)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis)
+        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+/// The platform's name for its keychain.
+pub fn platform_name() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "Secret Service"
+    } else if cfg!(target_os = "macos") {
+        "macOS Keychain"
+    } else if cfg!(windows) {
+        "Windows Credential Manager"
+    } else {
+        "OS keychain"
+    }
+}
+
+fn unusable(what: &str, reason: impl std::fmt::Display) -> Error {
+    Error::local(format!(
+        "the OS keychain ({}) is not usable: cannot {what}: {reason}",
+        platform_name()
+    ))
+    .hint(KEYCHAIN_HINT)
+}
+
+#[cfg(target_os = "linux")]
+mod imp {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, mpsc};
+    use std::time::Duration;
+
+    use keyring_core::Error as KError;
+    use keyring_core::api::CredentialStoreApi;
+    use zbus_secret_service_keyring_store::Store;
+
+    use super::unusable;
+    use crate::error::{Error, Result};
+    use crate::secrets::KEYCHAIN_SERVICE;
+
+    #[derive(Default)]
+    struct Inner {
+        store: Mutex<Option<Arc<Store>>>,
+        /// Set once a call timed out: later calls fail at once.
+        broken: Mutex<Option<String>>,
+    }
+
+    impl Inner {
+        fn connect(&self) -> keyring_core::Result<Arc<Store>> {
+            let mut guard = self.store.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(s) = guard.as_ref() {
+                return Ok(s.clone());
+            }
+            let s = Store::new()?;
+            *guard = Some(s.clone());
+            Ok(s)
+        }
+    }
+
+    /// The Secret Service connection, made lazily on a helper thread.
+    #[derive(Clone, Default)]
+    pub struct Conn {
+        inner: Arc<Inner>,
+    }
+
+    impl Conn {
+        /// Runs `f` on a helper thread, giving up after `timeout`.
+        pub fn run<T: Send + 'static>(
+            &self,
+            what: &str,
+            timeout: Duration,
+            f: impl FnOnce(&Store) -> keyring_core::Result<T> + Send + 'static,
+        ) -> Result<T> {
+            if let Some(reason) = self
+                .inner
+                .broken
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+            {
+                return Err(unusable(what, reason));
+            }
+            let inner = self.inner.clone();
+            let (tx, rx) = mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("ntn-keychain".into())
+                .spawn(move || {
+                    let result = inner.connect().and_then(|s| f(&s));
+                    let _ = tx.send(result);
+                });
+            if let Err(e) = spawned {
+                return Err(unusable(what, "cannot start a thread").cause(&e));
+            }
+            match rx.recv_timeout(timeout) {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(e)) => Err(describe(what, &e)),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let reason = format!(
+                        "the keychain daemon did not answer within {} ms",
+                        timeout.as_millis()
+                    );
+                    *self.inner.broken.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some(reason.clone());
+                    Err(unusable(what, reason))
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    Err(unusable(what, "the keychain call failed unexpectedly"))
+                }
+            }
+        }
+    }
+
+    fn describe(what: &str, e: &KError) -> Error {
+        let reason = match e {
+            KError::NoStorageAccess(_) => "the keychain is locked or refused access".to_string(),
+            KError::PlatformFailure(inner) => {
+                let text = inner.to_string();
+                if text.contains("not provided by any .service files")
+                    || text.contains("ServiceUnknown")
+                {
+                    "no Secret Service daemon is running on the session bus".to_string()
+                } else if text.contains("DBUS_SESSION_BUS_ADDRESS")
+                    || text.contains("No such file or directory")
+                    || text.contains("Connection refused")
+                    || text.contains("Address")
+                {
+                    "no D-Bus session bus".to_string()
+                } else {
+                    format!("the Secret Service failed ({text})")
+                }
+            }
+            KError::BadEncoding(_) => "the stored token is not UTF-8 text".to_string(),
+            other => other.to_string(),
+        };
+        unusable(what, reason).cause(e)
+    }
+
+    fn build(store: &Store, id: &str) -> keyring_core::Result<keyring_core::Entry> {
+        store.build(KEYCHAIN_SERVICE, id, None)
+    }
+
+    pub fn get(store: &Store, id: &str) -> keyring_core::Result<Option<String>> {
+        match build(store, id)?.get_password() {
+            Ok(p) => Ok(Some(p)),
+            Err(KError::NoEntry) => Ok(None),
+            Err(KError::Ambiguous(entries)) => match entries.first() {
+                Some(e) => e.get_password().map(Some),
+                None => Ok(None),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn set(store: &Store, id: &str, token: &str) -> keyring_core::Result<()> {
+        let entry = build(store, id)?;
+        match entry.set_password(token) {
+            Ok(()) => Ok(()),
+            Err(KError::Ambiguous(entries)) => {
+                // Several items match: replace them with one.
+                for e in entries {
+                    e.delete_credential()?;
+                }
+                build(store, id)?.set_password(token)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn delete(store: &Store, id: &str) -> keyring_core::Result<bool> {
+        match build(store, id)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KError::NoEntry) => Ok(false),
+            Err(KError::Ambiguous(entries)) => {
+                for e in entries {
+                    e.delete_credential()?;
+                }
+                Ok(true)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn check(store: &Store) -> keyring_core::Result<()> {
+        let mut spec = HashMap::new();
+        spec.insert("service", KEYCHAIN_SERVICE);
+        store.search(&spec).map(|_| ())
+    }
+}
+
+/// Tokens in the OS keychain.
+#[derive(Clone)]
+pub struct KeychainStore {
+    #[cfg(target_os = "linux")]
+    conn: imp::Conn,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for KeychainStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeychainStore")
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl Default for KeychainStore {
+    fn default() -> Self {
+        KeychainStore::new()
+    }
+}
+
+impl KeychainStore {
+    /// A store that connects on first use. Does no I/O.
+    pub fn new() -> KeychainStore {
+        KeychainStore {
+            #[cfg(target_os = "linux")]
+            conn: imp::Conn::default(),
+            timeout: timeout_from_env(),
+        }
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> KeychainStore {
+        self.timeout = timeout;
+        self
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl SecretStore for KeychainStore {
+    fn describe(&self) -> String {
+        format!("keychain ({})", platform_name())
+    }
+
+    fn get(&self, workspace_id: &str) -> Result<Option<Token>> {
+        let id = workspace_id.to_string();
+        let got = self
+            .conn
+            .run("read a token", self.timeout, move |s| imp::get(s, &id))?;
+        Ok(got
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| Token::new(t.trim())))
+    }
+
+    fn set(&self, workspace_id: &str, token: &Token) -> Result<()> {
+        let id = workspace_id.to_string();
+        let value = token.expose().to_string();
+        let kept = self.conn.run("store a token", self.timeout, move |s| {
+            imp::set(s, &id, &value)?;
+            // Read back: the keychain must really hold it.
+            Ok(imp::get(s, &id)?.as_deref() == Some(value.as_str()))
+        })?;
+        if kept {
+            Ok(())
+        } else {
+            Err(unusable(
+                "store a token",
+                "the token read back differs from the one written",
+            ))
+        }
+    }
+
+    fn delete(&self, workspace_id: &str) -> Result<bool> {
+        let id = workspace_id.to_string();
+        self.conn
+            .run("delete a token", self.timeout, move |s| imp::delete(s, &id))
+    }
+
+    fn check(&self) -> Result<()> {
+        self.conn
+            .run("reach the keychain", self.timeout, imp::check)
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Keychain
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+impl SecretStore for KeychainStore {
+    fn describe(&self) -> String {
+        format!("keychain ({})", platform_name())
+    }
+
+    fn get(&self, _workspace_id: &str) -> Result<Option<Token>> {
+        Err(unsupported())
+    }
+
+    fn set(&self, _workspace_id: &str, _token: &Token) -> Result<()> {
+        Err(unsupported())
+    }
+
+    fn delete(&self, _workspace_id: &str) -> Result<bool> {
+        Err(unsupported())
+    }
+
+    fn check(&self) -> Result<()> {
+        Err(unsupported())
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Keychain
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unsupported() -> Error {
+    Error::local(format!(
+        "this build of ntn cannot use the {} yet",
+        platform_name()
+    ))
+    .hint(KEYCHAIN_HINT)
+}

@@ -1,0 +1,139 @@
+//! The OS keychain against a real Secret Service (scripts/test runs the suite
+//! inside `dbus-run-session` with an unlocked gnome-keyring-daemon). Without a
+//! session bus these tests print a note and pass, unless
+//! `NTN_REQUIRE_KEYCHAIN=1`, which makes a missing bus a failure. Entries are
+//! checked with the real `secret-tool`.
+
+mod common;
+
+use common::{
+    TestEnv, keychain_available, run, secret_tool_lookup, secret_tool_store, seed_login, unique_id,
+};
+use ntn::secrets::{KeychainStore, SecretStore, Token};
+use serde_json::Value;
+
+#[test]
+fn store_read_delete_are_visible_to_secret_tool() {
+    if !keychain_available("store_read_delete_are_visible_to_secret_tool") {
+        return;
+    }
+    let id = unique_id("crud");
+    let store = KeychainStore::new();
+    assert!(store.get(&id).unwrap().is_none());
+    store.set(&id, &Token::new("secret-one")).unwrap();
+    assert_eq!(secret_tool_lookup(&id).as_deref(), Some("secret-one"));
+    assert_eq!(store.get(&id).unwrap().unwrap().expose(), "secret-one");
+    // Replacing keeps one entry.
+    store.set(&id, &Token::new("secret-two")).unwrap();
+    assert_eq!(secret_tool_lookup(&id).as_deref(), Some("secret-two"));
+    store.check().unwrap();
+    assert!(store.delete(&id).unwrap());
+    assert_eq!(secret_tool_lookup(&id), None);
+    assert!(store.get(&id).unwrap().is_none());
+    // Deleting what is not there is fine.
+    assert!(!store.delete(&id).unwrap());
+}
+
+#[test]
+fn tokens_stored_by_other_tools_are_read() {
+    if !keychain_available("tokens_stored_by_other_tools_are_read") {
+        return;
+    }
+    let id = unique_id("interop");
+    secret_tool_store(&id, "from-secret-tool");
+    let mut env = TestEnv::new();
+    assert!(env.keychain());
+    seed_login(&env, "prod", &id, "Acme", None, true);
+    let out = run(env.ntn().args(["auth", "token", "--json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["token"], "from-secret-tool");
+    assert_eq!(v["store"], "keychain (Secret Service)");
+    // debug looks each entry up.
+    let out = run(env.ntn().args(["debug", "--json"]));
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["keyring"]["backend"], "keychain");
+    assert_eq!(v["workspaces"][0]["token_stored"], true);
+    assert!(!out.stdout.contains("from-secret-tool"));
+    // doctor reaches it.
+    let out = run(env.ntn().args(["doctor", "--json"]));
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let store = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "secret store")
+        .unwrap()
+        .clone();
+    assert_eq!(store["status"], "ok", "{store}");
+    let _ = KeychainStore::new().delete(&id);
+}
+
+#[test]
+fn logout_removes_keychain_entries() {
+    if !keychain_available("logout_removes_keychain_entries") {
+        return;
+    }
+    let a = unique_id("logout-a");
+    let b = unique_id("logout-b");
+    let other = unique_id("logout-other");
+    secret_tool_store(&a, "tok-a");
+    secret_tool_store(&b, "tok-b");
+    secret_tool_store(&other, "tok-other");
+    let mut env = TestEnv::new();
+    assert!(env.keychain());
+    seed_login(&env, "prod", &a, "Acme", None, true);
+    seed_login(&env, "prod", &b, "Globex", None, false);
+    seed_login(&env, "dev", &other, "Dev", None, true);
+    let out = run(env.ntn().arg("logout"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Logged out of Acme, Globex"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(secret_tool_lookup(&a), None);
+    assert_eq!(secret_tool_lookup(&b), None);
+    // Another environment's login is untouched.
+    assert_eq!(secret_tool_lookup(&other).as_deref(), Some("tok-other"));
+    assert!(env.file("workspaces.json").exists());
+    let ws = env.read_json("workspaces.json");
+    assert_eq!(ws["environments"]["prod"], serde_json::json!({}));
+    let out = run(env.ntn().args(["logout", "--all-environments"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(secret_tool_lookup(&other), None);
+}
+
+#[test]
+fn a_login_saved_through_the_library_lands_in_the_keychain() {
+    if !keychain_available("a_login_saved_through_the_library_lands_in_the_keychain") {
+        return;
+    }
+    let id = unique_id("save");
+    let env = TestEnv::new();
+    let state = ntn::state::State::with_dir(ntn::state::ConfigDir {
+        path: env.notion_home(),
+        rule: ntn::state::DirRule::NotionHome,
+    });
+    let ctx = ntn::cli::Context {
+        verbose: 0,
+        env: ntn::env::Environment::resolve(ntn::env::EnvName::Local).unwrap(),
+        workspace_flag: None,
+    };
+    // This process has no NOTION_KEYRING: the keychain is the default store.
+    assert!(std::env::var_os("NOTION_KEYRING").is_none());
+    ntn::auth::save_login(&ctx, &state, &Token::new("tok-saved"), &id, "Saved").unwrap();
+    assert_eq!(secret_tool_lookup(&id).as_deref(), Some("tok-saved"));
+    assert!(!env.file("auth.json").exists(), "no plaintext copy");
+    assert!(ntn::auth::token_stored(&ctx, &state, &id).unwrap());
+    assert_eq!(
+        ntn::auth::switch_default(&ctx, &state, &id).unwrap().name,
+        "Saved"
+    );
+    let ws = env.read_json("workspaces.json");
+    assert_eq!(ws["environments"]["local"][&id]["name"], "Saved");
+    assert!(KeychainStore::new().delete(&id).unwrap());
+    let e = ntn::auth::switch_default(&ctx, &state, &id).unwrap_err();
+    assert_eq!(e.exit_code().code(), 4);
+    assert!(e.hint_text().unwrap().contains("ntn login"));
+}

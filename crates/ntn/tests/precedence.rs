@@ -1,0 +1,240 @@
+//! Which token a command uses (NOTION_API_TOKEN, --workspace,
+//! NOTION_WORKSPACE_ID, the default), and which secret store is in use
+//! (NOTION_KEYRING vs config.json), observed through `ntn auth token --json`
+//! and `ntn debug --json`.
+
+mod common;
+
+use common::{Out, TestEnv, run, seed_login, write_json_file};
+use serde_json::{Value, json};
+
+/// Two logged-in workspaces in `prod`: w1 (default) and w2.
+fn two_logins() -> TestEnv {
+    let env = TestEnv::new();
+    seed_login(&env, "prod", "w1", "Acme", Some("tok-1"), true);
+    seed_login(&env, "prod", "w2", "Globex", Some("tok-2"), false);
+    env
+}
+
+fn token_json(out: &Out) -> Value {
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+#[test]
+fn env_token_wins_over_everything() {
+    let env = two_logins();
+    let out = run(env
+        .ntn()
+        .args(["--workspace", "w2", "auth", "token", "--json"])
+        .env("NOTION_API_TOKEN", "  env-token \n")
+        .env("NOTION_WORKSPACE_ID", "w1"));
+    let v = token_json(&out);
+    assert_eq!(v["token"], "env-token");
+    assert_eq!(v["source"], "env");
+    assert_eq!(v["workspace_id"], Value::Null);
+}
+
+#[test]
+fn flag_wins_over_workspace_variable_and_default() {
+    let env = two_logins();
+    let v = token_json(&run(env
+        .ntn()
+        .args(["--workspace", "w2", "auth", "token", "--json"])
+        .env("NOTION_WORKSPACE_ID", "w1")));
+    assert_eq!(v["token"], "tok-2");
+    assert_eq!(v["source"], "workspace_flag");
+    assert_eq!(v["workspace_id"], "w2");
+    assert_eq!(v["workspace_name"], "Globex");
+}
+
+#[test]
+fn workspace_variable_wins_over_default() {
+    let env = two_logins();
+    let v = token_json(&run(env
+        .ntn()
+        .args(["auth", "token", "--json"])
+        .env("NOTION_WORKSPACE_ID", "w2")));
+    assert_eq!(v["token"], "tok-2");
+    assert_eq!(v["source"], "workspace_env");
+}
+
+#[test]
+fn default_workspace_is_the_fallback_and_plain_output_is_the_token() {
+    let env = two_logins();
+    let v = token_json(&run(env.ntn().args(["auth", "token", "--json"])));
+    assert_eq!(v["token"], "tok-1");
+    assert_eq!(v["source"], "default");
+    assert_eq!(v["workspace_name"], "Acme");
+    let out = run(env.ntn().args(["auth", "token"]));
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout, "tok-1\n");
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
+
+#[test]
+fn empty_or_blank_env_token_counts_as_unset() {
+    let env = two_logins();
+    for blank in ["", "   ", "\n"] {
+        let v = token_json(&run(env
+            .ntn()
+            .args(["auth", "token", "--json"])
+            .env("NOTION_API_TOKEN", blank)));
+        assert_eq!(v["source"], "default", "{blank:?}");
+        assert_eq!(v["token"], "tok-1");
+    }
+    // A blank NOTION_WORKSPACE_ID is ignored too.
+    let v = token_json(&run(env
+        .ntn()
+        .args(["auth", "token", "--json"])
+        .env("NOTION_WORKSPACE_ID", " ")));
+    assert_eq!(v["source"], "default");
+}
+
+#[test]
+fn defaults_are_per_environment() {
+    let env = two_logins();
+    seed_login(&env, "local", "w9", "Local WS", Some("tok-9"), true);
+    let v = token_json(&run(env
+        .ntn()
+        .args(["--env", "local", "auth", "token", "--json"])));
+    assert_eq!(v["token"], "tok-9");
+    // w1 is only logged in for prod.
+    let out = run(env
+        .ntn()
+        .args(["--env", "local", "--workspace", "w1", "auth", "token"]));
+    assert_eq!(out.code, 4, "{}", out.stderr);
+}
+
+#[test]
+fn not_logged_in_is_exit_4_with_a_hint() {
+    let env = TestEnv::new();
+    let out = run(env.ntn().args(["auth", "token"]));
+    assert_eq!(out.code, 4);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.starts_with("error: not logged in"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("hint:"), "{}", out.stderr);
+    assert!(out.stderr.contains("ntn login"), "{}", out.stderr);
+    assert!(out.stderr.contains("NOTION_API_TOKEN"), "{}", out.stderr);
+}
+
+#[test]
+fn unknown_workspace_is_exit_4_pointing_at_debug() {
+    let env = two_logins();
+    let out = run(env
+        .ntn()
+        .args(["auth", "token"])
+        .env("NOTION_WORKSPACE_ID", "nope"));
+    assert_eq!(out.code, 4);
+    assert!(out.stderr.contains("nope"), "{}", out.stderr);
+    assert!(out.stderr.contains("NOTION_WORKSPACE_ID"), "{}", out.stderr);
+    assert!(out.stderr.contains("ntn debug"), "{}", out.stderr);
+
+    let out = run(env.ntn().args(["--workspace", "nope", "auth", "token"]));
+    assert_eq!(out.code, 4);
+    assert!(out.stderr.contains("--workspace"), "{}", out.stderr);
+}
+
+#[test]
+fn known_workspace_without_token_is_exit_4_pointing_at_login() {
+    let env = two_logins();
+    seed_login(&env, "prod", "w3", "Initech", None, false);
+    let out = run(env.ntn().args(["--workspace", "w3", "auth", "token"]));
+    assert_eq!(out.code, 4);
+    assert!(out.stderr.contains("Initech"), "{}", out.stderr);
+    assert!(out.stderr.contains("missing"), "{}", out.stderr);
+    assert!(out.stderr.contains("ntn login"), "{}", out.stderr);
+}
+
+fn keyring_of(env: &TestEnv, cmd: &mut assert_cmd::Command) -> Value {
+    let _ = env;
+    let out = run(cmd.args(["debug", "--json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    v["keyring"].clone()
+}
+
+#[test]
+fn store_choice_variable_wins_over_config() {
+    let mut env = TestEnv::new();
+    // NOTION_KEYRING=0 (and its synonyms) => file store.
+    for v in ["0", "false", "no", "off", "OFF"] {
+        let k = keyring_of(&env, env.ntn().env("NOTION_KEYRING", v));
+        assert_eq!(k["backend"], "file", "{v}");
+        assert_eq!(k["reason"], format!("NOTION_KEYRING={v}"));
+        assert_eq!(k["store"], "auth.json");
+    }
+    // Unset: the default is the keychain.
+    env.unset("NOTION_KEYRING");
+    env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let k = keyring_of(&env, &mut env.ntn());
+    assert_eq!(k["backend"], "keychain");
+    assert_eq!(k["reason"], "default");
+    // "keyring": false in config.json => file store.
+    write_json_file(
+        &env,
+        "config.json",
+        &json!({"version": "1", "defaultWorkspaceIds": {}, "keyring": false}),
+    );
+    let k = keyring_of(&env, &mut env.ntn());
+    assert_eq!(k["backend"], "file");
+    assert_eq!(k["reason"], "config.json \"keyring\": false");
+    // ... but NOTION_KEYRING=1 forces the keychain.
+    let k = keyring_of(&env, env.ntn().env("NOTION_KEYRING", "1"));
+    assert_eq!(k["backend"], "keychain");
+    assert_eq!(k["reason"], "NOTION_KEYRING=1");
+    // A value ntn does not understand is an error, not a guess.
+    seed_login(&env, "prod", "w1", "Acme", Some("tok-1"), true);
+    let out = run(env
+        .ntn()
+        .env("NOTION_KEYRING", "maybe")
+        .args(["auth", "token"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("NOTION_KEYRING"), "{}", out.stderr);
+}
+
+#[test]
+fn config_keyring_false_uses_auth_json_for_tokens() {
+    let mut env = two_logins();
+    env.unset("NOTION_KEYRING");
+    env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let mut c = common::read_json_or_empty(&env, "config.json");
+    c["keyring"] = json!(false);
+    write_json_file(&env, "config.json", &c);
+    let v = token_json(&run(env.ntn().args(["auth", "token", "--json"])));
+    assert_eq!(v["token"], "tok-1");
+    assert_eq!(v["store"], "auth.json");
+}
+
+#[test]
+fn env_token_never_opens_the_keychain() {
+    // The keychain is the store, and it is unusable: NOTION_API_TOKEN still works.
+    let mut env = TestEnv::new();
+    env.unset("NOTION_KEYRING");
+    env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    env.set("NOTION_API_TOKEN", "env-token");
+    let out = run(env.ntn().args(["auth", "token"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "env-token\n");
+}
+
+#[test]
+fn unusable_keychain_never_falls_back_to_auth_json() {
+    let mut env = two_logins(); // tokens are in auth.json
+    env.unset("NOTION_KEYRING");
+    env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let out = run(env.ntn().args(["auth", "token"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "a token leaked: {}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("hint: set NOTION_KEYRING=0 to keep tokens in auth.json"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("tok-1"));
+}
