@@ -79,23 +79,23 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Sign in to a Notion workspace from the terminal
+    #[command(about = "Sign in to a Notion workspace from the terminal")]
     Login(commands::login::Args),
-    /// Forget stored logins (no network)
+    #[command(about = "Forget stored logins (no network)")]
     Logout(commands::logout::Args),
-    /// Show who the current token belongs to
+    #[command(about = "Show who the current token belongs to")]
     Whoami(commands::whoami::Args),
-    /// Work with the stored credentials
+    #[command(about = "Work with the stored credentials")]
     Auth(commands::auth::Args),
-    /// Show the resolved environment, files and workspaces
+    #[command(about = "Show the resolved environment, files and workspaces")]
     Debug(commands::debug::Args),
-    /// Check the setup and say what to fix
+    #[command(about = "Check the setup and say what to fix")]
     Doctor(commands::doctor::Args),
-    /// Make any request to the Notion public API
+    #[command(about = "Make any request to the Notion public API")]
     Api(commands::api::Args),
-    /// Upload and inspect files
+    #[command(about = "Upload and inspect files")]
     Files(commands::files::Args),
-    /// Print shell completions
+    #[command(about = "Print shell completions")]
     Completions(commands::completions::Args),
 }
 

@@ -1,0 +1,249 @@
+//! `ntn files list` and `ntn files get`.
+
+use serde_json::{Value, json};
+
+use super::progress::human_bytes;
+use super::{Api, check_id};
+use crate::cli::Context;
+use crate::error::{Error, Result};
+use crate::output::{Format, FormatArgs, Table};
+
+/// The long help of `ntn files list`.
+pub const LIST_ABOUT: &str = "List the file uploads of the workspace, newest last, as the API returns them.\n\n\
+By default the first 100 are shown; --limit N shows up to N, --all follows the pagination \
+to the end. With --json the output is {\"results\": [...], \"has_more\", \"next_cursor\"}; \
+pass next_cursor back with --start-cursor to continue.\n\n\
+Examples:\n  ntn files list\n  ntn files list --status pending --plain | cut -f1\n  \
+ntn files list --all --json";
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Show at most N uploads
+    #[arg(long, value_name = "N", default_value_t = 100, conflicts_with = "all",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: u64,
+    /// Follow the pagination and show every upload
+    #[arg(long)]
+    pub all: bool,
+    /// Only uploads with this status
+    #[arg(long, value_parser = ["pending", "uploaded", "expired", "failed"])]
+    pub status: Option<String>,
+    /// Continue from a cursor printed by an earlier --json listing
+    #[arg(long, value_name = "CURSOR")]
+    pub start_cursor: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// The long help of `ntn files get`.
+pub const GET_ABOUT: &str = "Show one file upload: status, name, type, size, parts sent.\n\n\
+Examples:\n  ntn files get 2f1c6a4e-8b5d-4c1e-9a7b-3d2e1f0a9b8c\n  ntn files get <id> --json";
+
+#[derive(Debug, clap::Args)]
+pub struct GetArgs {
+    /// The file upload id
+    pub id: String,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+pub fn run_get(ctx: &Context, args: GetArgs) -> Result<()> {
+    let id = check_id(&args.id)?;
+    let api = Api::connect(ctx)?;
+    let upload = api.get(&format!("/v1/file_uploads/{id}"))?;
+    match args.format.format() {
+        Format::Json => crate::output::print_json(&upload),
+        Format::Plain => {
+            let mut t = table();
+            t.row(row(&upload, true));
+            t.print(Format::Plain)
+        }
+        Format::Human => print_report(&upload),
+    }
+}
+
+pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
+    let api = Api::connect(ctx)?;
+    let limit = if args.all { u64::MAX } else { args.limit };
+    let mut results: Vec<Value> = Vec::new();
+    let mut cursor = args.start_cursor.clone().filter(|c| !c.is_empty());
+    let mut has_more;
+    loop {
+        let want = (limit - results.len() as u64).min(100);
+        let mut query = format!("?page_size={want}");
+        if let Some(s) = &args.status {
+            query.push_str(&format!("&status={s}"));
+        }
+        if let Some(c) = &cursor {
+            query.push_str(&format!("&start_cursor={}", encode(c)));
+        }
+        let page = api.get(&format!("/v1/file_uploads{query}"))?;
+        let items = page["results"].as_array().ok_or_else(|| {
+            Error::api("the server sent a list without results").hint("try again later")
+        })?;
+        results.extend(items.iter().cloned());
+        has_more = page["has_more"].as_bool().unwrap_or(false);
+        cursor = page["next_cursor"].as_str().map(str::to_string);
+        if !has_more || cursor.is_none() || results.len() as u64 >= limit {
+            break;
+        }
+    }
+    let next_cursor = if has_more { cursor } else { None };
+    match args.format.format() {
+        Format::Json => crate::output::print_json(&json!({
+            "object": "list",
+            "results": results,
+            "has_more": next_cursor.is_some(),
+            "next_cursor": next_cursor,
+        })),
+        format => {
+            let mut t = table();
+            for u in &results {
+                t.row(row(u, format == Format::Plain));
+            }
+            if format == Format::Human && t.is_empty() {
+                crate::message!("No file uploads.");
+            } else {
+                t.print(format)?;
+            }
+            if let (Format::Human, Some(c)) = (format, &next_cursor) {
+                let dim = crate::output::style::DIM;
+                crate::message!(
+                    "{dim}More uploads: --all shows every one, --start-cursor {c} continues.{dim:#}"
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn table() -> Table {
+    Table::new([
+        "ID",
+        "STATUS",
+        "FILENAME",
+        "CONTENT TYPE",
+        "SIZE",
+        "CREATED",
+    ])
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_string()
+}
+
+/// One row; `plain` keeps exact bytes and full timestamps for scripts.
+fn row(u: &Value, plain: bool) -> Vec<String> {
+    let size = match u["content_length"].as_u64() {
+        Some(n) if plain => n.to_string(),
+        Some(n) => human_bytes(n),
+        None if plain => String::new(),
+        None => "-".into(),
+    };
+    let created = text(&u["created_time"]);
+    let created = if plain { created } else { short_time(&created) };
+    vec![
+        text(&u["id"]),
+        text(&u["status"]),
+        text(&u["filename"]),
+        text(&u["content_type"]),
+        size,
+        created,
+    ]
+}
+
+/// `2025-01-02T03:04:05.000Z` → `2025-01-02 03:04 UTC`.
+fn short_time(t: &str) -> String {
+    if t.len() >= 16 && t.as_bytes().get(10) == Some(&b'T') && t.ends_with('Z') {
+        format!("{} {} UTC", &t[..10], &t[11..16])
+    } else {
+        t.to_string()
+    }
+}
+
+fn print_report(u: &Value) -> Result<()> {
+    let mut lines: Vec<(&str, String)> = vec![
+        ("ID", text(&u["id"])),
+        ("Status", text(&u["status"])),
+        ("Filename", text(&u["filename"])),
+        ("Content type", text(&u["content_type"])),
+    ];
+    if let Some(n) = u["content_length"].as_u64() {
+        lines.push(("Size", format!("{} ({n} bytes)", human_bytes(n))));
+    }
+    if let Some(total) = u["number_of_parts"]["total"].as_u64() {
+        let sent = u["number_of_parts"]["sent"].as_u64().unwrap_or(0);
+        lines.push(("Parts", format!("{sent} of {total} sent")));
+    }
+    if let Some(url) = u["external_url"].as_str() {
+        lines.push(("External URL", url.to_string()));
+    }
+    lines.push(("Created", text(&u["created_time"])));
+    if u["status"] == "pending" {
+        lines.push(("Expires", text(&u["expiry_time"])));
+    }
+    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let bold = crate::output::style::EMPH;
+    for (k, v) in lines {
+        let v: String = v
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        crate::output::print_line(&format!("{bold}{k:<width$}{bold:#}  {v}"))?;
+    }
+    Ok(())
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_for_people_and_for_pipes() {
+        let u = json!({"id":"abc","status":"uploaded","filename":"a.png","content_type":"image/png",
+                       "content_length": 2048, "created_time":"2025-01-02T03:04:05.000Z"});
+        assert_eq!(
+            row(&u, false),
+            [
+                "abc",
+                "uploaded",
+                "a.png",
+                "image/png",
+                "2.0 KiB",
+                "2025-01-02 03:04 UTC"
+            ]
+        );
+        assert_eq!(
+            row(&u, true),
+            [
+                "abc",
+                "uploaded",
+                "a.png",
+                "image/png",
+                "2048",
+                "2025-01-02T03:04:05.000Z"
+            ]
+        );
+        let pending = json!({"id":"p","status":"pending","content_length":null});
+        assert_eq!(row(&pending, false)[4], "-");
+        assert_eq!(row(&pending, true)[4], "");
+    }
+
+    #[test]
+    fn cursors_are_encoded() {
+        assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+    }
+}

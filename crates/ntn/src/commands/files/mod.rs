@@ -1,0 +1,145 @@
+//! `ntn files`: upload files of any size (streamed, in parallel parts, in
+//! constant memory), list and inspect file uploads.
+//!
+//! * [`create`]: `ntn files create` and the upload engine;
+//! * [`source`]: regular files (read by offset) and streams (read once);
+//! * [`sniff`]: content types from extensions and magic numbers;
+//! * [`progress`]: the progress line on a terminal;
+//! * [`list`]: `ntn files list` and `ntn files get`.
+
+use clap::Subcommand;
+use serde_json::Value;
+
+use crate::cli::Context;
+use crate::error::{Error, Result};
+use crate::http::{Client, Request, RetryPolicy};
+use crate::secrets::Token;
+
+pub mod create;
+pub mod list;
+pub mod progress;
+pub mod sniff;
+pub mod source;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Upload files to Notion and inspect file uploads.\n\n\
+Examples:\n  ntn files create report.pdf\n  pg_dump mydb | gzip | ntn files create --filename db.sql.gz\n  \
+ntn files create --external-url https://example.com/logo.png\n  ntn files list --all --plain\n  \
+ntn files get <id> --json",
+    after_long_help = ENV_HELP
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: FilesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Upload a file from a path, stdin or a URL and print its upload id
+    #[command(long_about = create::CREATE_ABOUT, after_long_help = ENV_HELP)]
+    Create(create::CreateArgs),
+    /// Show one file upload
+    #[command(long_about = list::GET_ABOUT, after_long_help = ENV_HELP)]
+    Get(list::GetArgs),
+    /// List the workspace's file uploads
+    #[command(long_about = list::LIST_ABOUT, after_long_help = ENV_HELP)]
+    List(list::ListArgs),
+}
+
+/// The environment variables every `ntn files` command honours.
+const ENV_HELP: &str = crate::env_help!(
+    "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
+    "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
+    "  NOTION_API_VERSION         Notion-Version header to send",
+);
+
+pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    match args.command {
+        FilesCommand::Create(a) => create::run(ctx, a),
+        FilesCommand::Get(a) => list::run_get(ctx, a),
+        FilesCommand::List(a) => list::run_list(ctx, a),
+    }
+}
+
+/// The `Notion-Version` sent: `NOTION_API_VERSION`, else the built-in one.
+pub fn notion_version() -> String {
+    std::env::var("NOTION_API_VERSION")
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| crate::http::DEFAULT_NOTION_VERSION.to_string())
+}
+
+/// The public API with the resolved token: JSON requests with retries.
+pub struct Api {
+    pub client: Client,
+    pub token: Token,
+    /// API base URL without a trailing slash.
+    pub base: String,
+    pub version: String,
+    pub verbose: u8,
+}
+
+impl Api {
+    /// Resolves the token (see [`crate::auth::resolve_token`]) and the URLs.
+    pub fn connect(ctx: &Context) -> Result<Api> {
+        let cred = crate::auth::resolve_token(ctx)?;
+        Ok(Api {
+            client: Client::new(ctx.verbose),
+            token: cred.token,
+            base: ctx.env.api_base().trim_end_matches('/').to_string(),
+            version: notion_version(),
+            verbose: ctx.verbose,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn request(&self, method: &str, path: &str) -> Request {
+        Request::new(method, self.url(path))
+            .bearer(&self.token)
+            .header("Notion-Version", &self.version)
+    }
+
+    pub fn get(&self, path: &str) -> Result<Value> {
+        self.client
+            .send(&self.request("GET", path), &RetryPolicy::default())?
+            .json()
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Result<Value> {
+        self.client
+            .send(
+                &self.request("POST", path).json(body),
+                &RetryPolicy::default(),
+            )?
+            .json()
+    }
+}
+
+/// Checks a file upload id given on the command line before it goes into a URL.
+pub fn check_id(id: &str) -> Result<&str> {
+    let id = id.trim();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(Error::usage(format!("{id:?} is not a file upload id"))
+            .hint("ids look like 2f1c6a4e-8b5d-4c1e-9a7b-3d2e1f0a9b8c; see `ntn files list`"));
+    }
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked_before_they_reach_a_url() {
+        assert!(check_id("2f1c6a4e-8b5d-4c1e-9a7b-3d2e1f0a9b8c").is_ok());
+        assert!(check_id("2f1c6a4e8b5d4c1e9a7b3d2e1f0a9b8c").is_ok());
+        for bad in ["", "../users/me", "a?b", "a b"] {
+            assert_eq!(check_id(bad).unwrap_err().exit_code().code(), 2, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! Streaming `multipart/form-data` request bodies for file uploads.
+//!
+//! A part of a file upload is sent as a form with optional text fields (for
+//! instance `part_number`) followed by one `file` field. [`Form`] renders the
+//! text fields and the `file` part's headers once (the *prefix*) and the closing
+//! boundary (the *suffix*); the body is `prefix`, then the file bytes read
+//! straight from their source, then `suffix`. Nothing is buffered beyond the
+//! HTTP client's own write buffer, so a 20 MiB part costs a few hundred KiB of
+//! memory, and the exact `Content-Length` is known up front.
+//!
+//! [`send_streaming`] sends such a body with `Expect: 100-continue`: a server
+//! that refuses the request before reading it (a throttle, an error, a fault)
+//! answers without the client pushing megabytes into a closed socket first.
+
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Read};
+use std::time::Duration;
+
+use super::{CONNECT_TIMEOUT, Response, SendError, USER_AGENT, check_token_transport, host_of};
+use crate::error::Error;
+use crate::secrets::Token;
+
+/// A multipart form whose last field is a streamed `file` part.
+#[derive(Clone, Debug)]
+pub struct Form {
+    boundary: String,
+    prefix: Vec<u8>,
+    suffix: Vec<u8>,
+}
+
+impl Form {
+    /// A form with the text `fields` (sent first, in order) and a `file` part
+    /// named `filename` of type `content_type`, with a fresh random boundary.
+    pub fn new(fields: &[(&str, &str)], filename: &str, content_type: &str) -> Form {
+        Form::with_boundary(&new_boundary(), fields, filename, content_type)
+    }
+
+    /// Like [`Form::new`] with a chosen boundary (for tests).
+    pub fn with_boundary(
+        boundary: &str,
+        fields: &[(&str, &str)],
+        filename: &str,
+        content_type: &str,
+    ) -> Form {
+        let mut prefix = Vec::new();
+        for (name, value) in fields {
+            prefix.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{value}\r\n",
+                    quote(name)
+                )
+                .as_bytes(),
+            );
+        }
+        prefix.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\n\
+                 Content-Type: {}\r\n\r\n",
+                quote(filename),
+                header_safe(content_type)
+            )
+            .as_bytes(),
+        );
+        let suffix = format!("\r\n--{boundary}--\r\n").into_bytes();
+        Form {
+            boundary: boundary.to_string(),
+            prefix,
+            suffix,
+        }
+    }
+
+    pub fn boundary(&self) -> &str {
+        &self.boundary
+    }
+
+    /// The request's `Content-Type` header value.
+    pub fn content_type(&self) -> String {
+        format!("multipart/form-data; boundary={}", self.boundary)
+    }
+
+    /// The exact body length for a file part of `file_len` bytes.
+    pub fn content_length(&self, file_len: u64) -> u64 {
+        self.prefix.len() as u64 + file_len + self.suffix.len() as u64
+    }
+
+    /// The body: prefix, the bytes of `file`, suffix.
+    pub fn body<'a, R: Read + 'a>(&'a self, file: R) -> impl Read + 'a {
+        (&self.prefix[..]).chain(file).chain(&self.suffix[..])
+    }
+}
+
+/// A boundary that cannot be guessed from the content: 32 hex digits from the
+/// process's random hasher keys, the clock and a counter.
+fn new_boundary() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut out = String::from("ntn-");
+    for _ in 0..2 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            h.write_u128(d.as_nanos());
+        }
+        h.write_u32(std::process::id());
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+/// Escapes a quoted form-data parameter the way browsers do (HTML spec):
+/// `"` → `%22`, CR → `%0D`, LF → `%0A`.
+fn quote(s: &str) -> String {
+    s.replace('"', "%22")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Drops control characters from a header value.
+fn header_safe(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// The agent for upload requests: connection pool sized for `parallel`
+/// concurrent parts, no overall deadline (a 20 MiB part on a slow link takes
+/// its time) but per-read and per-write timeouts, so a stalled connection
+/// fails instead of hanging.
+pub fn upload_agent(parallel: usize) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_per_read(Some(Duration::from_secs(120)))
+        .timeout_per_write(Some(Duration::from_secs(120)))
+        .timeout_await_100(Some(Duration::from_secs(2)))
+        .http_status_as_error(false)
+        .user_agent(USER_AGENT)
+        .max_redirects(0)
+        .max_idle_connections_per_host(parallel.max(1) + 1)
+        .output_buffer_size(256 * 1024)
+        .build()
+        .into()
+}
+
+/// Where a streamed form goes: a POST to `url` with a bearer token and extra
+/// headers; `verbose` logs the request (never the token) on stderr.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    pub url: &'a str,
+    pub token: &'a Token,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub verbose: u8,
+}
+
+/// Sends `form` with `file` (exactly `file_len` bytes) to `target` and reads
+/// the (small) response.
+pub fn send_streaming<R: Read>(
+    agent: &ureq::Agent,
+    target: &Target<'_>,
+    form: &Form,
+    file: R,
+    file_len: u64,
+) -> Result<Response, SendError> {
+    let Target {
+        url,
+        token,
+        headers,
+        verbose,
+    } = *target;
+    check_token_transport(url).map_err(|error| SendError {
+        reached_server: false,
+        error,
+    })?;
+    let content_type = form.content_type();
+    let length = form.content_length(file_len);
+    if verbose > 0 {
+        let dim = crate::output::style::DIM;
+        crate::message!("{dim}> POST {url}{dim:#}");
+        crate::message!("{dim}> content-type: {content_type}{dim:#}");
+        crate::message!("{dim}> content-length: {length}{dim:#}");
+        for (k, v) in headers {
+            crate::message!("{dim}> {k}: {}{dim:#}", super::redact_header(k, v));
+        }
+        crate::message!("{dim}> authorization: Bearer [redacted]{dim:#}");
+    }
+    let mut builder = ureq::http::Request::builder()
+        .method("POST")
+        .uri(url)
+        .header("Content-Type", content_type.as_str())
+        .header("Content-Length", length.to_string())
+        .header("Expect", "100-continue")
+        .header("Authorization", format!("Bearer {}", token.expose()));
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let mut body = form.body(file);
+    let request = builder
+        .body(ureq::SendBody::from_reader(&mut body))
+        .map_err(|e| SendError {
+            reached_server: false,
+            error: Error::usage(format!("invalid request to {url}")).cause(&e),
+        })?;
+    let mut resp = agent.run(request).map_err(|e| transport(url, e))?;
+    let status = resp.status().as_u16();
+    let headers: Vec<(String, String)> = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let mut buf = Vec::new();
+    resp.body_mut()
+        .as_reader()
+        .take(16 * 1024 * 1024)
+        .read_to_end(&mut buf)
+        .map_err(|e| SendError {
+            reached_server: true,
+            error: Error::api(format!(
+                "the connection broke while reading the response from {}",
+                host_of(url)
+            ))
+            .cause(&e),
+        })?;
+    if verbose > 0 {
+        let dim = crate::output::style::DIM;
+        crate::message!("{dim}< HTTP {status}{dim:#}");
+    }
+    Ok(Response {
+        status,
+        headers,
+        body: buf,
+    })
+}
+
+/// Classifies a failed upload request. A local read error (the source file
+/// failed or changed) is reported as such, not as a network problem.
+fn transport(url: &str, e: ureq::Error) -> SendError {
+    let host = host_of(url);
+    if let ureq::Error::Io(io) = &e
+        && let Some(local) = io.get_ref().and_then(|r| r.downcast_ref::<SourceError>())
+    {
+        return SendError {
+            reached_server: false,
+            error: Error::local(local.0.clone()),
+        };
+    }
+    let (reached_server, message) = match &e {
+        ureq::Error::HostNotFound => (false, format!("cannot resolve {host}")),
+        ureq::Error::ConnectionFailed => (false, format!("cannot connect to {host}")),
+        ureq::Error::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => {
+            (false, format!("connection refused by {host}"))
+        }
+        ureq::Error::Timeout(_) => (true, format!("timed out sending to {host}")),
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            (true, format!("the connection to {host} broke"))
+        }
+        _ => (true, format!("request to {host} failed")),
+    };
+    SendError {
+        reached_server,
+        error: Error::api(message)
+            .hint("check your network connection and try again")
+            .cause(&e),
+    }
+}
+
+/// An error of the upload's source (not of the network), carried through the
+/// HTTP client inside an `io::Error` so it can be reported as local.
+#[derive(Debug)]
+pub struct SourceError(pub String);
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+impl SourceError {
+    /// Wraps the message as an `io::Error` to return from a `Read`.
+    pub fn io(message: impl Into<String>) -> io::Error {
+        io::Error::other(SourceError(message.into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(form: &Form, file: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        form.body(file).read_to_end(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn renders_fields_then_the_file_part() {
+        let form = Form::with_boundary("XyZ", &[("part_number", "2")], "a.txt", "text/plain");
+        let body = render(&form, b"hello");
+        assert_eq!(
+            String::from_utf8(body.clone()).unwrap(),
+            "--XyZ\r\nContent-Disposition: form-data; name=\"part_number\"\r\n\r\n2\r\n\
+             --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
+             Content-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n"
+        );
+        assert_eq!(form.content_length(5), body.len() as u64);
+        assert_eq!(form.content_type(), "multipart/form-data; boundary=XyZ");
+    }
+
+    #[test]
+    fn quotes_and_newlines_in_names_cannot_break_the_headers() {
+        let form = Form::with_boundary("b", &[], "a\"b\r\nc.txt", "text/plain\r\nX: y");
+        let text = String::from_utf8(render(&form, b"")).unwrap();
+        assert!(text.contains("filename=\"a%22b%0D%0Ac.txt\""), "{text}");
+        assert!(text.contains("Content-Type: text/plainX: y\r\n"), "{text}");
+    }
+
+    #[test]
+    fn boundaries_are_fresh() {
+        let a = Form::new(&[], "x", "y");
+        let b = Form::new(&[], "x", "y");
+        assert_ne!(a.boundary(), b.boundary());
+        assert_eq!(a.boundary().len(), 36);
+    }
+}
