@@ -62,7 +62,11 @@ fn help_lists_commands_environment_variables_and_exit_codes() {
         "NOTION_HOME",
         "Exit codes",
     ] {
-        assert!(out.stdout.contains(needle), "missing {needle}:\n{}", out.stdout);
+        assert!(
+            out.stdout.contains(needle),
+            "missing {needle}:\n{}",
+            out.stdout
+        );
     }
 }
 
@@ -96,7 +100,10 @@ fn every_command_long_help_ends_with_its_environment_variables() {
 #[test]
 fn a_bad_url_variable_is_a_local_error_with_a_hint() {
     let env = TestEnv::new();
-    let out = run(env.ntn().env("NOTION_API_BASE_URL", "api.notion.com").arg("whoami"));
+    let out = run(env
+        .ntn()
+        .env("NOTION_API_BASE_URL", "api.notion.com")
+        .arg("whoami"));
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.is_empty());
     let lines: Vec<&str> = out.stderr.lines().collect();
