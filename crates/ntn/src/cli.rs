@@ -13,11 +13,22 @@ use crate::error::Result;
 ///
 /// ```ignore
 /// #[command(after_long_help = env_help!(
-///     "  NOTION_API_TOKEN           a personal access token",
+///     "  BROWSER                    browser command(s)",
 /// ))]
+/// // Commands that use a token start with the token variables:
+/// #[command(after_long_help = env_help!(@token))]
 /// ```
 #[macro_export]
 macro_rules! env_help {
+    // The variables of every command that uses a token, then `$line`s.
+    (@token $(, $line:literal)* $(,)?) => {
+        $crate::env_help!(
+            "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
+            "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
+            "  NOTION_KEYRING             0 keeps tokens in auth.json instead of the OS keychain",
+            $($line),*
+        )
+    };
     ($($line:literal),* $(,)?) => {
         concat!(
             "Environment variables:\n",
@@ -41,11 +52,7 @@ macro_rules! env_help {
     long_about = "A command-line tool for Notion: sign in once from the terminal, then work \
 with your workspace from the shell and from scripts.",
     after_long_help = concat!(
-        env_help!(
-            "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
-            "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
-            "  NOTION_KEYRING             0 keeps tokens in auth.json instead of the OS keychain",
-        ),
+        env_help!(@token),
         "\n\nExit codes: 0 ok, 1 local problem, 2 usage, 4 authentication, 5 API or network, \
          130 interrupted."
     ),

@@ -6,11 +6,7 @@ use crate::cli::Context;
 use crate::error::Result;
 
 #[derive(Debug, clap::Args)]
-#[command(after_long_help = crate::env_help!(
-    "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
-    "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
-    "  NOTION_KEYRING             0 keeps tokens in auth.json instead of the OS keychain",
-))]
+#[command(after_long_help = crate::env_help!(@token))]
 pub struct Args {
     #[command(subcommand)]
     pub command: Option<AuthCommand>,
@@ -25,11 +21,7 @@ This is the only command that prints a token: keep its output out of logs.\n\n\
 The token is NOTION_API_TOKEN when set, else the stored token of --workspace, else of \
 NOTION_WORKSPACE_ID, else of this environment's default workspace.\n\n\
 Examples:\n  curl -H \"Authorization: Bearer $(ntn auth token)\" ...\n  ntn auth token --json",
-        after_long_help = crate::env_help!(
-            "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
-            "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
-            "  NOTION_KEYRING             0 keeps tokens in auth.json instead of the OS keychain",
-        )
+        after_long_help = crate::env_help!(@token)
     )]
     Token(TokenArgs),
 }

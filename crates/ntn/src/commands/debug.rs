@@ -19,11 +19,7 @@ directory and the rule that chose it, each state file and its state, the secret 
 the logged-in workspaces (default marked, token stored or not) and the NOTION_* variables that \
 are set (token values redacted). Nothing is sent over the network.\n\n\
 Examples:\n  ntn debug\n  ntn debug --json",
-    after_long_help = crate::env_help!(
-        "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
-        "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
-        "  NOTION_KEYRING             0 keeps tokens in auth.json instead of the OS keychain",
-    )
+    after_long_help = crate::env_help!(@token)
 )]
 pub struct Args {
     /// Print JSON (for scripts and bug reports)

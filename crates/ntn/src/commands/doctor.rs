@@ -24,11 +24,7 @@ the token, the API (GET /v1/users/me) and a pending login.\n\n\
 Exit 0 when every check passes (warnings allowed); otherwise the code of the first failure \
 (1 local, 4 authentication, 5 API or network).\n\n\
 Examples:\n  ntn doctor\n  ntn doctor --json",
-    after_long_help = crate::env_help!(
-        "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
-        "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
-        "  NOTION_KEYRING             0 keeps tokens in auth.json instead of the OS keychain",
-    )
+    after_long_help = crate::env_help!(@token)
 )]
 pub struct Args {
     /// Print JSON: {"ok", "checks": [{"name","status","detail","hint"}]}

@@ -14,11 +14,7 @@ use crate::http::{Client, DEFAULT_NOTION_VERSION, Request, RetryPolicy};
     long_about = "Show who the token in use belongs to (GET /v1/users/me): the person or bot, \
 the workspace, and where the token came from.\n\n\
 Examples:\n  ntn whoami\n  ntn whoami --json | jq .bot.workspace_name",
-    after_long_help = crate::env_help!(
-        "  NOTION_API_TOKEN           a personal access token; wins over stored logins",
-        "  NOTION_WORKSPACE_ID        use this logged-in workspace for one command",
-        "  NOTION_KEYRING             0 keeps tokens in auth.json instead of the OS keychain",
-    )
+    after_long_help = crate::env_help!(@token)
 )]
 pub struct Args {
     /// Print the API's user object as received

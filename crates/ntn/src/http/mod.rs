@@ -260,26 +260,8 @@ impl Client {
     /// Sends once and reads the whole response. Transport failures become
     /// [`SendError`]s that say whether the request may have reached the server.
     pub fn send_once(&self, req: &Request) -> std::result::Result<Response, SendError> {
-        let mut resp = self.start(req)?;
-        let status = resp.status().as_u16();
-        let headers = header_pairs(resp.headers());
-        let body = read_body(resp.body_mut().as_reader()).map_err(|e| SendError {
-            reached_server: true,
-            error: Error::api(format!(
-                "the connection broke while reading the response from {}",
-                host_of(&req.url)
-            ))
-            .hint("check your network and try again")
-            .cause(&e),
-        })?;
-        if self.verbose > 0 {
-            log_response(status, &headers);
-        }
-        Ok(Response {
-            status,
-            headers,
-            body,
-        })
+        let resp = self.start(req)?;
+        buffer_response(self, &req.url, resp)
     }
 
     /// Sends and returns the response with its body unread (for streaming).
@@ -370,6 +352,19 @@ pub type OpenBody<'f> =
 pub fn buffer_response(
     client: &Client,
     url: &str,
+    resp: ureq::http::Response<ureq::Body>,
+) -> std::result::Result<Response, SendError> {
+    let full = buffer_response_quiet(url, resp)?;
+    if client.verbose > 0 {
+        log_response(full.status, &full.headers);
+    }
+    Ok(full)
+}
+
+/// Like [`buffer_response`] without the `-v` log (for responses whose head
+/// was logged already).
+pub(crate) fn buffer_response_quiet(
+    url: &str,
     mut resp: ureq::http::Response<ureq::Body>,
 ) -> std::result::Result<Response, SendError> {
     let status = resp.status().as_u16();
@@ -383,9 +378,6 @@ pub fn buffer_response(
         .hint("check your network and try again")
         .cause(&e),
     })?;
-    if client.verbose > 0 {
-        log_response(status, &headers);
-    }
     Ok(Response {
         status,
         headers,

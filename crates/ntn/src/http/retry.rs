@@ -70,43 +70,42 @@ pub fn is_gateway(status: u16) -> bool {
 }
 
 pub(super) fn run(client: &Client, req: &Request, policy: &RetryPolicy) -> Result<Response> {
-    let started = Instant::now();
-    let budget_end = started + policy.max_wait;
-    let mut attempt = 1;
-    loop {
-        let outcome = client.send_once(req);
-        let last = attempt >= policy.max_attempts;
-        let wait = match &outcome {
-            Ok(resp) if is_throttle(resp.status) && !last => Some((
-                resp.retry_after()
-                    .unwrap_or_else(|| policy.backoff(attempt)),
-                format!("the server is busy (HTTP {})", resp.status),
-            )),
-            Ok(resp) if is_gateway(resp.status) && req.is_idempotent() && !last => Some((
-                policy.backoff(attempt),
-                format!("the server answered HTTP {}", resp.status),
-            )),
-            Err(e) if !last && (req.is_idempotent() || !e.reached_server) => {
-                Some((policy.backoff(attempt), e.error.message().to_string()))
-            }
-            _ => None,
-        };
-        match wait {
-            Some((delay, why)) if Instant::now() + delay <= budget_end => {
-                if policy.announce {
-                    crate::output::warn(&format!("{why}; retrying in {}", human_duration(delay)));
-                }
-                sleep_until_or(delay, Some(budget_end));
-                attempt += 1;
-            }
-            _ => {
-                return match outcome {
-                    Ok(resp) if resp.is_success() || policy.return_errors => Ok(resp),
-                    Ok(resp) => Err(error_from_response(&resp)),
-                    Err(e) => Err(e.error),
-                };
+    let resp = run_streaming(client, req, policy, None)?;
+    super::buffer_response_quiet(&req.url, resp).map_err(|e| e.error)
+}
+
+/// Why and how long to wait before another attempt, or `None` to stop.
+fn retry_wait(
+    outcome: &std::result::Result<ureq::http::Response<ureq::Body>, super::SendError>,
+    req: &Request,
+    policy: &RetryPolicy,
+    attempt: u32,
+) -> Option<(Duration, String)> {
+    if attempt >= policy.max_attempts {
+        return None;
+    }
+    match outcome {
+        Ok(resp) => {
+            let head = response_head(resp);
+            if is_throttle(head.status) {
+                Some((
+                    head.retry_after()
+                        .unwrap_or_else(|| policy.backoff(attempt)),
+                    format!("the server is busy (HTTP {})", head.status),
+                ))
+            } else if is_gateway(head.status) && req.is_idempotent() {
+                Some((
+                    policy.backoff(attempt),
+                    format!("the server answered HTTP {}", head.status),
+                ))
+            } else {
+                None
             }
         }
+        Err(e) if req.is_idempotent() || !e.reached_server => {
+            Some((policy.backoff(attempt), e.error.message().to_string()))
+        }
+        Err(_) => None,
     }
 }
 
@@ -123,30 +122,7 @@ pub(super) fn run_streaming<'f>(
     let mut attempt = 1;
     loop {
         let outcome = client.start_with_body(req, body.as_deref_mut());
-        let last = attempt >= policy.max_attempts;
-        let wait = match &outcome {
-            Ok(resp) => {
-                let head = response_head(resp);
-                if is_throttle(head.status) && !last {
-                    Some((
-                        head.retry_after()
-                            .unwrap_or_else(|| policy.backoff(attempt)),
-                        format!("the server is busy (HTTP {})", head.status),
-                    ))
-                } else if is_gateway(head.status) && req.is_idempotent() && !last {
-                    Some((
-                        policy.backoff(attempt),
-                        format!("the server answered HTTP {}", head.status),
-                    ))
-                } else {
-                    None
-                }
-            }
-            Err(e) if !last && (req.is_idempotent() || !e.reached_server) => {
-                Some((policy.backoff(attempt), e.error.message().to_string()))
-            }
-            Err(_) => None,
-        };
+        let wait = retry_wait(&outcome, req, policy, attempt);
         match wait {
             Some((delay, why)) if Instant::now() + delay <= budget_end => {
                 if let Ok(resp) = outcome {
