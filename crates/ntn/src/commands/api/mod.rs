@@ -47,7 +47,7 @@ Examples:\n  \
 ntn api v1/users/me\n  \
 ntn api v1/search query=Roadmap page_size:=10\n  \
 ntn api v1/pages parent[page_id]=ID 'properties[title][title][0][text][content]=Hi'\n  \
-ntn api v1/data_sources/ID/query --paginate > rows.json\n  \
+ntn api v1/data_sources/ID/query -X POST --paginate > rows.json\n  \
 ntn api ls\n  \
 ntn api v1/pages/ID --help\n\n\
 With --paginate, every `results` item of every page is written as one JSON array. When a page \
