@@ -11,6 +11,11 @@
 //! fails fast for the rest of the process. Nothing falls back to plaintext:
 //! every failure says `set NOTION_KEYRING=0 to keep tokens in auth.json`.
 //! The connection is made on first use, never at start-up.
+//!
+//! When the Secret Service has no token for a workspace, `get` also looks in
+//! the kernel keyring where the official ntn 0.4.0 kept tokens, and moves a
+//! token found there into the Secret Service; `set` and `delete` remove it
+//! there too (see `super::legacy`). `-v` says what happened on stderr.
 
 use std::time::Duration;
 
@@ -44,6 +49,50 @@ pub fn platform_name() -> &'static str {
     }
 }
 
+/// Why a call run by [`bounded`] gave no answer.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+#[derive(Debug)]
+pub(crate) enum Unanswered {
+    /// It did not finish in time (its thread is abandoned).
+    TimedOut(Duration),
+    /// No helper thread could be started.
+    NoThread(std::io::Error),
+    /// The helper thread ended without an answer (it panicked).
+    Died,
+}
+
+impl std::fmt::Display for Unanswered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unanswered::TimedOut(t) => write!(f, "no answer within {} ms", t.as_millis()),
+            Unanswered::NoThread(e) => write!(f, "cannot start a thread: {e}"),
+            Unanswered::Died => f.write_str("the call failed unexpectedly"),
+        }
+    }
+}
+
+/// Runs `f` on a helper thread named `name` and gives up after `timeout`:
+/// the bound every keychain call (and the kernel keyring look-up) has.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+pub(crate) fn bounded<T: Send + 'static>(
+    name: &str,
+    timeout: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::result::Result<T, Unanswered> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(Unanswered::NoThread)?;
+    match rx.recv_timeout(timeout) {
+        Ok(v) => Ok(v),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Unanswered::TimedOut(timeout)),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Unanswered::Died),
+    }
+}
+
 fn unusable(what: &str, reason: impl std::fmt::Display) -> Error {
     Error::local(format!(
         "the OS keychain ({}) is not usable: cannot {what}: {reason}",
@@ -55,14 +104,14 @@ fn unusable(what: &str, reason: impl std::fmt::Display) -> Error {
 #[cfg(target_os = "linux")]
 mod imp {
     use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, mpsc};
+    use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
     use keyring_core::Error as KError;
     use keyring_core::api::CredentialStoreApi;
     use zbus_secret_service_keyring_store::Store;
 
-    use super::unusable;
+    use super::{Unanswered, bounded, unusable};
     use crate::error::{Error, Result};
     use crate::secrets::KEYCHAIN_SERVICE;
 
@@ -109,20 +158,15 @@ mod imp {
                 return Err(unusable(what, reason));
             }
             let inner = self.inner.clone();
-            let (tx, rx) = mpsc::channel();
-            let spawned = std::thread::Builder::new()
-                .name("ntn-keychain".into())
-                .spawn(move || {
-                    let result = inner.connect().and_then(|s| f(&s));
-                    let _ = tx.send(result);
-                });
-            if let Err(e) = spawned {
-                return Err(unusable(what, "cannot start a thread").cause(&e));
-            }
-            match rx.recv_timeout(timeout) {
+            match bounded("ntn-keychain", timeout, move || {
+                inner.connect().and_then(|s| f(&s))
+            }) {
                 Ok(Ok(v)) => Ok(v),
                 Ok(Err(e)) => Err(describe(what, &e)),
-                Err(mpsc::RecvTimeoutError::Timeout) => {
+                Err(Unanswered::NoThread(e)) => {
+                    Err(unusable(what, "cannot start a thread").cause(&e))
+                }
+                Err(Unanswered::TimedOut(_)) => {
                     let reason = format!(
                         "the keychain daemon did not answer within {} ms",
                         timeout.as_millis()
@@ -131,7 +175,7 @@ mod imp {
                         Some(reason.clone());
                     Err(unusable(what, reason))
                 }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(Unanswered::Died) => {
                     Err(unusable(what, "the keychain call failed unexpectedly"))
                 }
             }
@@ -221,6 +265,9 @@ pub struct KeychainStore {
     #[cfg(target_os = "linux")]
     conn: imp::Conn,
     timeout: Duration,
+    /// `-v`: notes about the kernel keyring of ntn 0.4.0 on stderr.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    verbose: u8,
 }
 
 impl std::fmt::Debug for KeychainStore {
@@ -244,7 +291,15 @@ impl KeychainStore {
             #[cfg(target_os = "linux")]
             conn: imp::Conn::default(),
             timeout: timeout_from_env(),
+            verbose: 0,
         }
+    }
+
+    /// With `verbose > 0`, says on stderr what the look-up of ntn 0.4.0's
+    /// kernel keyring found or why it could not look.
+    pub fn with_verbose(mut self, verbose: u8) -> KeychainStore {
+        self.verbose = verbose;
+        self
     }
 
     pub fn with_timeout(mut self, timeout: Duration) -> KeychainStore {
@@ -264,12 +319,51 @@ impl SecretStore for KeychainStore {
         let got = self
             .conn
             .run("read a token", self.timeout, move |s| imp::get(s, &id))?;
-        Ok(got
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| Token::new(t.trim())))
+        match got.filter(|t| !t.trim().is_empty()) {
+            Some(t) => Ok(Some(Token::new(t.trim()))),
+            None => Ok(self.legacy_get(workspace_id)),
+        }
     }
 
     fn set(&self, workspace_id: &str, token: &Token) -> Result<()> {
+        self.set_verified(workspace_id, token)?;
+        // A token ntn 0.4.0 left in the kernel keyring is superseded.
+        if let Err(why) = super::legacy::remove(workspace_id, self.timeout) {
+            self.note(&format!("kernel keyring (ntn 0.4.0) not cleaned: {why}"));
+        }
+        Ok(())
+    }
+
+    fn delete(&self, workspace_id: &str) -> Result<bool> {
+        let id = workspace_id.to_string();
+        let had = self
+            .conn
+            .run("delete a token", self.timeout, move |s| imp::delete(s, &id))?;
+        // A token ntn 0.4.0 left in the kernel keyring goes too.
+        let had_legacy = match super::legacy::remove(workspace_id, self.timeout) {
+            Ok(b) => b,
+            Err(why) => {
+                self.note(&format!("kernel keyring (ntn 0.4.0) not cleaned: {why}"));
+                false
+            }
+        };
+        Ok(had || had_legacy)
+    }
+
+    fn check(&self) -> Result<()> {
+        self.conn
+            .run("reach the keychain", self.timeout, imp::check)
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Keychain
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl KeychainStore {
+    /// Writes the token to the Secret Service and reads it back.
+    fn set_verified(&self, workspace_id: &str, token: &Token) -> Result<()> {
         let id = workspace_id.to_string();
         let value = token.expose().to_string();
         let kept = self.conn.run("store a token", self.timeout, move |s| {
@@ -287,19 +381,47 @@ impl SecretStore for KeychainStore {
         }
     }
 
-    fn delete(&self, workspace_id: &str) -> Result<bool> {
-        let id = workspace_id.to_string();
-        self.conn
-            .run("delete a token", self.timeout, move |s| imp::delete(s, &id))
+    fn note(&self, text: &str) {
+        if self.verbose > 0 {
+            let dim = crate::output::style::DIM;
+            crate::message!("{dim}note: {text}{dim:#}");
+        }
     }
 
-    fn check(&self) -> Result<()> {
-        self.conn
-            .run("reach the keychain", self.timeout, imp::check)
-    }
-
-    fn backend(&self) -> Backend {
-        Backend::Keychain
+    /// The token ntn 0.4.0 left in the kernel keyring for `workspace_id`,
+    /// moved into the Secret Service: written, read back, and only then
+    /// removed from the kernel keyring. When the copy fails the token is
+    /// still used and the kernel key stays. See `super::legacy`.
+    fn legacy_get(&self, workspace_id: &str) -> Option<Token> {
+        use super::legacy::{self, Lookup};
+        match legacy::find(workspace_id, self.timeout) {
+            Lookup::Missing => None,
+            Lookup::Unavailable(why) => {
+                self.note(&format!(
+                    "kernel keyring (ntn 0.4.0) not searched for workspace {workspace_id}: {why}"
+                ));
+                None
+            }
+            Lookup::Found(token) => {
+                match self.set_verified(workspace_id, &token) {
+                    Ok(()) => match legacy::remove(workspace_id, self.timeout) {
+                        Ok(_) => self.note(&format!(
+                            "moved the token of workspace {workspace_id} from the kernel keyring (ntn 0.4.0) to the {}",
+                            platform_name()
+                        )),
+                        Err(why) => self.note(&format!(
+                            "copied the token of workspace {workspace_id} from the kernel keyring (ntn 0.4.0) to the {}; the kernel key stays: {why}",
+                            platform_name()
+                        )),
+                    },
+                    Err(e) => self.note(&format!(
+                        "using the token of workspace {workspace_id} from the kernel keyring (ntn 0.4.0); it could not be copied: {}",
+                        e.message()
+                    )),
+                }
+                Some(token)
+            }
+        }
     }
 }
 

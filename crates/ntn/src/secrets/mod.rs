@@ -6,7 +6,9 @@
 //!   credential providers: get, set, delete).
 //! * [`FileStore`] keeps tokens in `auth.json` (0600, its own lock);
 //!   [`KeychainStore`] uses the OS keychain (Secret Service on Linux), every
-//!   call bounded by a timeout.
+//!   call bounded by a timeout. On Linux it also reads, moves into the Secret
+//!   Service, and deletes on logout, the tokens the official ntn 0.4.0 left
+//!   in the kernel keyring ([`legacy`]).
 //! * [`choose`] decides which one is in use: `NOTION_KEYRING` (0/false/no/off
 //!   means the file, 1/true/yes/on the keychain) wins over `"keyring"` in
 //!   `config.json`; the default is the keychain. [`open_store`] opens it.
@@ -22,6 +24,8 @@ use crate::state::State;
 
 pub mod file;
 pub mod keychain;
+#[cfg(target_os = "linux")]
+pub mod legacy;
 
 pub use file::FileStore;
 pub use keychain::KeychainStore;
@@ -177,8 +181,10 @@ pub fn choose(state: &State) -> Result<StoreChoice> {
 
 /// Opens the chosen store. The keychain is connected lazily, on first use.
 pub fn open_store(ctx: &Context, state: &State) -> Result<Box<dyn SecretStore>> {
-    let _ = ctx;
-    Ok(open_backend(state, choose(state)?.backend))
+    Ok(match choose(state)?.backend {
+        Backend::Keychain => Box::new(KeychainStore::new().with_verbose(ctx.verbose)),
+        backend => open_backend(state, backend),
+    })
 }
 
 /// Opens a given backend.
