@@ -189,17 +189,19 @@ pub fn save_login(
     }
     state.ensure_dir()?;
     let store = open_store(ctx, state)?;
+    // One state lock around the three writes, so that a concurrent logout
+    // (which forgets workspaces and defaults under the same lock, after
+    // deleting the token) sees all of them or none.
+    let lock = state.lock()?;
     // The token first: a cached workspace never points at a missing token.
     store.set(id, token)?;
     let env = ctx.env.name;
-    state.update_workspaces(|w| {
-        w.upsert(env, id, workspace_name);
-        Ok(())
-    })?;
-    state.update_config(|c| {
-        c.set_default_workspace(env, Some(id));
-        Ok(())
-    })
+    let mut w = state.workspaces()?;
+    w.upsert(env, id, workspace_name);
+    state.save_workspaces(&lock, &w)?;
+    let mut c = state.config()?;
+    c.set_default_workspace(env, Some(id));
+    state.save_config(&lock, &c)
 }
 
 /// Whether the chosen secret store holds a token for `workspace_id`.
@@ -211,6 +213,9 @@ pub fn token_stored(ctx: &Context, state: &State, workspace_id: &str) -> Result<
 /// (no network). Exit 4 when it is not cached or its token is missing.
 pub fn switch_default(ctx: &Context, state: &State, workspace_id: &str) -> Result<WorkspaceEntry> {
     let env = ctx.env.name;
+    // Checked and written under the state lock: a logout running at the same
+    // time cannot forget the workspace between the check and the write.
+    let lock = state.lock()?;
     let Some(entry) = state.workspaces()?.get(env, workspace_id).cloned() else {
         return Err(Error::auth(format!(
             "workspace {workspace_id} is not logged in for environment {env}"
@@ -221,10 +226,9 @@ pub fn switch_default(ctx: &Context, state: &State, workspace_id: &str) -> Resul
     if store.get(workspace_id)?.is_none() {
         return Err(missing_token(&entry.name, workspace_id, &store.describe()));
     }
-    state.update_config(|c| {
-        c.set_default_workspace(env, Some(workspace_id));
-        Ok(())
-    })?;
+    let mut c = state.config()?;
+    c.set_default_workspace(env, Some(workspace_id));
+    state.save_config(&lock, &c)?;
     Ok(entry)
 }
 
@@ -274,6 +278,16 @@ impl LogoutReport {
 /// a pending login. The files themselves stay.
 pub fn logout(ctx: &Context, state: &State, scope: &LogoutScope) -> Result<LogoutReport> {
     let env = ctx.env.name.as_str().to_string();
+    // The state lock is held until the files are updated, so that a login or
+    // a switch running at the same time happens wholly before or after this
+    // logout (never a token or default left for a forgotten workspace). Not
+    // taken when there is no config directory (nothing to forget; do not
+    // create it).
+    let held = if state.dir().path.is_dir() {
+        Some(state.lock()?)
+    } else {
+        None
+    };
     let workspaces = state.workspaces()?;
     let config = state.config()?;
     // (env, id, name) to forget.
@@ -348,21 +362,31 @@ pub fn logout(ctx: &Context, state: &State, scope: &LogoutScope) -> Result<Logou
         };
         let is_default =
             |e: &str, id: &str| config.default_workspace_ids.get(e).is_some_and(|d| d == id);
-        if targets.iter().any(|(e, id, _)| cached(e, id)) {
-            state.update_workspaces(|w| {
-                for (e, id, _) in &targets {
-                    if let Some(m) = w.environments.get_mut(e) {
-                        m.remove(id);
-                    }
+        {
+            let taken;
+            let lock = match &held {
+                Some(l) => l,
+                None => {
+                    taken = state.lock()?;
+                    &taken
                 }
-                Ok(())
-            })?;
-        }
-        if targets.iter().any(|(e, id, _)| is_default(e, id)) {
-            state.update_config(|c| {
-                c.default_workspace_ids.retain(|e, id| !is_target(e, id));
-                Ok(())
-            })?;
+            };
+            let mut w = state.workspaces()?;
+            let mut forgot = false;
+            for (e, id, _) in &targets {
+                if let Some(m) = w.environments.get_mut(e) {
+                    forgot |= m.remove(id).is_some();
+                }
+            }
+            if forgot {
+                state.save_workspaces(lock, &w)?;
+            }
+            let mut c = state.config()?;
+            let before = c.default_workspace_ids.len();
+            c.default_workspace_ids.retain(|e, id| !is_target(e, id));
+            if c.default_workspace_ids.len() != before {
+                state.save_config(lock, &c)?;
+            }
         }
         for (e, id, name) in &targets {
             if cached(e, id) || is_default(e, id) || deleted.contains(id) {
@@ -370,6 +394,7 @@ pub fn logout(ctx: &Context, state: &State, scope: &LogoutScope) -> Result<Logou
             }
         }
     }
+    drop(held); // pending::clear takes the lock itself
     let pending_env = match scope {
         LogoutScope::AllEnvironments => None,
         _ => Some(ctx.env.name),

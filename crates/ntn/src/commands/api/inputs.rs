@@ -145,6 +145,9 @@ fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
+/// The most segments a body field name may have (`a[b][c]` has 3).
+pub const MAX_PATH_DEPTH: usize = 32;
+
 /// `a[b][0][]` → [Key(a), Key(b), Index(0), Append]. Escaped brackets are literal.
 fn parse_path(input: &str, name: &[(char, bool)]) -> Result<Vec<Seg>> {
     let mut segs = Vec::new();
@@ -187,6 +190,14 @@ fn parse_path(input: &str, name: &[(char, bool)]) -> Result<Vec<Seg>> {
         }
         if !closed {
             return Err(parse_error(input, "unclosed `[` in the field name"));
+        }
+        // Bounded so that building, printing and dropping the body cannot
+        // exhaust the stack (found by the hardening fuzz tests).
+        if segs.len() >= MAX_PATH_DEPTH {
+            return Err(parse_error(
+                input,
+                &format!("the field name nests too deeply (at most {MAX_PATH_DEPTH} levels)"),
+            ));
         }
         segs.push(if inner.is_empty() {
             Seg::Append

@@ -601,6 +601,8 @@ pub fn pick_operation(
                 ))
                 .hint(format!("its methods: {}", methods(&ops)))
             }),
+        // A path item without operations (found by fuzzing: it used to panic).
+        None if ops.is_empty() => Err(unknown_path(typed)),
         None if ops.len() == 1 => Ok(ops[0].clone()),
         None => Err(Error::usage(format!(
             "{template} has several operations: {}",
