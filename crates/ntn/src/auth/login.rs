@@ -162,6 +162,9 @@ fn backoff(attempt: u32, base: Duration) -> Duration {
 
 /// Starts a session: retries 429, 5xx and connection errors for about
 /// [`INIT_BUDGET`], then fails with exit code 5.
+/// Attempts to start a session when the connection itself fails.
+const INIT_TRANSPORT_ATTEMPTS: u32 = 3;
+
 pub fn init(client: &Client, base: &str) -> Result<Session> {
     init_with_budget(client, base, INIT_BUDGET)
 }
@@ -171,7 +174,7 @@ pub fn init_with_budget(client: &Client, base: &str, budget: Duration) -> Result
     let end = Instant::now() + budget;
     let mut attempt = 1;
     loop {
-        let (why, retry_after) = match client.send_once(&req) {
+        let (why, retry_after, transport) = match client.send_once(&req) {
             Ok(resp) if resp.is_success() => {
                 let v: Value = resp.json()?;
                 return parse_init(&v, now_ms());
@@ -179,16 +182,19 @@ pub fn init_with_budget(client: &Client, base: &str, budget: Duration) -> Result
             Ok(resp) if is_retryable_status(resp.status) => (
                 error_from_response(&resp).message().to_string(),
                 resp.retry_after(),
+                false,
             ),
             Ok(resp) => {
                 return Err(error_from_response(&resp)
                     .with_code(crate::error::ExitCode::Api)
                     .hint("the server refused to start a login; try again later"));
             }
-            Err(e) => (e.error.message().to_string(), None),
+            Err(e) => (e.error.message().to_string(), None, true),
         };
         let delay = retry_after.unwrap_or_else(|| backoff(attempt, Duration::from_millis(500)));
-        if Instant::now() + delay > end {
+        // A refused or broken connection rarely heals in seconds: a few quick
+        // tries, not the whole budget (which is for 429 and 5xx answers).
+        if Instant::now() + delay > end || (transport && attempt >= INIT_TRANSPORT_ATTEMPTS) {
             return Err(
                 Error::api(format!("could not start a login session: {why}")).hint(format!(
                     "check your network and that {} is reachable, then run `ntn login` again",

@@ -4,7 +4,9 @@
 //!   while the total wait stays within the budget. The server refused these
 //!   before doing any work, so even a POST is safe to replay.
 //! * 502, 504 and broken connections: retried with backoff only when the
-//!   request is idempotent (GET, HEAD, DELETE, ...) or never reached the server.
+//!   request is idempotent (GET, HEAD, DELETE, ...) or never reached the server,
+//!   and only a few times (a refused connection rarely heals in seconds, and a
+//!   person is waiting).
 //! * Everything else is returned as is: never replay a POST or PATCH that may
 //!   have been processed.
 
@@ -21,6 +23,9 @@ use crate::error::Result;
 pub struct RetryPolicy {
     /// Attempts in all (1 = no retries).
     pub max_attempts: u32,
+    /// Attempts in all when the failure is the connection or a gateway
+    /// (502/504), never more than `max_attempts`.
+    pub max_transport_attempts: u32,
     /// Total time ntn may spend waiting between attempts.
     pub max_wait: Duration,
     /// First backoff delay; doubles each time.
@@ -35,6 +40,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 6,
+            max_transport_attempts: 3,
             max_wait: Duration::from_secs(60),
             base_delay: Duration::from_millis(500),
             announce: true,
@@ -93,7 +99,10 @@ fn retry_wait(
                         .unwrap_or_else(|| policy.backoff(attempt)),
                     format!("the server is busy (HTTP {})", head.status),
                 ))
-            } else if is_gateway(head.status) && req.is_idempotent() {
+            } else if is_gateway(head.status)
+                && req.is_idempotent()
+                && attempt < policy.max_transport_attempts
+            {
                 Some((
                     policy.backoff(attempt),
                     format!("the server answered HTTP {}", head.status),
@@ -102,7 +111,10 @@ fn retry_wait(
                 None
             }
         }
-        Err(e) if req.is_idempotent() || !e.reached_server => {
+        Err(e)
+            if attempt < policy.max_transport_attempts
+                && (req.is_idempotent() || !e.reached_server) =>
+        {
             Some((policy.backoff(attempt), e.error.message().to_string()))
         }
         Err(_) => None,
