@@ -60,7 +60,7 @@ with your workspace from the shell and from scripts.",
     max_term_width = 100
 )]
 pub struct Cli {
-    /// Show more detail: the cause chain of errors, request logs (-vv for more)
+    /// Show more detail: the cause chain of errors, request and response headers (token redacted)
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
