@@ -1,0 +1,56 @@
+//! Snapshots of what people read: every command's `--help`, and the
+//! `ntn api ls` table of the sandbox's spec. A change to any of them shows up
+//! in review as a diff of `tests/snapshots/`.
+//!
+//! Update after an intended change: `INSTA_UPDATE=always cargo test -p ntn --test snapshots_help`
+//! (or `cargo insta review`).
+
+mod common;
+
+use common::{Sandbox, TestEnv, run};
+
+fn help(args: &[&str]) -> String {
+    let env = TestEnv::new();
+    let out = run(env.ntn().args(args).arg("--help"));
+    assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+    assert!(out.stderr.is_empty(), "{args:?}: {}", out.stderr);
+    out.stdout
+}
+
+#[test]
+fn help_texts() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["login"],
+        &["login", "poll"],
+        &["logout"],
+        &["whoami"],
+        &["auth"],
+        &["auth", "token"],
+        &["debug"],
+        &["doctor"],
+        &["api"],
+        &["files"],
+        &["files", "create"],
+        &["files", "get"],
+        &["files", "list"],
+        &["completions"],
+    ];
+    for args in commands {
+        let name = if args.is_empty() {
+            "ntn".to_string()
+        } else {
+            format!("ntn {}", args.join(" "))
+        };
+        insta::assert_snapshot!(name.replace(' ', "_"), help(args), &name);
+    }
+}
+
+#[test]
+fn api_ls_of_the_sandbox_spec() {
+    let sb = Sandbox::start();
+    let env = TestEnv::new().with_sandbox(&sb);
+    let out = run(env.ntn().args(["api", "ls"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!("api_ls", out.stdout);
+}
