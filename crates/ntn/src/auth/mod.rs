@@ -76,6 +76,12 @@ pub struct Credential {
 /// Resolves the token a command uses. See the module docs.
 pub fn resolve_token(ctx: &Context) -> Result<Credential> {
     if let Some(token) = env_value(VAR_API_TOKEN) {
+        if let Some(id) = &ctx.workspace_flag {
+            // An explicit flag that changes nothing deserves a word.
+            crate::output::warn(&format!(
+                "{VAR_API_TOKEN} is set, so --workspace {id} is not used; unset it to use your login"
+            ));
+        }
         return Ok(Credential {
             token: Token::new(token),
             source: TokenSource::EnvToken,
