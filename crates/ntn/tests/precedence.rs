@@ -238,3 +238,23 @@ fn unusable_keychain_never_falls_back_to_auth_json() {
     );
     assert!(!out.stderr.contains("tok-1"));
 }
+
+#[test]
+fn a_workspace_flag_shadowed_by_the_env_token_is_warned_about() {
+    let mut env = TestEnv::new();
+    env.set("NOTION_API_TOKEN", "ntn_env_token");
+    let out = run(env.ntn().args(["auth", "token", "--workspace", "ws-1"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "ntn_env_token\n");
+    assert!(
+        out.stderr
+            .starts_with("warning: NOTION_API_TOKEN is set, so --workspace ws-1 is not used"),
+        "{}",
+        out.stderr
+    );
+    // NOTION_WORKSPACE_ID next to NOTION_API_TOKEN is the usual CI pairing: no noise.
+    env.set("NOTION_WORKSPACE_ID", "ws-1");
+    let out = run(env.ntn().args(["auth", "token"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
