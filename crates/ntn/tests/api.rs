@@ -814,3 +814,33 @@ fn discovery_works_with_notions_own_spec() {
                 .any(|r| r["path"] == "/reference/move-page.md")
     );
 }
+
+#[test]
+fn a_default_get_to_a_post_only_endpoint_hints_at_dash_x_post() {
+    let (_sb, env, _token) = setup();
+    let out = run(env
+        .ntn()
+        .args(["api", &format!("v1/data_sources/{TASKS}/query")]));
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("(400 invalid_request_url)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("hint: GET was used because there is no body"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("-X POST"), "{}", out.stderr);
+    // An explicit -X GET is the user's choice: no such hint.
+    let out = run(env.ntn().args([
+        "api",
+        &format!("v1/data_sources/{TASKS}/query"),
+        "-X",
+        "GET",
+    ]));
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert!(!out.stderr.contains("GET was used"), "{}", out.stderr);
+}

@@ -393,9 +393,22 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
         Some(c)
     };
     let hint = unauthorized_hint(cred.as_ref());
+    // A GET chosen by default to an endpoint that only takes POST (a query,
+    // search) is answered `invalid_request_url`: say how to fix it.
+    let method_hint = (args.method.is_none() && method == "GET").then(|| {
+        format!(
+            "GET was used because there is no body; if this endpoint takes POST, add -X POST \
+             (`ntn api {} --help` lists its methods)",
+            typed.trim_start_matches('/')
+        )
+    });
     let map_err = move |e: Error| -> Error {
         if e.exit_code() == ExitCode::Auth {
             e.hint(hint.clone())
+        } else if let Some(h) = method_hint.as_ref().filter(|_| {
+            e.message().ends_with("(400 invalid_request_url)") || e.message().contains("(405")
+        }) {
+            e.hint(h.clone())
         } else {
             e
         }
