@@ -1,8 +1,8 @@
 //! The OS keychain: service `notion-cli`, account = workspace id.
 //!
-//! On Linux this is the Secret Service over D-Bus (pure Rust, through
-//! `zbus-secret-service-keyring-store`); items carry the attributes
-//! `service=notion-cli` and `username=<workspace id>`, so
+//! On Linux this is the Secret Service over D-Bus (pure Rust, through the
+//! `secret-service` crate, with a `plain` session: see `imp`); items carry the
+//! attributes `service=notion-cli` and `username=<workspace id>`, so
 //! `secret-tool lookup service notion-cli username <id>` finds them.
 //!
 //! Every call runs on a helper thread and is abandoned after a timeout (5 s;
@@ -103,35 +103,62 @@ fn unusable(what: &str, reason: impl std::fmt::Display) -> Error {
 
 #[cfg(target_os = "linux")]
 mod imp {
+    //! The Secret Service through the `secret-service` crate's blocking API.
+    //!
+    //! Items are exactly those keyring-rs (`zbus-secret-service-keyring-store`,
+    //! which ntn used before) writes, so entries written by either are found by
+    //! the other: label `keyring:<workspace id>@notion-cli`, attributes
+    //! `service=notion-cli` and `username=<workspace id>`, content type
+    //! `application/octet-stream`, in the collection with the `default` alias.
+    //!
+    //! The session uses the `plain` algorithm, not
+    //! `dh-ietf1024-sha256-aes128-cbc-pkcs7`: the session bus is a per-user
+    //! local socket, and transport encryption on it would only hide the token
+    //! from processes of the same user, which can read the unlocked keyring
+    //! directly anyway (the same reasoning as sending a token over plain HTTP
+    //! to loopback only). The encrypted session cost two 1024-bit modular
+    //! exponentiations on every command (about 4 ms of the 10 ms
+    //! `ntn api v1/users/me` took; see BENCHMARKS.md).
+
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
-    use keyring_core::Error as KError;
-    use keyring_core::api::CredentialStoreApi;
-    use zbus_secret_service_keyring_store::Store;
+    use secret_service::blocking::{Item, SecretService};
+    use secret_service::{EncryptionType, Error as SsError};
 
     use super::{Unanswered, bounded, unusable};
     use crate::error::{Error, Result};
     use crate::secrets::KEYCHAIN_SERVICE;
 
-    #[derive(Default)]
-    struct Inner {
-        store: Mutex<Option<Arc<Store>>>,
-        /// Set once a call timed out: later calls fail at once.
-        broken: Mutex<Option<String>>,
+    /// The content type keyring-rs gives the secrets it writes.
+    const CONTENT_TYPE: &str = "application/octet-stream";
+
+    /// Why a Secret Service call failed.
+    #[derive(Debug)]
+    pub enum Failure {
+        Service(SsError),
+        /// The stored secret is not UTF-8 text.
+        NotText,
     }
 
-    impl Inner {
-        fn connect(&self) -> keyring_core::Result<Arc<Store>> {
-            let mut guard = self.store.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(s) = guard.as_ref() {
-                return Ok(s.clone());
-            }
-            let s = Store::new()?;
-            *guard = Some(s.clone());
-            Ok(s)
+    impl From<SsError> for Failure {
+        fn from(e: SsError) -> Failure {
+            Failure::Service(e)
         }
+    }
+
+    pub type Outcome<T> = std::result::Result<T, Failure>;
+
+    /// The open session; `None` until the first call.
+    type Session = Option<SecretService<'static>>;
+
+    #[derive(Default)]
+    struct Inner {
+        /// Held for the whole of a call: one call at a time on the session.
+        ss: Mutex<Session>,
+        /// Set once a call timed out: later calls fail at once.
+        broken: Mutex<Option<String>>,
     }
 
     /// The Secret Service connection, made lazily on a helper thread.
@@ -146,7 +173,7 @@ mod imp {
             &self,
             what: &str,
             timeout: Duration,
-            f: impl FnOnce(&Store) -> keyring_core::Result<T> + Send + 'static,
+            f: impl FnOnce(&SecretService<'_>) -> Outcome<T> + Send + 'static,
         ) -> Result<T> {
             if let Some(reason) = self
                 .inner
@@ -159,7 +186,14 @@ mod imp {
             }
             let inner = self.inner.clone();
             match bounded("ntn-keychain", timeout, move || {
-                inner.connect().and_then(|s| f(&s))
+                let mut guard = inner.ss.lock().unwrap_or_else(|p| p.into_inner());
+                if guard.is_none() {
+                    *guard = Some(SecretService::connect(EncryptionType::Plain)?);
+                }
+                match guard.as_ref() {
+                    Some(ss) => f(ss),
+                    None => unreachable!("the session was just opened"),
+                }
             }) {
                 Ok(Ok(v)) => Ok(v),
                 Ok(Err(e)) => Err(describe(what, &e)),
@@ -182,11 +216,17 @@ mod imp {
         }
     }
 
-    fn describe(what: &str, e: &KError) -> Error {
+    fn describe(what: &str, e: &Failure) -> Error {
+        let e = match e {
+            Failure::NotText => return unusable(what, "the stored token is not UTF-8 text"),
+            Failure::Service(e) => e,
+        };
         let reason = match e {
-            KError::NoStorageAccess(_) => "the keychain is locked or refused access".to_string(),
-            KError::PlatformFailure(inner) => {
-                let text = inner.to_string();
+            SsError::Locked | SsError::NoResult | SsError::Prompt => {
+                "the keychain is locked or refused access".to_string()
+            }
+            other => {
+                let text = other.to_string();
                 if text.contains("not provided by any .service files")
                     || text.contains("ServiceUnknown")
                 {
@@ -201,61 +241,80 @@ mod imp {
                     format!("the Secret Service failed ({text})")
                 }
             }
-            KError::BadEncoding(_) => "the stored token is not UTF-8 text".to_string(),
-            other => other.to_string(),
         };
         unusable(what, reason).cause(e)
     }
 
-    fn build(store: &Store, id: &str) -> keyring_core::Result<keyring_core::Entry> {
-        store.build(KEYCHAIN_SERVICE, id, None)
+    /// The attributes of a workspace's item.
+    fn attributes(id: &str) -> HashMap<&str, &str> {
+        HashMap::from([("service", KEYCHAIN_SERVICE), ("username", id)])
     }
 
-    pub fn get(store: &Store, id: &str) -> keyring_core::Result<Option<String>> {
-        match build(store, id)?.get_password() {
-            Ok(p) => Ok(Some(p)),
-            Err(KError::NoEntry) => Ok(None),
-            Err(KError::Ambiguous(entries)) => match entries.first() {
-                Some(e) => e.get_password().map(Some),
-                None => Ok(None),
-            },
-            Err(e) => Err(e),
+    /// The items matching `attributes`, unlocked ones first; locked ones are
+    /// unlocked first (through the service's prompt, when it has one).
+    fn search<'a>(
+        ss: &'a SecretService<'_>,
+        attributes: HashMap<&str, &str>,
+    ) -> Outcome<Vec<Item<'a>>> {
+        let found = ss.search_items(attributes)?;
+        if !found.locked.is_empty() {
+            let locked: Vec<&Item> = found.locked.iter().collect();
+            ss.unlock_all(&locked)?;
         }
+        Ok(found.unlocked.into_iter().chain(found.locked).collect())
     }
 
-    pub fn set(store: &Store, id: &str, token: &str) -> keyring_core::Result<()> {
-        let entry = build(store, id)?;
-        match entry.set_password(token) {
-            Ok(()) => Ok(()),
-            Err(KError::Ambiguous(entries)) => {
-                // Several items match: replace them with one.
-                for e in entries {
-                    e.delete_credential()?;
-                }
-                build(store, id)?.set_password(token)
+    fn secret_text(item: &Item) -> Outcome<String> {
+        String::from_utf8(item.get_secret()?).map_err(|_| Failure::NotText)
+    }
+
+    pub fn get(ss: &SecretService<'_>, id: &str) -> Outcome<Option<String>> {
+        let items = search(ss, attributes(id))?;
+        match items.as_slice() {
+            [] => Ok(None),
+            [item] => secret_text(item).map(Some),
+            [first, ..] => {
+                // Several items match: the first one's secret.
+                first.ensure_unlocked()?;
+                secret_text(first).map(Some)
             }
-            Err(e) => Err(e),
         }
     }
 
-    pub fn delete(store: &Store, id: &str) -> keyring_core::Result<bool> {
-        match build(store, id)?.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(KError::NoEntry) => Ok(false),
-            Err(KError::Ambiguous(entries)) => {
-                for e in entries {
-                    e.delete_credential()?;
-                }
-                Ok(true)
-            }
-            Err(e) => Err(e),
+    pub fn set(ss: &SecretService<'_>, id: &str, token: &str) -> Outcome<()> {
+        let items = search(ss, attributes(id))?;
+        if let [item] = items.as_slice() {
+            item.set_secret(token.as_bytes(), CONTENT_TYPE)?;
+            return Ok(());
         }
+        // Several items match: replace them with one.
+        for item in &items {
+            item.delete()?;
+        }
+        let collection = ss.get_default_collection()?;
+        if collection.is_locked()? {
+            collection.unlock()?;
+        }
+        collection.create_item(
+            &format!("keyring:{id}@{KEYCHAIN_SERVICE}"),
+            attributes(id),
+            token.as_bytes(),
+            true, // replace
+            CONTENT_TYPE,
+        )?;
+        Ok(())
     }
 
-    pub fn check(store: &Store) -> keyring_core::Result<()> {
-        let mut spec = HashMap::new();
-        spec.insert("service", KEYCHAIN_SERVICE);
-        store.search(&spec).map(|_| ())
+    pub fn delete(ss: &SecretService<'_>, id: &str) -> Outcome<bool> {
+        let items = search(ss, attributes(id))?;
+        for item in &items {
+            item.delete()?;
+        }
+        Ok(!items.is_empty())
+    }
+
+    pub fn check(ss: &SecretService<'_>) -> Outcome<()> {
+        search(ss, HashMap::from([("service", KEYCHAIN_SERVICE)])).map(|_| ())
     }
 }
 
