@@ -254,3 +254,41 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use tower::ServiceExt;
+
+    /// The loopback rule, checked in-process: no other address may be used on
+    /// this machine, so the peer address is set on the request directly.
+    #[tokio::test]
+    async fn control_endpoints_refuse_non_loopback_peers() {
+        let st = state_from_cli(&Cli::parse_from(["ntn-sandbox"])).unwrap();
+        let app = router(st);
+        for (peer, expected) in [
+            ("203.0.113.7:5000", 403),
+            ("192.168.1.2:5000", 403),
+            ("127.0.0.1:5000", 200),
+            ("127.8.9.10:5000", 200),
+            ("[::1]:5000", 200),
+        ] {
+            let mut req = axum::http::Request::builder()
+                .uri("/__sandbox/workspaces")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            req.extensions_mut()
+                .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+            let resp = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status().as_u16(), expected, "{peer}");
+        }
+        // Without a known peer, refuse too.
+        let req = axum::http::Request::builder()
+            .uri("/__sandbox/workspaces")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 403);
+    }
+}
