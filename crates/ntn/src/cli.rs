@@ -11,7 +11,7 @@ use crate::error::Result;
 /// The long-help section listing the environment variables a command honours:
 /// the command's own lines first, then the ones every command honours.
 ///
-/// ```ignore
+/// ```text
 /// #[command(after_long_help = env_help!(
 ///     "  BROWSER                    browser command(s)",
 /// ))]
