@@ -165,18 +165,24 @@ fn normalize_url(var: &str, value: &str) -> Result<String> {
     }
 }
 
+/// A variable lookup over fixed pairs, for tests of code that reads variables.
+#[cfg(test)]
+pub(crate) fn test_vars<'a>(
+    pairs: &'a [(&'a str, &'a str)],
+) -> impl Fn(&str) -> Option<String> + 'a {
+    move |k| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use crate::env::test_vars as vars;
 
     #[test]
     fn prod_uses_notion_hosts() {

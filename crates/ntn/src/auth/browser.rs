@@ -173,14 +173,7 @@ fn spawn_detached(argv: &[String]) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use crate::env::test_vars as vars;
 
     #[test]
     fn never_without_a_terminal_or_over_ssh() {

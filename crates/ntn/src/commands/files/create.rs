@@ -366,6 +366,16 @@ impl Failure {
     fn take(&self) -> Option<Error> {
         self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
+
+    /// After the workers: the first failure, else the last part's answer.
+    fn outcome<T>(&self, last: Mutex<Option<T>>) -> Result<T> {
+        if let Some(e) = self.take() {
+            return Err(e);
+        }
+        last.into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .ok_or_else(|| Error::api("no part was sent"))
+    }
 }
 
 impl<'a> Uploader<'a> {
@@ -464,12 +474,7 @@ impl<'a> Uploader<'a> {
             }
             self.progress.finish();
         });
-        if let Some(e) = failure.take() {
-            return Err(e);
-        }
-        last.into_inner()
-            .unwrap_or_else(|p| p.into_inner())
-            .ok_or_else(|| Error::api("no part was sent"))
+        failure.outcome(last)
     }
 
     /// Sends a stream: `first` (already read) then the rest of `reader`, part
@@ -543,12 +548,7 @@ impl<'a> Uploader<'a> {
             }
             self.progress.finish();
         });
-        if let Some(e) = failure.take() {
-            return Err(e);
-        }
-        last.into_inner()
-            .unwrap_or_else(|p| p.into_inner())
-            .ok_or_else(|| Error::api("no part was sent"))
+        failure.outcome(last)
     }
 
     /// Sends part `n` of `len` bytes, reading it afresh from `open()` for each
