@@ -1,12 +1,19 @@
-//! Command-line definitions and dispatch.
+//! The CLI layer's entry: argument definitions (clap), the global flags
+//! resolved into a [`Context`], dispatch, and the exit code.
+//!
+//! [`main_entry`] is what `main` calls with the process's [`Host`]; tests
+//! call it in-process with a host of their own (variables, a capturing
+//! `Ui`, a manual clock). It never exits the process: it returns the code.
 
 use std::ffi::OsString;
+use std::io::Write;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::commands;
-use crate::env::{EnvName, Environment};
-use crate::error::Result;
+use crate::context::{Context, Host};
+use crate::env::EnvName;
+use crate::error::{Error, ExitCode, Result};
 
 /// The long-help section listing the environment variables a command honours:
 /// the command's own lines first, then the ones every command honours.
@@ -53,8 +60,8 @@ macro_rules! env_help {
 with your workspace from the shell and from scripts.",
     after_long_help = concat!(
         env_help!(@token),
-        "\n\nExit codes: 0 ok, 1 local problem, 2 usage, 4 authentication, 5 API or network, \
-         130 interrupted."
+        "\n\nExit codes: 0 ok, 1 local problem, 2 usage, 3 done but incomplete, 4 authentication, \
+         5 API or network, 130 interrupted."
     ),
     propagate_version = true,
     max_term_width = 100
@@ -106,52 +113,74 @@ pub enum Command {
     Completions(commands::completions::Args),
 }
 
-/// Global settings every command receives.
-#[derive(Debug)]
-pub struct Context {
-    /// Number of `-v` flags.
-    pub verbose: u8,
-    /// The resolved environment and its URLs.
-    pub env: Environment,
-    /// The `--workspace` flag, if given (wins over `NOTION_WORKSPACE_ID`).
-    pub workspace_flag: Option<String>,
-}
-
-impl Context {
-    pub fn verbose(&self) -> bool {
-        self.verbose > 0
-    }
-}
-
 /// Parses `args`, runs the command and returns the process exit code.
-pub fn main_entry<I, T>(args: I) -> i32
+/// Errors (clap's included) are written to the host's `Ui`; a closed stdout
+/// ends quietly with 0.
+pub fn main_entry<I, T>(args: I, host: Host) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return e.exit_code();
-        }
+    let ui = host.ui.clone();
+    let matches = match Cli::command().try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => return clap_error(&ui, &e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return clap_error(&ui, &e),
     };
     let verbose = cli.verbose > 0;
-    match run(cli) {
-        Ok(()) => 0,
+    let code = match run(cli, &matches, host) {
+        Ok(()) => ExitCode::Ok,
+        Err(e) if e.is_broken_pipe() => ExitCode::Ok,
         Err(e) => {
-            e.print(verbose);
+            ui.error(&e, verbose);
+            e.exit_code()
+        }
+    };
+    match ui.flush() {
+        Err(e) if !e.is_broken_pipe() && code == ExitCode::Ok => {
+            ui.error(&e, verbose);
             e.exit_code().code()
         }
+        _ => code.code(),
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
-    let ctx = Context {
-        verbose: cli.verbose,
-        env: Environment::resolve(cli.env)?,
-        workspace_flag: cli.workspace.filter(|w| !w.trim().is_empty()),
-    };
+/// Writes clap's message (help and version go to stdout) and returns its code.
+fn clap_error(ui: &crate::output::Ui, e: &clap::Error) -> i32 {
+    let text = e.render().ansi().to_string();
+    if e.use_stderr() {
+        let _ = write!(ui.err(), "{text}");
+    } else {
+        let _ = write!(ui.out(), "{text}");
+        let _ = ui.flush();
+    }
+    e.exit_code()
+}
+
+/// `--env` from the command line, else `NOTION_ENV` from the host's
+/// variables, else prod. (clap's own `env` reading covers the process
+/// environment; in-process runs bring their own variables.)
+fn env_name(cli: &Cli, matches: &clap::ArgMatches, host: &Host) -> Result<EnvName> {
+    if matches.value_source("env") == Some(clap::parser::ValueSource::CommandLine) {
+        return Ok(cli.env);
+    }
+    match host.vars.value(crate::vars::ENV) {
+        None => Ok(EnvName::Prod),
+        Some(v) => <EnvName as clap::ValueEnum>::from_str(v, false).map_err(|_| {
+            Error::usage(format!(
+                "invalid value '{v}' for '--env <ENV>' (from NOTION_ENV)"
+            ))
+            .hint("[possible values: local, dev, stg, prod]")
+        }),
+    }
+}
+
+fn run(cli: Cli, matches: &clap::ArgMatches, host: Host) -> Result<()> {
+    let env = env_name(&cli, matches, &host)?;
+    let ctx = Context::new(host, env, cli.workspace, cli.verbose)?;
     commands::dispatch(&ctx, cli.command)
 }
 

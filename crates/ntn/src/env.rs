@@ -9,6 +9,7 @@
 //! environment.
 
 use crate::error::{Error, Result};
+use crate::vars::{self, Vars};
 
 /// The Notion environment a command talks to. State (default workspace, cached
 /// workspaces) is kept per environment.
@@ -98,26 +99,18 @@ pub struct Environment {
     pub docs_base_url: ResolvedUrl,
 }
 
-pub const VAR_BASE_URL: &str = "NOTION_BASE_URL";
-pub const VAR_API_BASE_URL: &str = "NOTION_API_BASE_URL";
-pub const VAR_DOCS_BASE_URL: &str = "NOTION_API_DOCS_BASE_URL";
+pub const VAR_BASE_URL: &str = vars::BASE_URL;
+pub const VAR_API_BASE_URL: &str = vars::API_BASE_URL;
+pub const VAR_DOCS_BASE_URL: &str = vars::DOCS_BASE_URL;
 
 impl Environment {
     /// Resolves the URLs of `name`, applying the override variables.
-    pub fn resolve(name: EnvName) -> Result<Environment> {
-        Self::resolve_with(name, |k| std::env::var(k).ok())
-    }
-
-    /// Like [`Environment::resolve`] with an explicit variable lookup (for tests).
-    pub fn resolve_with(
-        name: EnvName,
-        var: impl Fn(&str) -> Option<String>,
-    ) -> Result<Environment> {
+    pub fn resolve(name: EnvName, vars: &Vars) -> Result<Environment> {
         let (base, api, docs) = name.defaults();
         let pick = |key: &'static str, default: &str| -> Result<ResolvedUrl> {
-            match var(key).filter(|v| !v.trim().is_empty()) {
+            match vars.value(key) {
                 Some(v) => Ok(ResolvedUrl {
-                    url: normalize_url(key, &v)?,
+                    url: normalize_url(key, v)?,
                     source: UrlSource::Variable(key),
                 }),
                 None => Ok(ResolvedUrl {
@@ -165,28 +158,17 @@ fn normalize_url(var: &str, value: &str) -> Result<String> {
     }
 }
 
-/// A variable lookup over fixed pairs, for tests of code that reads variables.
-#[cfg(test)]
-pub(crate) fn test_vars<'a>(
-    pairs: &'a [(&'a str, &'a str)],
-) -> impl Fn(&str) -> Option<String> + 'a {
-    move |k| {
-        pairs
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use crate::env::test_vars as vars;
+    fn vars(pairs: &[(&str, &str)]) -> Vars {
+        Vars::from_pairs(pairs.iter().copied())
+    }
 
     #[test]
     fn prod_uses_notion_hosts() {
-        let e = Environment::resolve_with(EnvName::Prod, vars(&[])).unwrap();
+        let e = Environment::resolve(EnvName::Prod, &vars(&[])).unwrap();
         assert_eq!(e.base(), "https://www.notion.so");
         assert_eq!(e.api_base(), "https://api.notion.com");
         assert_eq!(e.docs_base(), "https://developers.notion.com");
@@ -195,7 +177,7 @@ mod tests {
 
     #[test]
     fn local_uses_the_sandbox_for_everything() {
-        let e = Environment::resolve_with(EnvName::Local, vars(&[])).unwrap();
+        let e = Environment::resolve(EnvName::Local, &vars(&[])).unwrap();
         for u in [e.base(), e.api_base(), e.docs_base()] {
             assert_eq!(u, "http://localhost:3000");
         }
@@ -203,9 +185,9 @@ mod tests {
 
     #[test]
     fn variables_override_and_are_normalised() {
-        let e = Environment::resolve_with(
+        let e = Environment::resolve(
             EnvName::Prod,
-            vars(&[
+            &vars(&[
                 ("NOTION_BASE_URL", "http://127.0.0.1:9/"),
                 ("NOTION_API_BASE_URL", " https://api.example.test// "),
                 ("NOTION_API_DOCS_BASE_URL", ""),
@@ -221,7 +203,7 @@ mod tests {
     #[test]
     fn bad_urls_are_local_errors_naming_the_variable() {
         for bad in ["localhost:3000", "ftp://x", "http://", "https:///x"] {
-            let err = Environment::resolve_with(EnvName::Prod, vars(&[("NOTION_BASE_URL", bad)]))
+            let err = Environment::resolve(EnvName::Prod, &vars(&[("NOTION_BASE_URL", bad)]))
                 .unwrap_err();
             assert_eq!(err.exit_code().code(), 1);
             assert!(err.message().contains("NOTION_BASE_URL"), "{bad}");

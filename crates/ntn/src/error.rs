@@ -9,14 +9,23 @@
 //! | 0    | success |
 //! | 1    | local problem (config files, bad local input, keychain) |
 //! | 2    | usage (bad flags or arguments) |
+//! | 3    | done, but the result is incomplete |
 //! | 4    | authentication (no token, unknown workspace, login refused or expired, HTTP 401) |
 //! | 5    | API or network error |
 //! | 130  | interrupted (Ctrl-C) |
+//!
+//! Errors are data underneath: the layer that failed attaches its own typed
+//! error (an HTTP API error with its status and code, a secret-store error
+//! with its kind, a transport failure) with [`Error::with_data`], and callers
+//! look at it with [`Error::data`] instead of reading the message. The
+//! message, hint and exit code are the presentation; a command refines them
+//! (for instance a better hint for a 401) by matching on the data.
 //!
 //! Messages must never contain a token. Build them from ids, names and paths only.
 
 use std::fmt;
 use std::io::Write;
+use std::sync::Arc;
 
 /// Process exit codes. See the module docs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +33,7 @@ pub enum ExitCode {
     Ok = 0,
     Local = 1,
     Usage = 2,
+    Incomplete = 3,
     Auth = 4,
     Api = 5,
     Interrupted = 130,
@@ -48,7 +58,22 @@ struct Inner {
     causes: Vec<String>,
     /// Extra lines shown only with `-v` (for instance a request id).
     details: Vec<String>,
+    /// The typed error of the layer that failed, for callers to match on.
+    data: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
+
+/// Attached to an error when stdout was closed under us (`ntn ... | head`):
+/// the process ends quietly with success.
+#[derive(Clone, Copy, Debug)]
+pub struct BrokenPipe;
+
+impl fmt::Display for BrokenPipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("stdout was closed")
+    }
+}
+
+impl std::error::Error for BrokenPipe {}
 
 impl Error {
     pub fn new(code: ExitCode, message: impl Into<String>) -> Self {
@@ -58,7 +83,35 @@ impl Error {
             hint: None,
             causes: Vec::new(),
             details: Vec::new(),
+            data: None,
         }))
+    }
+
+    /// The error for a closed stdout: no message, exit 0 (see [`BrokenPipe`]).
+    pub fn broken_pipe() -> Self {
+        Self::new(ExitCode::Ok, "stdout was closed").with_data(BrokenPipe)
+    }
+
+    /// Whether this is [`Error::broken_pipe`].
+    pub fn is_broken_pipe(&self) -> bool {
+        self.data::<BrokenPipe>().is_some()
+    }
+
+    /// Attaches the typed error of the layer that failed (replacing any).
+    pub fn with_data(mut self, data: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.0.data = Some(Arc::new(data));
+        self
+    }
+
+    /// The attached typed error, when it is a `T`.
+    pub fn data<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        let data: &(dyn std::error::Error + 'static) = self.0.data.as_deref()?;
+        data.downcast_ref::<T>()
+    }
+
+    /// Done, but the result is incomplete (exit 3).
+    pub fn incomplete(message: impl Into<String>) -> Self {
+        Self::new(ExitCode::Incomplete, message)
     }
 
     /// A local problem: config files, local input, keychain (exit 1).
@@ -139,19 +192,19 @@ impl Error {
         &self.0.causes
     }
 
-    /// Writes the error as the user sees it:
+    /// The detail lines shown with `-v`.
+    pub fn details(&self) -> &[String] {
+        &self.0.details
+    }
+
+    /// Writes the error as the user sees it (styled; the output layer strips
+    /// styles when colour is off):
     ///
     /// ```text
     /// error: <message>
     ///   hint: <hint>
     ///   caused by: <cause>      (with -v)
     /// ```
-    pub fn print(&self, verbose: bool) {
-        let mut err = anstream::stderr().lock();
-        let _ = self.write_to(&mut err, verbose);
-    }
-
-    /// Writes the error to any writer (styled; anstream strips styles when needed).
     pub fn write_to(&self, w: &mut dyn Write, verbose: bool) -> std::io::Result<()> {
         let red = anstyle::Style::new()
             .bold()
@@ -189,6 +242,7 @@ impl fmt::Debug for Error {
             .field("message", &self.0.message)
             .field("hint", &self.0.hint)
             .field("causes", &self.0.causes)
+            .field("data", &self.0.data)
             .finish()
     }
 }
@@ -227,8 +281,34 @@ mod tests {
     #[test]
     fn exit_codes_are_stable() {
         assert_eq!(Error::usage("x").exit_code().code(), 2);
+        assert_eq!(Error::incomplete("x").exit_code().code(), 3);
         assert_eq!(Error::auth("x").exit_code().code(), 4);
         assert_eq!(Error::api("x").exit_code().code(), 5);
         assert_eq!(Error::interrupted("x").exit_code().code(), 130);
+    }
+}
+
+#[cfg(test)]
+mod data_tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Mine(u16);
+    impl fmt::Display for Mine {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "mine {}", self.0)
+        }
+    }
+    impl std::error::Error for Mine {}
+
+    #[test]
+    fn typed_data_is_found_by_type_not_text() {
+        let e = Error::api("something").with_data(Mine(405));
+        assert_eq!(e.data::<Mine>().map(|m| m.0), Some(405));
+        assert!(e.data::<BrokenPipe>().is_none());
+        assert!(!e.is_broken_pipe());
+        let b = Error::broken_pipe();
+        assert!(b.is_broken_pipe());
+        assert_eq!(b.exit_code(), ExitCode::Ok);
     }
 }

@@ -1,3 +1,7 @@
+//! The `ntn` binary: the real process's host, the CLI, and the exit. The
+//! only place that ends the process.
+
 fn main() {
-    std::process::exit(ntn::main_entry());
+    let code = ntn::cli::main_entry(std::env::args_os(), ntn::context::Host::system());
+    std::process::exit(code);
 }

@@ -168,7 +168,7 @@ fn inline_inputs_build_query_headers_and_body() {
     let o = run(env.ntn().args(["-v", "api", "v1/users/me"]));
     assert_eq!(
         sent(&o),
-        vec![ntn::http::DEFAULT_NOTION_VERSION.to_string()]
+        vec![ntn::context::DEFAULT_NOTION_VERSION.to_string()]
     );
     let mut env2 = TestEnv::new().with_sandbox(&sb);
     env2.set("NOTION_API_TOKEN", env.var("NOTION_API_TOKEN").unwrap());

@@ -18,7 +18,7 @@ fn store_read_delete_are_visible_to_secret_tool() {
         return;
     }
     let id = unique_id("crud");
-    let store = KeychainStore::new();
+    let store = KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0));
     assert!(store.get(&id).unwrap().is_none());
     store.set(&id, &Token::new("secret-one")).unwrap();
     assert_eq!(secret_tool_lookup(&id).as_deref(), Some("secret-one"));
@@ -66,7 +66,8 @@ fn tokens_stored_by_other_tools_are_read() {
         .unwrap()
         .clone();
     assert_eq!(store["status"], "ok", "{store}");
-    let _ = KeychainStore::new().delete(&id);
+    let _ =
+        KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0)).delete(&id);
 }
 
 #[test]
@@ -115,11 +116,7 @@ fn a_login_saved_through_the_library_lands_in_the_keychain() {
         path: env.notion_home(),
         rule: ntn::state::DirRule::NotionHome,
     });
-    let ctx = ntn::cli::Context {
-        verbose: 0,
-        env: ntn::env::Environment::resolve(ntn::env::EnvName::Local).unwrap(),
-        workspace_flag: None,
-    };
+    let ctx = ntn::auth::Settings::new(ntn::env::EnvName::Local, &ntn::output::Ui::test().0);
     // This process has no NOTION_KEYRING: the keychain is the default store.
     assert!(std::env::var_os("NOTION_KEYRING").is_none());
     ntn::auth::save_login(&ctx, &state, &Token::new("tok-saved"), &id, "Saved").unwrap();
@@ -132,7 +129,11 @@ fn a_login_saved_through_the_library_lands_in_the_keychain() {
     );
     let ws = env.read_json("workspaces.json");
     assert_eq!(ws["environments"]["local"][&id]["name"], "Saved");
-    assert!(KeychainStore::new().delete(&id).unwrap());
+    assert!(
+        KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0))
+            .delete(&id)
+            .unwrap()
+    );
     let e = ntn::auth::switch_default(&ctx, &state, &id).unwrap_err();
     assert_eq!(e.exit_code().code(), 4);
     assert!(e.hint_text().unwrap().contains("ntn login"));

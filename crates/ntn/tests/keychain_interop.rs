@@ -125,7 +125,7 @@ fn an_item_written_by_the_previous_version_is_used_and_replaced_in_place() {
     assert_eq!(v["store"], "keychain (Secret Service)");
 
     // A new token replaces the secret of that same item.
-    let store = KeychainStore::new();
+    let store = KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0));
     store.set(&id, &Token::new("tok-new")).unwrap();
     assert_eq!(items_of(&id), vec![expected(&id, "tok-new")]);
     assert_eq!(store.get(&id).unwrap().unwrap().expose(), "tok-new");
@@ -143,7 +143,7 @@ fn ntn_writes_items_the_way_the_previous_version_did() {
         return;
     }
     let id = unique_id("format");
-    let store = KeychainStore::new();
+    let store = KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0));
     store.set(&id, &Token::new("tok-one")).unwrap();
     assert_eq!(items_of(&id), vec![expected(&id, "tok-one")]);
     assert_eq!(secret_tool_lookup(&id).as_deref(), Some("tok-one"));
@@ -169,7 +169,7 @@ fn several_matching_items_are_read_and_then_replaced_by_one() {
         "tok-b",
     );
     assert_eq!(items_of(&id).len(), 2);
-    let store = KeychainStore::new();
+    let store = KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0));
     let got = store.get(&id).unwrap().unwrap();
     assert!(
         ["tok-a", "tok-b"].contains(&got.expose()),

@@ -62,7 +62,8 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         for id in &self.0 {
             let _ = entry(id).delete_credential();
-            let _ = KeychainStore::new().delete(id);
+            let _ = KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0))
+                .delete(id);
         }
     }
 }
@@ -168,7 +169,7 @@ fn a_new_login_supersedes_a_token_of_ntn_0_4_0() {
         return;
     }
     // What `ntn login` does with the new token.
-    KeychainStore::new()
+    KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0))
         .set(&id, &Token::new("tok-after"))
         .unwrap();
     assert_eq!(secret_tool_lookup(&id).as_deref(), Some("tok-after"));

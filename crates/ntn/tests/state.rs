@@ -19,12 +19,10 @@ fn child_save_login() -> bool {
     let Ok(ws) = std::env::var(CHILD_VAR) else {
         return false;
     };
-    let ctx = ntn::cli::Context {
-        verbose: 0,
-        env: ntn::env::Environment::resolve(ntn::env::EnvName::Local).unwrap(),
-        workspace_flag: None,
-    };
-    let state = ntn::state::State::open().unwrap();
+    let vars = ntn::vars::Vars::from_process();
+    let mut ctx = ntn::auth::Settings::new(ntn::env::EnvName::Local, &ntn::output::Ui::test().0);
+    ctx.store.keyring_var = vars.get("NOTION_KEYRING").map(str::to_string);
+    let state = ntn::state::State::open(&vars).unwrap();
     let token = ntn::secrets::Token::new(format!("tok-{ws}"));
     ntn::auth::save_login(&ctx, &state, &token, &ws, &format!("Name {ws}")).unwrap();
     true

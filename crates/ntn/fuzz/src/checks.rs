@@ -24,7 +24,7 @@ use std::path::Path;
 
 use ntn::auth::pending::PendingLogin;
 use ntn::commands::api::inputs::{self, Input, Seg};
-use ntn::commands::api::spec::Spec;
+use ntn::notion::spec::Spec;
 use ntn::secrets::FileStore;
 use ntn::state::{Config, ConfigDir, DirRule, State, Workspaces, files};
 use serde_json::{Map, Value, json};
@@ -375,7 +375,7 @@ pub fn check_state_bytes(dir: &Path, bytes: &[u8]) {
                                     .contains(&format!("\"{}\"", p.session_id.escape_debug()))
                             );
                         }
-                        let _ = (p.is_expired(), p.remaining_ms(), p.env_name());
+                        let _ = (p.is_expired(0), p.remaining_ms(u64::MAX), p.env_name());
                         files::write_json(&scratch, &p).expect("write back");
                         let back: PendingLogin = files::read_json(&scratch).unwrap().unwrap();
                         assert!(back == p, "pending-login.json does not survive a rewrite");
@@ -501,15 +501,15 @@ pub fn check_spec_match(doc: Value, path: &str) {
             for op in spec.operations_of(&t) {
                 let frag = spec.fragment(&t, &op.method).expect("the operation exists");
                 assert!(frag["paths"][t.as_str()].is_object());
-                let _ = ntn::commands::api::spec::docs_url("http://x", &op);
+                let _ = ntn::notion::spec::docs_url("http://x", &op);
             }
             let help = spec.help(&t, path);
             assert!(help.starts_with(t.as_str()));
-            let _ = ntn::commands::api::spec::pick_operation(&spec, path, None, "--spec");
-            let _ = ntn::commands::api::spec::pick_operation(&spec, path, Some("GET"), "--spec");
+            let _ = ntn::notion::spec::pick_operation(&spec, path, None, "--spec");
+            let _ = ntn::notion::spec::pick_operation(&spec, path, Some("GET"), "--spec");
         }
     }
-    let _ = ntn::commands::api::spec::ls_json(&ops);
+    let _ = ntn::notion::spec::ls_json(&ops);
 }
 
 /// Builds a concrete path from a template of `doc` by putting `values` in

@@ -16,12 +16,14 @@
 //!   (`xdg-open`, `open`, `rundll32 url.dll,FileProtocolHandler`).
 //!
 //! [`open`] spawns the opener in its own process group (so Ctrl-C in the
-//! terminal does not reach it), with stdio on `/dev/null`, waits at most a
-//! moment to see whether it failed straight away, and never waits for the
-//! browser itself.
+//! terminal does not reach it), with stdio on `/dev/null` and the command's
+//! variables minus `NOTION_API_TOKEN`, waits at most a moment to see whether
+//! it failed straight away, and never waits for the browser itself.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::vars::Vars;
 
 /// How long [`open`] watches an opener for an immediate failure.
 const GRACE: Duration = Duration::from_millis(250);
@@ -54,9 +56,9 @@ impl Skip {
     }
 }
 
-/// Decides whether and how to open a browser. `var` reads the environment.
-pub fn decide(interactive: bool, var: &dyn Fn(&str) -> Option<String>) -> Result<Opener, Skip> {
-    let set = |k: &str| var(k).is_some_and(|v| !v.trim().is_empty());
+/// Decides whether and how to open a browser from the variables.
+pub fn decide(interactive: bool, vars: &Vars) -> Result<Opener, Skip> {
+    let set = |k: &str| vars.value(k).is_some();
     if !interactive {
         return Err(Skip::NotInteractive);
     }
@@ -66,15 +68,10 @@ pub fn decide(interactive: bool, var: &dyn Fn(&str) -> Option<String>) -> Result
     if needs_display() && !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
         return Err(Skip::NoDisplay);
     }
-    match var("BROWSER").filter(|b| !b.trim().is_empty()) {
-        Some(b) => Ok(Opener::Browser(b)),
+    match vars.get("BROWSER").filter(|b| !b.trim().is_empty()) {
+        Some(b) => Ok(Opener::Browser(b.to_string())),
         None => Ok(Opener::Platform),
     }
-}
-
-/// [`decide`] with the process environment.
-pub fn decide_from_env(interactive: bool) -> Result<Opener, Skip> {
-    decide(interactive, &|k| std::env::var(k).ok())
 }
 
 /// Whether graphical programs need `DISPLAY`/`WAYLAND_DISPLAY` here.
@@ -125,14 +122,15 @@ pub fn commands(opener: &Opener, url: &str) -> Vec<Vec<String>> {
 }
 
 /// Opens `url`. `Ok(())` when an opener started (and did not fail at once);
-/// `Err(why)` otherwise. Never waits for the browser.
-pub fn open(opener: &Opener, url: &str) -> Result<(), String> {
+/// `Err(why)` otherwise. Never waits for the browser. The opener gets `vars`
+/// as its environment, without `NOTION_API_TOKEN`.
+pub fn open(opener: &Opener, url: &str, vars: &Vars) -> Result<(), String> {
     if !is_openable_url(url) {
         return Err("the login URL is not a plain http(s) URL".into());
     }
     let mut last = String::from("no browser command to run");
     for argv in commands(opener, url) {
-        match spawn_detached(&argv) {
+        match spawn_detached(&argv, vars) {
             Ok(()) => return Ok(()),
             Err(e) => last = format!("{}: {e}", argv[0]),
         }
@@ -140,9 +138,11 @@ pub fn open(opener: &Opener, url: &str) -> Result<(), String> {
     Err(last)
 }
 
-fn spawn_detached(argv: &[String]) -> Result<(), String> {
+fn spawn_detached(argv: &[String], vars: &Vars) -> Result<(), String> {
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..])
+        .env_clear()
+        .envs(vars.for_child())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -173,7 +173,9 @@ fn spawn_detached(argv: &[String]) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    use crate::env::test_vars as vars;
+    fn vars(pairs: &[(&str, &str)]) -> Vars {
+        Vars::from_pairs(pairs.iter().copied())
+    }
 
     #[test]
     fn never_without_a_terminal_or_over_ssh() {
@@ -217,15 +219,16 @@ mod tests {
         assert!(is_openable_url("https://www.notion.so/x?y=1"));
         assert!(!is_openable_url("file:///etc/passwd"));
         assert!(!is_openable_url("https://x/ y"));
-        assert!(open(&Opener::Platform, "javascript:alert(1)").is_err());
+        assert!(open(&Opener::Platform, "javascript:alert(1)", &Vars::default()).is_err());
     }
 
     #[cfg(unix)]
     #[test]
     fn a_failing_opener_is_reported_and_the_next_one_tried() {
         let url = "http://127.0.0.1:9/";
-        assert!(open(&Opener::Browser("false".into()), url).is_err());
-        assert!(open(&Opener::Browser("/nonexistent/browser".into()), url).is_err());
-        assert!(open(&Opener::Browser("false:true".into()), url).is_ok());
+        let v = Vars::from_process();
+        assert!(open(&Opener::Browser("false".into()), url, &v).is_err());
+        assert!(open(&Opener::Browser("/nonexistent/browser".into()), url, &v).is_err());
+        assert!(open(&Opener::Browser("false:true".into()), url, &v).is_ok());
     }
 }

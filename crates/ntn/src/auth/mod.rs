@@ -10,30 +10,50 @@
 //! the state files and the secret store in step: a token is written (and read
 //! back) before the workspace that needs it is recorded, and deleted before the
 //! workspace is forgotten.
+//!
+//! Everything here takes plain inputs ([`Settings`], a [`State`]); nothing
+//! here knows about the command line.
 
 pub mod browser;
 pub mod login;
 pub mod pending;
 
-use crate::cli::Context;
 use crate::env::EnvName;
 use crate::error::{Error, Result};
-use crate::secrets::{Backend, FileStore, SecretStore, Token};
+use crate::secrets::{self, Backend, FileStore, SecretStore, Token, open_store};
 use crate::state::{State, WorkspaceEntry};
 
-pub use crate::secrets::open_store;
-
 /// The variable holding a token that wins over stored logins.
-pub const VAR_API_TOKEN: &str = "NOTION_API_TOKEN";
+pub const VAR_API_TOKEN: &str = crate::vars::API_TOKEN;
 /// The variable naming the logged-in workspace to use.
-pub const VAR_WORKSPACE_ID: &str = "NOTION_WORKSPACE_ID";
+pub const VAR_WORKSPACE_ID: &str = crate::vars::WORKSPACE_ID;
 
-/// A variable's value, trimmed; `None` when unset, empty or only whitespace.
-pub fn env_value(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+/// What token resolution needs to know about this run.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The environment whose logins count.
+    pub env: EnvName,
+    /// `NOTION_API_TOKEN`, when set and not empty.
+    pub api_token: Option<Token>,
+    /// The `--workspace` flag.
+    pub workspace_flag: Option<String>,
+    /// `NOTION_WORKSPACE_ID`, when set and not empty.
+    pub workspace_var: Option<String>,
+    /// The secret stores' settings (and the `Ui` for warnings).
+    pub store: secrets::Settings,
+}
+
+impl Settings {
+    /// No token variable, no workspace selection, default stores.
+    pub fn new(env: EnvName, ui: &crate::output::Ui) -> Settings {
+        Settings {
+            env,
+            api_token: None,
+            workspace_flag: None,
+            workspace_var: None,
+            store: secrets::Settings::new(ui),
+        }
+    }
 }
 
 /// Where the token in use came from.
@@ -73,32 +93,32 @@ pub struct Credential {
     pub store: Option<String>,
 }
 
-/// Resolves the token a command uses. See the module docs.
-pub fn resolve_token(ctx: &Context) -> Result<Credential> {
-    if let Some(token) = env_value(VAR_API_TOKEN) {
-        if let Some(id) = &ctx.workspace_flag {
+/// Resolves the token a command uses. See the module docs. `state` opens the
+/// config directory, only when a stored login is needed.
+pub fn resolve_token(s: &Settings, state: &dyn Fn() -> Result<State>) -> Result<Credential> {
+    if let Some(token) = &s.api_token {
+        if let Some(id) = &s.workspace_flag {
             // An explicit flag that changes nothing deserves a word.
-            crate::output::warn(&format!(
+            s.store.ui.warn(format_args!(
                 "{VAR_API_TOKEN} is set, so --workspace {id} is not used; unset it to use your login"
             ));
         }
         return Ok(Credential {
-            token: Token::new(token),
+            token: token.clone(),
             source: TokenSource::EnvToken,
             workspace_id: None,
             workspace_name: None,
             store: None,
         });
     }
-    let state = State::open()?;
-    resolve_stored(ctx, &state)
+    resolve_stored(s, &state()?)
 }
 
 /// Which stored login a command would use, without reading the secret store:
 /// the `--workspace` flag, else `NOTION_WORKSPACE_ID`, else the environment's
 /// default. `Ok(None)` when nothing is selected (not logged in).
-pub fn selected_workspace(ctx: &Context, state: &State) -> Result<Option<(String, TokenSource)>> {
-    if let Some(id) = ctx
+pub fn selected_workspace(s: &Settings, state: &State) -> Result<Option<(String, TokenSource)>> {
+    if let Some(id) = s
         .workspace_flag
         .as_deref()
         .map(str::trim)
@@ -106,12 +126,12 @@ pub fn selected_workspace(ctx: &Context, state: &State) -> Result<Option<(String
     {
         return Ok(Some((id.to_string(), TokenSource::WorkspaceFlag)));
     }
-    if let Some(id) = env_value(VAR_WORKSPACE_ID) {
-        return Ok(Some((id, TokenSource::WorkspaceEnv)));
+    if let Some(id) = &s.workspace_var {
+        return Ok(Some((id.clone(), TokenSource::WorkspaceEnv)));
     }
     let config = state.config()?;
     Ok(config
-        .default_workspace(ctx.env.name)
+        .default_workspace(s.env)
         .map(|id| (id.to_string(), TokenSource::DefaultWorkspace)))
 }
 
@@ -152,9 +172,9 @@ fn display_name(name: &str, id: &str) -> String {
 
 /// Resolves a stored login (steps 2 and 3 of the module docs), ignoring
 /// `NOTION_API_TOKEN`.
-pub fn resolve_stored(ctx: &Context, state: &State) -> Result<Credential> {
-    let env = ctx.env.name;
-    let Some((id, source)) = selected_workspace(ctx, state)? else {
+pub fn resolve_stored(s: &Settings, state: &State) -> Result<Credential> {
+    let env = s.env;
+    let Some((id, source)) = selected_workspace(s, state)? else {
         return Err(not_logged_in(env));
     };
     let workspaces = state.workspaces()?;
@@ -163,7 +183,7 @@ pub fn resolve_stored(ctx: &Context, state: &State) -> Result<Credential> {
         return Err(unknown_workspace(env, &id, &source));
     }
     let name = entry.as_ref().map(|e| e.name.clone()).unwrap_or_default();
-    let store = open_store(ctx, state)?;
+    let store = open_store(state, &s.store)?;
     match store.get(&id)? {
         Some(token) => Ok(Credential {
             token,
@@ -180,7 +200,7 @@ pub fn resolve_stored(ctx: &Context, state: &State) -> Result<Credential> {
 /// Stores a confirmed login: the token in the secret store (read back), the
 /// workspace in `workspaces.json`, and makes it this environment's default.
 pub fn save_login(
-    ctx: &Context,
+    s: &Settings,
     state: &State,
     token: &Token,
     workspace_id: &str,
@@ -194,14 +214,14 @@ pub fn save_login(
         return Err(Error::auth("the login returned an empty token"));
     }
     state.ensure_dir()?;
-    let store = open_store(ctx, state)?;
+    let store = open_store(state, &s.store)?;
     // One state lock around the three writes, so that a concurrent logout
     // (which forgets workspaces and defaults under the same lock, after
     // deleting the token) sees all of them or none.
     let lock = state.lock()?;
     // The token first: a cached workspace never points at a missing token.
     store.set(id, token)?;
-    let env = ctx.env.name;
+    let env = s.env;
     let mut w = state.workspaces()?;
     w.upsert(env, id, workspace_name);
     state.save_workspaces(&lock, &w)?;
@@ -211,14 +231,14 @@ pub fn save_login(
 }
 
 /// Whether the chosen secret store holds a token for `workspace_id`.
-pub fn token_stored(ctx: &Context, state: &State, workspace_id: &str) -> Result<bool> {
-    Ok(open_store(ctx, state)?.get(workspace_id)?.is_some())
+pub fn token_stored(s: &Settings, state: &State, workspace_id: &str) -> Result<bool> {
+    Ok(open_store(state, &s.store)?.get(workspace_id)?.is_some())
 }
 
 /// Makes a cached workspace with a stored token this environment's default
 /// (no network). Exit 4 when it is not cached or its token is missing.
-pub fn switch_default(ctx: &Context, state: &State, workspace_id: &str) -> Result<WorkspaceEntry> {
-    let env = ctx.env.name;
+pub fn switch_default(s: &Settings, state: &State, workspace_id: &str) -> Result<WorkspaceEntry> {
+    let env = s.env;
     // Checked and written under the state lock: a logout running at the same
     // time cannot forget the workspace between the check and the write.
     let lock = state.lock()?;
@@ -228,7 +248,7 @@ pub fn switch_default(ctx: &Context, state: &State, workspace_id: &str) -> Resul
         ))
         .hint("`ntn debug` lists the logged-in workspaces; `ntn login` adds one"));
     };
-    let store = open_store(ctx, state)?;
+    let store = open_store(state, &s.store)?;
     if store.get(workspace_id)?.is_none() {
         return Err(missing_token(&entry.name, workspace_id, &store.describe()));
     }
@@ -282,8 +302,8 @@ impl LogoutReport {
 /// (a token already missing is fine), then removes the workspaces from
 /// `workspaces.json` and the defaults they held from `config.json`, and drops
 /// a pending login. The files themselves stay.
-pub fn logout(ctx: &Context, state: &State, scope: &LogoutScope) -> Result<LogoutReport> {
-    let env = ctx.env.name.as_str().to_string();
+pub fn logout(s: &Settings, state: &State, scope: &LogoutScope) -> Result<LogoutReport> {
+    let env = s.env.as_str().to_string();
     // The state lock is held until the files are updated, so that a login or
     // a switch running at the same time happens wholly before or after this
     // logout (never a token or default left for a forgotten workspace). Not
@@ -338,7 +358,7 @@ pub fn logout(ctx: &Context, state: &State, scope: &LogoutScope) -> Result<Logou
                 m.contains_key(id) && !targets.iter().any(|(te, ti, _)| te == e && ti == id)
             })
         };
-        let store = open_store(ctx, state)?;
+        let store = open_store(state, &s.store)?;
         let also_file = (store.backend() == Backend::Keychain)
             .then(|| FileStore::new(state))
             .filter(|f| f.path().exists());
@@ -403,7 +423,7 @@ pub fn logout(ctx: &Context, state: &State, scope: &LogoutScope) -> Result<Logou
     drop(held); // pending::clear takes the lock itself
     let pending_env = match scope {
         LogoutScope::AllEnvironments => None,
-        _ => Some(ctx.env.name),
+        _ => Some(s.env),
     };
     match pending::clear(state, pending_env) {
         Ok(b) => report.pending_cleared = b,

@@ -5,8 +5,6 @@
 //! token, so it is a secret). One pending login at a time; it records its own
 //! environment and base URL, which win over the command line when polling.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde::{Deserialize, Serialize};
 
 use crate::env::EnvName;
@@ -54,22 +52,15 @@ impl std::fmt::Debug for PendingLogin {
     }
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 impl PendingLogin {
-    pub fn is_expired(&self) -> bool {
-        now_ms() >= self.expires_at_ms
+    /// Whether it expired by `now_ms` (Unix milliseconds).
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        now_ms >= self.expires_at_ms
     }
 
-    /// Milliseconds left before expiry (0 when expired).
-    pub fn remaining_ms(&self) -> u64 {
-        self.expires_at_ms.saturating_sub(now_ms())
+    /// Milliseconds left before expiry at `now_ms` (0 when expired).
+    pub fn remaining_ms(&self, now_ms: u64) -> u64 {
+        self.expires_at_ms.saturating_sub(now_ms)
     }
 
     pub fn env_name(&self) -> Option<EnvName> {
@@ -110,6 +101,11 @@ pub fn clear(state: &State, env: Option<EnvName>) -> Result<bool> {
 mod tests {
     use super::*;
     use crate::state::{ConfigDir, DirRule};
+    use crate::support::{Clock, SystemClock};
+
+    fn now_ms() -> u64 {
+        SystemClock.unix_ms()
+    }
 
     fn state() -> (tempfile::TempDir, State) {
         let d = tempfile::tempdir().unwrap();
@@ -141,7 +137,7 @@ mod tests {
         save(&s, &sample("local")).unwrap();
         let p = load(&s).unwrap().unwrap();
         assert_eq!(p, sample_like(&p));
-        assert!(!p.is_expired());
+        assert!(!p.is_expired(now_ms()));
         assert!(!format!("{p:?}").contains("secret-session"));
         assert!(!clear(&s, Some(EnvName::Prod)).unwrap());
         assert!(clear(&s, Some(EnvName::Local)).unwrap());

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::error::Result;
 
 #[derive(Debug, clap::Args)]
@@ -43,15 +43,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
                 Some(sub) => sub.render_long_help().to_string(),
                 None => cmd.render_long_help().to_string(),
             };
-            crate::output::print_line(help.trim_end())
+            ctx.ui.line(help.trim_end())
         }
     }
 }
 
 fn token(ctx: &Context, args: TokenArgs) -> Result<()> {
-    let cred = crate::auth::resolve_token(ctx)?;
+    let cred = ctx.credential()?;
     if args.json {
-        crate::output::print_json(&serde_json::json!({
+        ctx.ui.json(&serde_json::json!({
             "token": cred.token.expose(),
             "source": source_key(&cred.source),
             "workspace_id": cred.workspace_id,
@@ -59,7 +59,7 @@ fn token(ctx: &Context, args: TokenArgs) -> Result<()> {
             "store": cred.store,
         }))
     } else {
-        crate::output::print_line(cred.token.expose())
+        ctx.ui.line(cred.token.expose())
     }
 }
 

@@ -10,8 +10,10 @@ use std::io::Write;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::{Cli, Context};
+use crate::cli::Cli;
+use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::output::stdout_error;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -40,22 +42,22 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         return Err(Error::usage("missing the shell").hint("for example `ntn completions bash`"));
     };
     let script = script(shell);
-    let mut out = std::io::stdout().lock();
+    let mut out = ctx.ui.raw();
     out.write_all(script.as_bytes())
         .and_then(|_| out.flush())
-        .map_err(crate::output::stdout_error)
+        .map_err(stdout_error)
 }
 
 /// The cached spec's paths, without the leading `/`, one per line.
 fn print_paths(ctx: &Context) -> Result<()> {
-    let Some(spec) = crate::commands::api::spec::load_cached(ctx.env.docs_base()) else {
+    let Some(spec) = crate::notion::spec::load_cached(&ctx.vars, ctx.env.docs_base()) else {
         return Ok(());
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = ctx.ui.raw();
     for p in spec.templates() {
-        writeln!(out, "{}", p.trim_start_matches('/')).map_err(crate::output::stdout_error)?;
+        writeln!(out, "{}", p.trim_start_matches('/')).map_err(stdout_error)?;
     }
-    out.flush().map_err(crate::output::stdout_error)
+    out.flush().map_err(stdout_error)
 }
 
 /// The completion script for `shell`.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::env::{ResolvedUrl, UrlSource};
 use crate::error::Result;
 use crate::secrets::{self, Backend, FileStore, SecretStore};
@@ -39,20 +39,15 @@ pub const VARIABLES: &[&str] = &[
     "NOTION_KEYRING",
 ];
 
-fn is_secret_var(name: &str) -> bool {
-    name.contains("TOKEN")
-        || name.contains("SECRET")
-        || name.contains("KEY") && name != "NOTION_KEYRING"
-}
-
 /// `NOTION_*` variables that are set, secret values redacted.
-pub fn variables() -> Vec<(String, String)> {
-    let mut names: Vec<String> = std::env::vars_os()
-        .filter_map(|(k, _)| k.into_string().ok())
+pub fn variables(vars: &crate::vars::Vars) -> Vec<(String, String)> {
+    let mut names: Vec<String> = vars
+        .iter()
+        .filter_map(|(k, _)| k.to_str().map(str::to_string))
         .filter(|k| k.starts_with("NOTION_"))
         .collect();
     for v in VARIABLES {
-        if std::env::var_os(v).is_some() && !names.iter().any(|n| n == v) {
+        if vars.is_set(v) && !names.iter().any(|n| n == v) {
             names.push(v.to_string());
         }
     }
@@ -60,8 +55,8 @@ pub fn variables() -> Vec<(String, String)> {
     names
         .into_iter()
         .map(|k| {
-            let raw = std::env::var_os(&k).unwrap_or_default();
-            let value = if is_secret_var(&k) {
+            let raw = vars.get_os(&k).unwrap_or_default().to_os_string();
+            let value = if crate::vars::is_secret_name(&k) {
                 let n = raw.to_string_lossy().trim().chars().count();
                 if n == 0 {
                     "<set, empty>".to_string()
@@ -143,11 +138,11 @@ pub fn report(ctx: &Context) -> Value {
             "docs": url_json(&env.docs_base_url),
         },
     });
-    let vars: serde_json::Map<String, Value> = variables()
+    let vars: serde_json::Map<String, Value> = variables(&ctx.vars)
         .into_iter()
         .map(|(k, v)| (k, Value::String(v)))
         .collect();
-    let state = match State::open() {
+    let state = match ctx.state() {
         Ok(s) => s,
         Err(e) => {
             out["config_dir"] = json!({
@@ -189,8 +184,8 @@ pub fn report(ctx: &Context) -> Value {
     out["files"] = json!([config_file, ws_file, auth_file, pending_file]);
 
     // Secret store: the variable wins; a corrupt config.json cannot be read.
-    let var = std::env::var(secrets::VAR_KEYRING).ok();
-    let choice = secrets::choose_with(var.as_deref(), || {
+    let settings = ctx.store_settings();
+    let choice = secrets::choose_with(settings.keyring_var.as_deref(), || {
         if config_ok {
             Ok(config.as_ref().and_then(|c| c.keyring))
         } else {
@@ -201,7 +196,7 @@ pub fn report(ctx: &Context) -> Value {
         Ok(c) => {
             let store: Box<dyn SecretStore> = match c.backend {
                 Backend::File => Box::new(FileStore::new(&state)),
-                Backend::Keychain => Box::new(secrets::KeychainStore::new()),
+                Backend::Keychain => Box::new(secrets::KeychainStore::new(&settings)),
             };
             out["keyring"] = json!({
                 "backend": c.backend.as_str(),
@@ -258,16 +253,18 @@ pub fn report(ctx: &Context) -> Value {
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let r = report(ctx);
     if args.json {
-        return crate::output::print_json(&r);
+        return ctx.ui.json(&r);
     }
-    print_human(&r)
+    print_human(ctx, &r)
 }
 
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
+/// A string of the report, cleaned for the terminal (it may hold names and
+/// ids from the server or from state files).
+fn s(v: &Value) -> std::borrow::Cow<'_, str> {
+    crate::output::text::clean(v.as_str().unwrap_or(""))
 }
 
-fn print_human(r: &Value) -> Result<()> {
+fn print_human(ctx: &Context, r: &Value) -> Result<()> {
     use crate::output::style::{BAD, DIM, EMPH, OK, WARN};
     let mut lines: Vec<String> = Vec::new();
     let h = |t: &str| format!("{EMPH}{t}{EMPH:#}");
@@ -304,7 +301,7 @@ fn print_human(r: &Value) -> Result<()> {
     if let Some(files) = r["files"].as_array().filter(|f| !f.is_empty()) {
         lines.push(h("files:"));
         for f in files {
-            let st = match s(&f["state"]) {
+            let st = match s(&f["state"]).as_ref() {
                 "ok" => format!("{OK}ok{OK:#}"),
                 "missing" => format!("{DIM}missing{DIM:#}"),
                 _ => format!("{BAD}corrupt: {}{BAD:#}", s(&f["error"])),
@@ -368,7 +365,7 @@ fn print_human(r: &Value) -> Result<()> {
         }
     }
     for l in lines {
-        crate::output::print_line(&l)?;
+        ctx.ui.line(&l)?;
     }
     Ok(())
 }

@@ -10,11 +10,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::auth::{self, TokenSource};
-use crate::cli::Context;
+use crate::context::Context;
 use crate::error::{Error, ExitCode, Result};
 use crate::http::RetryPolicy;
 use crate::secrets::{self, Backend, FileStore};
-use crate::state::{AUTH_FILE, CONFIG_FILE, Config, State, WORKSPACES_FILE, Workspaces, files};
+use crate::state::{AUTH_FILE, CONFIG_FILE, Config, WORKSPACES_FILE, Workspaces, files};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -113,7 +113,7 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
     let mut out = Vec::new();
 
     // 1. Config directory.
-    let state = match State::open() {
+    let state = match ctx.state() {
         Ok(s) => s,
         Err(e) => {
             out.push(Check::from_error("config directory", &e));
@@ -192,7 +192,8 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
     }
 
     // 3. Secret store.
-    let env_token = auth::env_value(auth::VAR_API_TOKEN);
+    let settings = ctx.auth_settings();
+    let env_token = settings.api_token.clone();
     let env = ctx.env.name;
     let cached: Vec<String> = workspaces
         .as_ref()
@@ -201,15 +202,14 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
     let default = config
         .as_ref()
         .and_then(|c| c.default_workspace(env).map(str::to_string));
-    let var = std::env::var(secrets::VAR_KEYRING).ok();
-    let choice = secrets::choose_with(var.as_deref(), || {
+    let choice = secrets::choose_with(settings.store.keyring_var.as_deref(), || {
         Ok(config.as_ref().and_then(|c| c.keyring))
     });
     let mut store_ok = false;
     match &choice {
         Err(e) => out.push(Check::from_error("secret store", e)),
         Ok(c) => {
-            let store = secrets::open_backend(&state, c.backend);
+            let store = secrets::open_backend(&state, c.backend, &settings.store);
             let what = format!("{} ({})", store.describe(), c.reason.describe());
             if c.backend == Backend::File {
                 store_ok = true;
@@ -232,7 +232,7 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
     }
 
     // 4. Token source and workspace override.
-    let selected = auth::selected_workspace(ctx, &state);
+    let selected = auth::selected_workspace(&settings, &state);
     match (&env_token, &selected) {
         (Some(_), Ok(Some((id, _)))) => out.push(Check::warn(
             "token source",
@@ -269,7 +269,7 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
 
     // 5. Token present, API reachable and token accepted.
     let cred = if env_token.is_some() || (files_ok && store_ok) {
-        match auth::resolve_token(ctx) {
+        match ctx.credential() {
             Ok(c) => {
                 out.push(Check::ok(
                     "token",
@@ -322,7 +322,8 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
 
     // 6. Pending login.
     if let Ok(Some(p)) = auth::pending::load(&state) {
-        if p.is_expired() {
+        let now = ctx.clock.unix_ms();
+        if p.is_expired(now) {
             out.push(Check::warn(
                 "pending login",
                 format!("the login session started for {} has expired", p.env),
@@ -335,7 +336,7 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
                     "waiting for approval in {} (code {}, {} s left)",
                     p.env,
                     p.verification_code,
-                    p.remaining_ms() / 1000
+                    p.remaining_ms(now) / 1000
                 ),
             ));
         }
@@ -347,8 +348,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let checks = checks(ctx);
     let first_fail = checks.iter().find(|c| c.status == Status::Fail);
     let ok = first_fail.is_none();
+    let ui = &ctx.ui;
     if args.json {
-        crate::output::print_json(&serde_json::json!({"ok": ok, "checks": checks}))?;
+        ui.json(&serde_json::json!({"ok": ok, "checks": checks}))?;
     } else {
         use crate::output::style::{BAD, DIM, OK, WARN};
         for c in &checks {
@@ -357,11 +359,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
                 Status::Warn => format!("{WARN}!{WARN:#}"),
                 Status::Fail => format!("{BAD}✗{BAD:#}"),
             };
-            crate::output::print_line(&format!("{mark} {}: {}", c.name, c.detail))?;
+            ui.line(format_args!(
+                "{mark} {}: {}",
+                c.name,
+                crate::output::text::clean(&c.detail)
+            ))?;
             if let Some(h) = &c.hint
                 && c.status != Status::Ok
             {
-                crate::output::print_line(&format!("    {DIM}hint:{DIM:#} {h}"))?;
+                ui.line(format_args!("    {DIM}hint:{DIM:#} {h}"))?;
             }
         }
     }

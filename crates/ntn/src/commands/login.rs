@@ -13,21 +13,20 @@
 //!
 //! Messages go to stderr; `--json` prints the result on stdout.
 
-use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::auth::browser::{self, Opener};
-use crate::auth::login::{self as proto, Confirmed, PollEnd, Progress, Session};
+use crate::auth::login::{self as proto, Confirmed, PollEnd, Session};
 use crate::auth::pending;
-use crate::cli::Context;
+use crate::context::Context;
 use crate::env::{EnvName, Environment, ResolvedUrl, UrlSource};
 use crate::error::{Error, Result};
-use crate::output::{self, style};
+use crate::output::text::clean;
+use crate::output::{Spinner, style};
 use crate::state::State;
+use crate::support::time;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -97,11 +96,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     }
 }
 
-/// Interactive means a person can answer: stdin and stderr are terminals.
-fn interactive() -> bool {
-    output::stdin_is_tty() && output::stderr_is_tty()
-}
-
 /// The command that finishes a pending login of `env`.
 fn poll_command_text(env: EnvName) -> String {
     if env == EnvName::Prod {
@@ -112,7 +106,8 @@ fn poll_command_text(env: EnvName) -> String {
 }
 
 fn login(ctx: &Context, args: &Args) -> Result<()> {
-    let state = State::open()?;
+    let state = ctx.state()?;
+    let ui = &ctx.ui;
     if let Some(id) = ctx.workspace_flag.as_deref() {
         if args.no_browser {
             return Err(Error::usage(
@@ -122,7 +117,7 @@ fn login(ctx: &Context, args: &Args) -> Result<()> {
         }
         return switch_to(ctx, &state, id, args.json);
     }
-    let interactive = interactive();
+    let interactive = ui.is_interactive();
     if interactive && !args.no_browser {
         match pick(ctx, &state)? {
             Pick::Switch(id) => return switch_to(ctx, &state, &id, args.json),
@@ -132,15 +127,15 @@ fn login(ctx: &Context, args: &Args) -> Result<()> {
     let opener = if args.no_browser {
         None
     } else {
-        match browser::decide_from_env(interactive) {
+        match browser::decide(interactive, &ctx.vars) {
             Ok(o) => Some(o),
             Err(skip) => {
-                crate::message!("Not opening a browser: {}.", skip.describe());
+                ui.message(format_args!("Not opening a browser: {}.", skip.describe()));
                 None
             }
         }
     };
-    let client = proto::client(ctx.verbose);
+    let client = ctx.http(proto::REQUEST_TIMEOUT);
     let base = ctx.env.base();
     let session = proto::init(&client, base)?;
     match opener {
@@ -167,13 +162,14 @@ fn pick(ctx: &Context, state: &State) -> Result<Pick> {
     if list.is_empty() {
         return Ok(Pick::New);
     }
+    let settings = ctx.auth_settings();
     let default = state.config()?.default_workspace(env).map(str::to_string);
     let mut items = Vec::new();
     let mut stored = Vec::new();
     for w in &list {
-        let has = crate::auth::token_stored(ctx, state, &w.id)?;
+        let has = crate::auth::token_stored(&settings, state, &w.id)?;
         let name = if w.name.is_empty() { &w.id } else { &w.name };
-        let mut label = format!("{} ({})", clean(name), w.id);
+        let mut label = format!("{} ({})", clean(name), clean(&w.id));
         if default.as_deref() == Some(w.id.as_str()) {
             label.push_str("  [default]");
         }
@@ -188,28 +184,22 @@ fn pick(ctx: &Context, state: &State) -> Result<Pick> {
         .as_deref()
         .and_then(|d| list.iter().position(|w| w.id == d))
         .unwrap_or(0);
-    let term = console::Term::stderr();
-    let chosen = dialoguer::Select::new()
-        .with_prompt(format!("Choose a workspace ({env})"))
-        .items(&items)
-        .default(start)
-        .interact_on_opt(&term);
-    let _ = term.show_cursor();
+    let chosen = ctx
+        .ui
+        .prompter()
+        .select(&format!("Choose a workspace ({env})"), &items, start)
+        .map_err(|e| Error::local("the workspace picker failed").cause(&e))?;
     match chosen {
-        Ok(Some(i)) if i < list.len() && stored[i] => Ok(Pick::Switch(list[i].id.clone())),
-        Ok(Some(i)) if i < list.len() => {
-            crate::message!(
+        Some(i) if i < list.len() && stored[i] => Ok(Pick::Switch(list[i].id.clone())),
+        Some(i) if i < list.len() => {
+            ctx.ui.message(format_args!(
                 "No token is stored for {}: starting a new login.",
                 clean(&list[i].name)
-            );
+            ));
             Ok(Pick::New)
         }
-        Ok(Some(_)) => Ok(Pick::New),
-        Ok(None) => Err(Error::interrupted("login cancelled")),
-        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
-            Err(Error::interrupted("login cancelled"))
-        }
-        Err(e) => Err(Error::local("the workspace picker failed").cause(&e)),
+        Some(_) => Ok(Pick::New),
+        None => Err(Error::interrupted("login cancelled")),
     }
 }
 
@@ -225,7 +215,8 @@ fn switch_to(ctx: &Context, state: &State, id: &str, json: bool) -> Result<()> {
             )),
         );
     };
-    if !crate::auth::token_stored(ctx, state, id)? {
+    let settings = ctx.auth_settings();
+    if !crate::auth::token_stored(&settings, state, id)? {
         return Err(Error::auth(format!(
             "no token is stored for {} ({id})",
             clean(&entry.name)
@@ -235,15 +226,15 @@ fn switch_to(ctx: &Context, state: &State, id: &str, json: bool) -> Result<()> {
             env_flag(env)
         )));
     }
-    let entry = crate::auth::switch_default(ctx, state, id)?;
+    let entry = crate::auth::switch_default(&settings, state, id)?;
     let ok = style::OK;
-    crate::message!(
+    ctx.ui.message(format_args!(
         "{ok}Switched to{ok:#} {} ({})",
         clean(&entry.name),
-        entry.id
-    );
+        clean(&entry.id)
+    ));
     if json {
-        print_result(env, &entry.id, &entry.name)?;
+        print_result(ctx, env, &entry.id, &entry.name)?;
     }
     Ok(())
 }
@@ -261,29 +252,37 @@ fn env_flag(env: EnvName) -> String {
 
 fn two_step(ctx: &Context, state: &State, session: &Session, json: bool) -> Result<()> {
     let env = ctx.env.name;
-    pending::save(state, &session.to_pending(env.as_str(), ctx.env.base()))?;
+    let now = ctx.clock.unix_ms();
+    pending::save(
+        state,
+        &session.to_pending(env.as_str(), ctx.env.base(), now),
+    )?;
     let next = poll_command_text(env);
     let code = style::CODE;
     let emph = style::EMPH;
-    crate::message!("To sign in, open this URL in a browser (on any device):");
-    crate::message!("");
-    crate::message!("  {emph}{}{emph:#}", clean(&session.browser_url));
-    crate::message!("");
-    crate::message!(
+    let ui = &ctx.ui;
+    ui.message("To sign in, open this URL in a browser (on any device):");
+    ui.message("");
+    ui.message(format_args!(
+        "  {emph}{}{emph:#}",
+        clean(&session.browser_url)
+    ));
+    ui.message("");
+    ui.message(format_args!(
         "Check that the page shows this code: {code}{}{code:#}",
         clean(&session.verification_code)
-    );
-    crate::message!(
+    ));
+    ui.message(format_args!(
         "The login is valid for {}. After approving it, run:",
-        proto::human_lifetime(session.remaining())
-    );
-    crate::message!("");
-    crate::message!("  {emph}{next}{emph:#}");
+        time::long(session.remaining(now))
+    ));
+    ui.message("");
+    ui.message(format_args!("  {emph}{next}{emph:#}"));
     if json {
-        output::print_json(&json!({
+        ui.json(&json!({
             "browser_url": session.browser_url,
             "verification_code": session.verification_code,
-            "expires_at": proto::format_rfc3339(session.expires_at_ms),
+            "expires_at": time::format_rfc3339(session.expires_at_ms),
             "next_command": next,
         }))?;
     }
@@ -300,42 +299,58 @@ fn browser_flow(
 ) -> Result<()> {
     let code = style::CODE;
     let emph = style::EMPH;
-    crate::message!(
+    let ui = &ctx.ui;
+    ui.message(format_args!(
         "Your verification code: {code}{}{code:#}",
         clean(&session.verification_code)
-    );
-    match browser::open(opener, &session.browser_url) {
-        Ok(()) => {
-            crate::message!("Opened the login page in your browser. If it did not open, go to:")
-        }
-        Err(why) => {
-            crate::message!("Could not open a browser ({}). Open this URL:", clean(&why))
-        }
+    ));
+    match browser::open(opener, &session.browser_url, &ctx.vars) {
+        Ok(()) => ui.message("Opened the login page in your browser. If it did not open, go to:"),
+        Err(why) => ui.message(format_args!(
+            "Could not open a browser ({}). Open this URL:",
+            clean(&why)
+        )),
     }
-    crate::message!("  {emph}{}{emph:#}", clean(&session.browser_url));
-    crate::message!("Check that the page shows the same code, then approve.");
+    ui.message(format_args!(
+        "  {emph}{}{emph:#}",
+        clean(&session.browser_url)
+    ));
+    ui.message("Check that the page shows the same code, then approve.");
 
-    let interrupt = install_interrupt();
-    let mut spinner = Spinner::new(output::stderr_is_tty());
+    let interrupt = ctx.interrupt();
+    let mut spinner = Spinner::new(ui);
     let end = proto::poll(
         client,
         ctx.env.base(),
         session,
         None,
-        interrupt.as_deref(),
-        &mut |p| spinner.tick(p),
+        Some(&interrupt),
+        &mut |p| {
+            spinner.tick(
+                "Waiting for approval in the browser...",
+                p.remaining,
+                p.retrying
+                    .as_deref()
+                    .map(|w| format!("retrying: {w}"))
+                    .as_deref(),
+            )
+        },
     );
     spinner.clear();
     match end? {
         PollEnd::Interrupted => {
             let env = ctx.env.name;
-            pending::save(state, &session.to_pending(env.as_str(), ctx.env.base()))?;
+            let now = ctx.clock.unix_ms();
+            pending::save(
+                state,
+                &session.to_pending(env.as_str(), ctx.env.base(), now),
+            )?;
             Err(
                 Error::interrupted("Login interrupted; the session is kept as a pending login")
                     .hint(format!(
                         "run `{}` to finish it (within {})",
                         poll_command_text(env),
-                        proto::human_lifetime(session.remaining())
+                        time::long(session.remaining(now))
                     )),
             )
         }
@@ -363,13 +378,13 @@ fn finish(
             store(ctx, state, &c)?;
             drop_pending()?;
             let ok = style::OK;
-            crate::message!(
+            ctx.ui.message(format_args!(
                 "{ok}Logged in to{ok:#} {} ({})",
                 clean(&c.workspace_name),
-                c.workspace_id
-            );
+                clean(&c.workspace_id)
+            ));
             if json {
-                print_result(ctx.env.name, &c.workspace_id, &c.workspace_name)?;
+                print_result(ctx, ctx.env.name, &c.workspace_id, &c.workspace_name)?;
             }
             Ok(())
         }
@@ -432,11 +447,17 @@ pub fn denied_error(reason: Option<&str>, message: Option<&str>) -> Error {
 }
 
 fn store(ctx: &Context, state: &State, c: &Confirmed) -> Result<()> {
-    crate::auth::save_login(ctx, state, &c.token, &c.workspace_id, &c.workspace_name)
+    crate::auth::save_login(
+        &ctx.auth_settings(),
+        state,
+        &c.token,
+        &c.workspace_id,
+        &c.workspace_name,
+    )
 }
 
-fn print_result(env: EnvName, id: &str, name: &str) -> Result<()> {
-    output::print_json(&json!({
+fn print_result(ctx: &Context, env: EnvName, id: &str, name: &str) -> Result<()> {
+    ctx.ui.json(&json!({
         "workspace_id": id,
         "workspace_name": name,
         "env": env.as_str(),
@@ -447,7 +468,8 @@ fn print_result(env: EnvName, id: &str, name: &str) -> Result<()> {
 // `ntn login poll`
 
 fn poll_command(ctx: &Context, args: PollArgs) -> Result<()> {
-    let state = State::open()?;
+    let state = ctx.state()?;
+    let ui = &ctx.ui;
     let Some(p) = pending::load(&state)? else {
         return Err(Error::auth("there is no pending login to finish")
             .hint("run `ntn login` (or `ntn login --no-browser`) to start one"));
@@ -463,39 +485,49 @@ fn poll_command(ctx: &Context, args: PollArgs) -> Result<()> {
     // The pending login's environment and base URL win.
     let env = pending_environment(ctx, env_name, &p.base_url)?;
     if env_name != ctx.env.name {
-        crate::message!("Finishing the pending login for the {env_name} environment.");
+        ui.message(format_args!(
+            "Finishing the pending login for the {env_name} environment."
+        ));
     }
-    let pctx = Context {
-        verbose: ctx.verbose,
-        env,
-        workspace_flag: None,
-    };
+    let mut pctx = ctx.clone();
+    pctx.env = env;
+    pctx.workspace_flag = None;
     let session = proto::Session::from_pending(&p);
-    if p.is_expired() {
+    let now = ctx.clock.unix_ms();
+    if p.is_expired(now) {
         pending::clear(&state, Some(env_name))?;
         return Err(Error::auth(
             "Login session expired. Run `ntn login` to start over.",
         ));
     }
     let code = style::CODE;
-    crate::message!(
+    ui.message(format_args!(
         "Waiting for the login with code {code}{}{code:#} to be approved ({} left)...",
         clean(&session.verification_code),
-        proto::human_lifetime(session.remaining())
-    );
+        time::long(session.remaining(now))
+    ));
     let deadline = args
         .timeout
-        .map(|s| Instant::now() + Duration::from_secs(s));
-    let client = proto::client(ctx.verbose);
-    let interrupt = install_interrupt();
-    let mut spinner = Spinner::new(output::stderr_is_tty());
+        .map(|s| ctx.clock.now() + Duration::from_secs(s));
+    let client = ctx.http(proto::REQUEST_TIMEOUT);
+    let interrupt = ctx.interrupt();
+    let mut spinner = Spinner::new(ui);
     let end = proto::poll(
         &client,
         pctx.env.base(),
         &session,
         deadline,
-        interrupt.as_deref(),
-        &mut |pr| spinner.tick(pr),
+        Some(&interrupt),
+        &mut |pr| {
+            spinner.tick(
+                "Waiting for approval in the browser...",
+                pr.remaining,
+                pr.retrying
+                    .as_deref()
+                    .map(|w| format!("retrying: {w}"))
+                    .as_deref(),
+            )
+        },
     );
     spinner.clear();
     finish(&pctx, &state, end?, args.json, Some(env_name))
@@ -505,7 +537,7 @@ fn pending_environment(ctx: &Context, name: EnvName, base_url: &str) -> Result<E
     let mut env = if name == ctx.env.name {
         ctx.env.clone()
     } else {
-        Environment::resolve(name)?
+        Environment::resolve(name, &ctx.vars)?
     };
     if !base_url.trim().is_empty() && base_url != env.base() {
         env.base_url = ResolvedUrl {
@@ -514,72 +546,6 @@ fn pending_environment(ctx: &Context, name: EnvName, base_url: &str) -> Result<E
         };
     }
     Ok(env)
-}
-
-// ---------------------------------------------------------------------------
-// Ctrl-C and the spinner
-
-/// The first Ctrl-C raises the returned flag; a second one exits at once (130).
-fn install_interrupt() -> Option<Arc<AtomicBool>> {
-    use signal_hook::consts::SIGINT;
-    let flag = Arc::new(AtomicBool::new(false));
-    signal_hook::flag::register_conditional_shutdown(SIGINT, 130, Arc::clone(&flag)).ok()?;
-    signal_hook::flag::register(SIGINT, Arc::clone(&flag)).ok()?;
-    Some(flag)
-}
-
-/// A one-line spinner with the time left, on stderr, only on a terminal.
-struct Spinner {
-    enabled: bool,
-    frame: usize,
-    drawn: bool,
-}
-
-impl Spinner {
-    const FRAMES: [&'static str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-
-    fn new(enabled: bool) -> Spinner {
-        Spinner {
-            enabled,
-            frame: 0,
-            drawn: false,
-        }
-    }
-
-    fn tick(&mut self, p: &Progress) {
-        if !self.enabled {
-            return;
-        }
-        self.frame = (self.frame + 1) % Self::FRAMES.len();
-        let dim = style::DIM;
-        let note = match &p.retrying {
-            Some(why) => format!(" {dim}(retrying: {}){dim:#}", clean(why)),
-            None => String::new(),
-        };
-        let mut err = anstream::stderr().lock();
-        let _ = write!(
-            err,
-            "\r\x1b[2K{} Waiting for approval in the browser... {} left{note}",
-            Self::FRAMES[self.frame],
-            proto::clock(p.remaining)
-        );
-        let _ = err.flush();
-        self.drawn = true;
-    }
-
-    fn clear(&mut self) {
-        if self.drawn {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-            self.drawn = false;
-        }
-    }
-}
-
-/// Strips control characters from server-provided text before showing it.
-fn clean(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).collect()
 }
 
 #[cfg(test)]
@@ -607,10 +573,5 @@ mod tests {
         let e = denied_error(Some("user_denied"), None);
         assert_eq!(e.message(), "Login was denied in the browser");
         assert_eq!(e.exit_code().code(), 4);
-    }
-
-    #[test]
-    fn server_text_loses_control_characters() {
-        assert_eq!(clean("Acme\x1b[31m\n"), "Acme[31m");
     }
 }

@@ -1,9 +1,8 @@
 //! `ntn logout`: forget stored logins (no network).
 
 use crate::auth::{self, LogoutScope};
-use crate::cli::Context;
+use crate::context::Context;
 use crate::error::Result;
-use crate::state::State;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -25,30 +24,35 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let state = State::open()?;
+    let state = ctx.state()?;
     let scope = match (&ctx.workspace_flag, args.all_environments) {
         (_, true) => LogoutScope::AllEnvironments,
         (Some(id), false) => LogoutScope::Workspace(id.trim().to_string()),
         (None, false) => LogoutScope::Environment,
     };
-    let report = auth::logout(ctx, &state, &scope)?;
+    let report = auth::logout(&ctx.auth_settings(), &state, &scope)?;
+    let ui = &ctx.ui;
     for w in &report.warnings {
-        crate::output::warn(w);
+        ui.warn(w);
     }
     let names = report.names();
     if names.is_empty() {
         match &scope {
-            LogoutScope::Workspace(id) => {
-                crate::message!("Already logged out of workspace {id}")
-            }
-            _ => crate::message!("Already logged out"),
+            LogoutScope::Workspace(id) => ui.message(format_args!(
+                "Already logged out of workspace {}",
+                crate::output::text::clean(id)
+            )),
+            _ => ui.message("Already logged out"),
         }
         if report.pending_cleared {
-            crate::message!("Dropped the pending login");
+            ui.message("Dropped the pending login");
         }
     } else {
         let e = crate::output::style::EMPH;
-        crate::message!("Logged out of {e}{}{e:#}", names.join(", "));
+        ui.message(format_args!(
+            "Logged out of {e}{}{e:#}",
+            crate::output::text::clean(&names.join(", "))
+        ));
     }
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! One module per command. Commands are thin: they parse their arguments,
-//! call into `auth`, `state`, `secrets`, `http`, and print through `output`.
+//! call into the layers below (the Notion layer, `auth`, `state`, `secrets`)
+//! and render the result through the context's `Ui`.
 
-use crate::cli::{Command, Context};
+use crate::cli::Command;
+use crate::context::Context;
 use crate::error::Result;
 
 pub mod api;

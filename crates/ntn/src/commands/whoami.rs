@@ -5,9 +5,11 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::auth::{Credential, TokenSource};
-use crate::cli::Context;
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::http::{Client, DEFAULT_NOTION_VERSION, Request, RetryPolicy};
+use crate::http::{ApiError, RetryPolicy};
+use crate::notion::Notion;
+use crate::output::text::clean;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -30,22 +32,19 @@ pub fn fetch_me(
     timeout: Duration,
     policy: &RetryPolicy,
 ) -> Result<Value> {
-    let client = Client::with_timeout(ctx.verbose, timeout);
-    let req = Request::new("GET", format!("{}/v1/users/me", ctx.env.api_base()))
-        .header("Notion-Version", DEFAULT_NOTION_VERSION)
-        .bearer(&cred.token);
-    let policy = RetryPolicy {
-        return_errors: true,
-        ..policy.clone()
-    };
-    let resp = client.send(&req, &policy)?;
-    if resp.status == 401 {
-        return Err(rejected(cred).detail(format!("HTTP {}", resp.status)));
+    let notion = Notion::new(
+        ctx.http(timeout),
+        cred.token.clone(),
+        ctx.env.api_base(),
+        ctx.notion_version(),
+    );
+    match notion.send(&notion.request("GET", "/v1/users/me"), policy) {
+        Ok(resp) => resp.json(),
+        Err(e) if e.data::<ApiError>().is_some_and(|a| a.status == 401) => {
+            Err(rejected(cred).detail("HTTP 401"))
+        }
+        Err(e) => Err(e),
     }
-    if !resp.is_success() {
-        return Err(crate::http::error_from_response(&resp));
-    }
-    resp.json()
 }
 
 /// The error for a token the API refused, naming where it came from.
@@ -65,7 +64,7 @@ pub fn rejected(cred: &Credential) -> Error {
 
 fn workspace_label(cred: &Credential) -> String {
     match (&cred.workspace_name, &cred.workspace_id) {
-        (Some(n), _) => n.clone(),
+        (Some(n), _) => clean(n).into_owned(),
         (None, Some(id)) => format!("workspace {id}"),
         (None, None) => "this workspace".into(),
     }
@@ -113,7 +112,7 @@ pub fn describe_source(cred: &Credential) -> String {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let cred = crate::auth::resolve_token(ctx)?;
+    let cred = ctx.credential()?;
     let me = fetch_me(
         ctx,
         &cred,
@@ -121,7 +120,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         &RetryPolicy::default(),
     )?;
     if args.json {
-        return crate::output::print_json(&me);
+        return ctx.ui.json(&me);
     }
     let e = crate::output::style::EMPH;
     let ws_name = me["bot"]["workspace_name"]
@@ -132,7 +131,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         .as_str()
         .map(str::to_string)
         .or_else(|| cred.workspace_id.clone());
-    let mut lines = vec![format!("{e}{}{e:#}", describe_user(&me))];
+    let mut lines = vec![format!("{e}{}{e:#}", clean(&describe_user(&me)))];
+    let ws_name = ws_name.map(|n| clean(&n).into_owned());
+    let ws_id = ws_id.map(|n| clean(&n).into_owned());
     match (ws_name, ws_id) {
         (Some(n), Some(id)) => lines.push(format!("Workspace: {n} ({id})")),
         (Some(n), None) => lines.push(format!("Workspace: {n}")),
@@ -141,7 +142,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     }
     lines.push(format!("Token: {}", describe_source(&cred)));
     for l in lines {
-        crate::output::print_line(&l)?;
+        ctx.ui.line(&l)?;
     }
     Ok(())
 }

@@ -1,24 +1,34 @@
-//! The HTTP client every command shares: timeouts on every request, Notion's
-//! error objects turned into [`Error`]s, a retry policy that honours
-//! `Retry-After`, and the rule that a token never travels over plain HTTP
-//! except to loopback.
+//! The HTTP layer: sending requests and reading answers, for every caller
+//! (the Notion layer, login, the spec cache).
+//!
+//! * Timeouts on every request; the `-v` log of requests and responses on
+//!   the [`Ui`] (credentials redacted).
+//! * The rule that a token never travels over plain HTTP except to loopback.
+//! * Error answers become [`ApiError`]s (status, Notion's code and message,
+//!   request id) attached to the [`Error`]; transport failures say whether
+//!   the request may have reached the server ([`SendError`]).
+//! * One retry policy ([`RetryPolicy`]) for everyone, waiting on the
+//!   injected [`Clock`].
+//!
+//! It knows nothing about commands, tokens' origins or Notion's endpoints.
 
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use serde::Deserialize;
-
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, Result};
+use crate::output::Ui;
 use crate::secrets::Token;
+use crate::support::Clock;
 
+pub mod error;
 pub mod retry;
 pub mod upload;
+pub use error::{ApiError, error_from_response};
 pub use retry::RetryPolicy;
 
 /// The `User-Agent` ntn sends.
 pub const USER_AGENT: &str = concat!("ntn/", env!("CARGO_PKG_VERSION"));
-/// The Notion API version sent when none is configured.
-pub const DEFAULT_NOTION_VERSION: &str = "2025-09-03";
 /// Default connect timeout.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default whole-request timeout.
@@ -120,54 +130,6 @@ impl Response {
     }
 }
 
-/// Notion's error object.
-#[derive(Clone, Debug, Deserialize)]
-pub struct NotionError {
-    #[serde(default)]
-    pub status: Option<u16>,
-    #[serde(default)]
-    pub code: Option<String>,
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default)]
-    pub request_id: Option<String>,
-}
-
-/// Turns a non-2xx response into an [`Error`]: `<message> (<status> <code>)`,
-/// request id under `-v`; 401 exits 4, everything else 5.
-pub fn error_from_response(resp: &Response) -> Error {
-    let parsed: Option<NotionError> = serde_json::from_slice(&resp.body).ok();
-    let (message, code, request_id) = match &parsed {
-        Some(NotionError {
-            message: Some(m),
-            code,
-            request_id,
-            ..
-        }) => (m.clone(), code.clone(), request_id.clone()),
-        _ => (
-            format!("the server answered HTTP {}", resp.status),
-            None,
-            resp.header("x-request-id").map(str::to_string),
-        ),
-    };
-    let text = match &code {
-        Some(c) => format!("{message} ({} {c})", resp.status),
-        None => format!("{message} ({})", resp.status),
-    };
-    let mut err = Error::new(
-        if resp.status == 401 {
-            ExitCode::Auth
-        } else {
-            ExitCode::Api
-        },
-        text,
-    );
-    if let Some(id) = request_id {
-        err = err.detail(format!("request id: {id}"));
-    }
-    err
-}
-
 /// Whether `url`'s host is a loopback address (`localhost`, 127.0.0.0/8, ::1).
 pub fn is_loopback_url(url: &str) -> bool {
     let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
@@ -212,22 +174,38 @@ pub fn check_token_transport(url: &str) -> Result<()> {
     .hint("use an https:// URL (plain http:// is only allowed for localhost and 127.0.0.1)"))
 }
 
+/// How a client behaves.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Each request's own time limit.
+    pub timeout: Duration,
+    /// `-v`: log requests and responses on stderr.
+    pub verbose: u8,
+    /// Where the log and retry notes go.
+    pub ui: Ui,
+    /// What retries wait on.
+    pub clock: Arc<dyn Clock>,
+}
+
 /// The shared client.
 #[derive(Clone, Debug)]
 pub struct Client {
     agent: ureq::Agent,
     verbose: u8,
     timeout: Duration,
+    ui: Ui,
+    clock: Arc<dyn Clock>,
 }
 
 impl Client {
-    /// A client with the default timeouts.
-    pub fn new(verbose: u8) -> Client {
-        Client::with_timeout(verbose, REQUEST_TIMEOUT)
-    }
-
-    /// A client whose requests each finish within `timeout`.
-    pub fn with_timeout(verbose: u8, timeout: Duration) -> Client {
+    /// A client whose requests each finish within `settings.timeout`.
+    pub fn new(settings: Settings) -> Client {
+        let Settings {
+            timeout,
+            verbose,
+            ui,
+            clock,
+        } = settings;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_connect(Some(CONNECT_TIMEOUT.min(timeout)))
             .timeout_global(Some(timeout))
@@ -242,7 +220,27 @@ impl Client {
             agent,
             verbose,
             timeout,
+            ui,
+            clock,
         }
+    }
+
+    /// The same client with another per-request time limit.
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        Client::new(Settings {
+            timeout,
+            verbose: self.verbose,
+            ui: self.ui.clone(),
+            clock: self.clock.clone(),
+        })
+    }
+
+    pub fn ui(&self) -> &Ui {
+        &self.ui
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
     }
 
     pub fn agent(&self) -> &ureq::Agent {
@@ -296,7 +294,7 @@ impl Client {
             builder = builder.header("Authorization", format!("Bearer {}", t.expose()));
         }
         if self.verbose > 0 {
-            log_request(req);
+            log_request(&self.ui, req);
         }
         if let Some(make) = body {
             let (reader, len) = make().map_err(|e| SendError {
@@ -309,17 +307,17 @@ impl Client {
             return builder
                 .body(ureq::SendBody::from_owned_reader(reader))
                 .map_err(|e| bad_request(req, &e))
-                .and_then(|r| self.agent.run(r).map_err(|e| transport(req, e)));
+                .and_then(|r| self.agent.run(r).map_err(|e| error::transport(&req.url, e)));
         }
         match &req.body {
             Some(b) => builder
                 .body(b.clone())
                 .map_err(|e| bad_request(req, &e))
-                .and_then(|r| self.agent.run(r).map_err(|e| transport(req, e))),
+                .and_then(|r| self.agent.run(r).map_err(|e| error::transport(&req.url, e))),
             None => builder
                 .body(())
                 .map_err(|e| bad_request(req, &e))
-                .and_then(|r| self.agent.run(r).map_err(|e| transport(req, e))),
+                .and_then(|r| self.agent.run(r).map_err(|e| error::transport(&req.url, e))),
         }
     }
 
@@ -356,7 +354,7 @@ pub fn buffer_response(
 ) -> std::result::Result<Response, SendError> {
     let full = buffer_response_quiet(url, resp)?;
     if client.verbose > 0 {
-        log_response(full.status, &full.headers);
+        log_response(&client.ui, full.status, &full.headers);
     }
     Ok(full)
 }
@@ -408,58 +406,18 @@ fn bad_request(req: &Request, e: &(dyn std::error::Error + 'static)) -> SendErro
     }
 }
 
-/// Classifies a transport error.
-fn transport(req: &Request, e: ureq::Error) -> SendError {
-    use ureq::Error as E;
-    use ureq::Timeout as T;
-    let host = host_of(&req.url);
-    let (reached_server, message, hint) = match &e {
-        E::HostNotFound => (
-            false,
-            format!("cannot resolve {host}"),
-            "check the URL and your network connection",
-        ),
-        E::ConnectionFailed => (
-            false,
-            format!("cannot connect to {host}"),
-            "check your network connection and that the server is running",
-        ),
-        E::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => (
-            false,
-            format!("connection refused by {host}"),
-            "check that the server is running and the URL is right",
-        ),
-        E::Timeout(T::Resolve | T::Connect) => (
-            false,
-            format!("timed out connecting to {host}"),
-            "check your network connection, or raise --timeout",
-        ),
-        E::Timeout(_) => (
-            true,
-            format!("timed out waiting for {host}"),
-            "the server is slow; try again, or raise --timeout",
-        ),
-        E::BadUri(_) => (false, format!("invalid URL: {}", req.url), "check the URL"),
-        E::Tls(_) | E::Rustls(_) => (
-            false,
-            format!("TLS handshake with {host} failed"),
-            "check the URL and the system clock",
-        ),
-        E::TooManyRedirects | E::RedirectFailed => (
-            true,
-            format!("too many or invalid redirects from {host}"),
-            "check the URL",
-        ),
-        _ => (
-            true,
-            format!("request to {host} failed"),
-            "check your network connection and try again",
-        ),
-    };
-    SendError {
-        reached_server,
-        error: Error::api(message).hint(hint).cause(&e),
+/// Percent-encodes a URL query or path component (RFC 3986 unreserved
+/// characters stay).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
     }
+    out
 }
 
 /// `host[:port]` of a URL, for messages.
@@ -490,23 +448,28 @@ fn read_body(reader: impl Read) -> std::io::Result<Vec<u8>> {
 }
 
 /// `-v` request log on stderr; the token is never shown.
-fn log_request(req: &Request) {
+fn log_request(ui: &Ui, req: &Request) {
     let dim = crate::output::style::DIM;
-    crate::message!("{dim}> {} {}{dim:#}", req.method, req.url);
+    ui.message(format_args!("{dim}> {} {}{dim:#}", req.method, req.url));
     for (k, v) in &req.headers {
-        crate::message!("{dim}> {k}: {}{dim:#}", redact_header(k, v));
+        ui.message(format_args!("{dim}> {k}: {}{dim:#}", redact_header(k, v)));
     }
     if req.token.is_some() {
-        crate::message!("{dim}> authorization: Bearer [redacted]{dim:#}");
+        ui.message(format_args!(
+            "{dim}> authorization: Bearer [redacted]{dim:#}"
+        ));
     }
 }
 
 /// `-v` response log on stderr (credential headers hidden).
-pub fn log_response(status: u16, headers: &[(String, String)]) {
+pub fn log_response(ui: &Ui, status: u16, headers: &[(String, String)]) {
     let dim = crate::output::style::DIM;
-    crate::message!("{dim}< HTTP {status}{dim:#}");
+    ui.message(format_args!("{dim}< HTTP {status}{dim:#}"));
     for (k, v) in headers {
-        crate::message!("{dim}< {k}: {}{dim:#}", redact_header(k, v));
+        ui.message(format_args!(
+            "{dim}< {k}: {}{dim:#}",
+            crate::output::text::clean(redact_header(k, v))
+        ));
     }
 }
 
@@ -518,15 +481,6 @@ pub fn redact_header<'a>(name: &str, value: &'a str) -> &'a str {
     } else {
         value
     }
-}
-
-/// Sleeps up to `d`, never past `deadline`.
-pub(crate) fn sleep_until_or(d: Duration, deadline: Option<Instant>) {
-    let d = match deadline {
-        Some(end) => d.min(end.saturating_duration_since(Instant::now())),
-        None => d,
-    };
-    std::thread::sleep(d);
 }
 
 #[cfg(test)]
@@ -565,21 +519,8 @@ mod tests {
     }
 
     #[test]
-    fn notion_errors_become_messages_with_codes() {
-        let resp = Response {
-            status: 404,
-            headers: vec![],
-            body: br#"{"object":"error","status":404,"code":"object_not_found","message":"Could not find page.","request_id":"r-1"}"#.to_vec(),
-        };
-        let e = error_from_response(&resp);
-        assert_eq!(e.message(), "Could not find page. (404 object_not_found)");
-        assert_eq!(e.exit_code(), ExitCode::Api);
-        let resp = Response {
-            status: 401,
-            headers: vec![],
-            body: b"nope".to_vec(),
-        };
-        assert_eq!(error_from_response(&resp).exit_code(), ExitCode::Auth);
+    fn encoding() {
+        assert_eq!(encode("a=b&c/d é"), "a%3Db%26c%2Fd%20%C3%A9");
     }
 
     #[test]

@@ -1,39 +1,61 @@
-//! Retries: when a request is sent again, and how long ntn waits.
+//! The one retry policy: when a request is sent again, and how long ntn
+//! waits (on the injected clock).
 //!
-//! * 429, 503 and 529: wait for `Retry-After` (or a backoff) and send again,
-//!   while the total wait stays within the budget. The server refused these
-//!   before doing any work, so even a POST is safe to replay.
-//! * 502, 504 and broken connections: retried with backoff only when the
-//!   request is idempotent (GET, HEAD, DELETE, ...) or never reached the server,
-//!   and only a few times (a refused connection rarely heals in seconds, and a
-//!   person is waiting).
-//! * Everything else is returned as is: never replay a POST or PATCH that may
-//!   have been processed.
+//! * 429, 503 and 529: the server refused before doing any work, so even a
+//!   POST is safe to send again: wait for `Retry-After` (or a backoff) while
+//!   the total wait stays within the budget.
+//! * 502, 504 and broken connections: sent again with backoff only when a
+//!   replay is safe (the method is idempotent, or the caller says the
+//!   operation is: see [`Replay`]), or when the request never reached the
+//!   server; and only a few times (a refused connection rarely heals in
+//!   seconds, and a person is waiting). 408, 409 and 500 too, when the caller
+//!   says the operation is idempotent ([`Replay::Safe`]: a file part, a login
+//!   poll).
+//! * Everything else is final: never replay a POST or PATCH that may have
+//!   been processed.
+//!
+//! [`RetryPolicy::decide`] is the decision; the request loops here, the login
+//! poll and the upload sender all use it.
 
 use std::time::{Duration, Instant};
 
 use super::{
-    Client, OpenBody, Request, Response, buffer_response, error_from_response, response_head,
-    sleep_until_or,
+    Client, OpenBody, Request, Response, SendError, buffer_response, error_from_response,
+    response_head,
 };
 use crate::error::Result;
+use crate::support::time;
+
+/// Whether a request may be sent again after it may have reached the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// When its method is idempotent (GET, HEAD, OPTIONS, PUT, DELETE).
+    ByMethod,
+    /// Always: the caller knows the operation is idempotent (a file part sent
+    /// twice replaces itself; polling a login asks the same question).
+    Safe,
+}
 
 /// How persistent a request is.
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
     /// Attempts in all (1 = no retries).
     pub max_attempts: u32,
-    /// Attempts in all when the failure is the connection or a gateway
-    /// (502/504), never more than `max_attempts`.
+    /// Attempts in all when the failure is the connection, a timeout or a
+    /// server error (not a throttle), never more than `max_attempts`.
     pub max_transport_attempts: u32,
     /// Total time ntn may spend waiting between attempts.
     pub max_wait: Duration,
     /// First backoff delay; doubles each time.
     pub base_delay: Duration,
+    /// Longest backoff delay (`Retry-After` is honoured up to `max_wait`).
+    pub max_delay: Duration,
     /// Whether to print "retrying in ..." notes on stderr.
     pub announce: bool,
     /// Return non-2xx responses instead of turning them into errors.
     pub return_errors: bool,
+    /// Whether a request that may have been processed can be replayed.
+    pub replay: Replay,
 }
 
 impl Default for RetryPolicy {
@@ -43,10 +65,28 @@ impl Default for RetryPolicy {
             max_transport_attempts: 3,
             max_wait: Duration::from_secs(60),
             base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
             announce: true,
             return_errors: false,
+            replay: Replay::ByMethod,
         }
     }
+}
+
+/// What failed, for [`RetryPolicy::decide`].
+#[derive(Clone, Copy, Debug)]
+pub enum Failure<'a> {
+    /// An answer with this status (and `Retry-After`, if any).
+    Status(u16, Option<Duration>),
+    /// No answer, or a broken one.
+    Transport(&'a SendError),
+}
+
+/// Another attempt: after how long, and why (for the "retrying" note).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retry {
+    pub delay: Duration,
+    pub why: String,
 }
 
 impl RetryPolicy {
@@ -60,8 +100,49 @@ impl RetryPolicy {
 
     /// The backoff before attempt `n + 1` (n starts at 1).
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 1u32 << (attempt.saturating_sub(1)).min(6);
-        (self.base_delay * factor).min(Duration::from_secs(8))
+        let factor = 1u32 << attempt.saturating_sub(1).min(16);
+        self.base_delay
+            .saturating_mul(factor)
+            .min(self.max_delay)
+            .max(Duration::from_millis(1))
+    }
+
+    /// Whether `req` may be sent again after it may have been processed.
+    pub fn replay_safe(&self, req_idempotent: bool) -> bool {
+        req_idempotent || self.replay == Replay::Safe
+    }
+
+    /// Whether attempt `attempt` (1-based) that failed with `failure` is
+    /// followed by another, and after how long. `idempotent` is the request
+    /// method's own idempotence.
+    pub fn decide(&self, failure: Failure<'_>, idempotent: bool, attempt: u32) -> Option<Retry> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let replay = self.replay_safe(idempotent);
+        let transient = attempt < self.max_transport_attempts;
+        match failure {
+            Failure::Status(status, retry_after) if is_throttle(status) => Some(Retry {
+                delay: retry_after.unwrap_or_else(|| self.backoff(attempt)),
+                why: format!("the server is busy (HTTP {status})"),
+            }),
+            Failure::Status(status, retry_after)
+                if transient
+                    && ((is_gateway(status) && replay)
+                        || (is_transient(status) && self.replay == Replay::Safe)) =>
+            {
+                Some(Retry {
+                    delay: retry_after.unwrap_or_else(|| self.backoff(attempt)),
+                    why: format!("the server answered HTTP {status}"),
+                })
+            }
+            Failure::Status(..) => None,
+            Failure::Transport(e) if transient && (replay || !e.reached_server) => Some(Retry {
+                delay: self.backoff(attempt),
+                why: e.error.message().to_string(),
+            }),
+            Failure::Transport(_) => None,
+        }
     }
 }
 
@@ -75,50 +156,15 @@ pub fn is_gateway(status: u16) -> bool {
     matches!(status, 502 | 504)
 }
 
+/// Whether a status is a failure that may heal, and whose request may or may
+/// not have run (a timeout, a conflict, a server or gateway error).
+pub fn is_transient(status: u16) -> bool {
+    matches!(status, 408 | 409 | 500) || is_gateway(status)
+}
+
 pub(super) fn run(client: &Client, req: &Request, policy: &RetryPolicy) -> Result<Response> {
     let resp = run_streaming(client, req, policy, None)?;
     super::buffer_response_quiet(&req.url, resp).map_err(|e| e.error)
-}
-
-/// Why and how long to wait before another attempt, or `None` to stop.
-fn retry_wait(
-    outcome: &std::result::Result<ureq::http::Response<ureq::Body>, super::SendError>,
-    req: &Request,
-    policy: &RetryPolicy,
-    attempt: u32,
-) -> Option<(Duration, String)> {
-    if attempt >= policy.max_attempts {
-        return None;
-    }
-    match outcome {
-        Ok(resp) => {
-            let head = response_head(resp);
-            if is_throttle(head.status) {
-                Some((
-                    head.retry_after()
-                        .unwrap_or_else(|| policy.backoff(attempt)),
-                    format!("the server is busy (HTTP {})", head.status),
-                ))
-            } else if is_gateway(head.status)
-                && req.is_idempotent()
-                && attempt < policy.max_transport_attempts
-            {
-                Some((
-                    policy.backoff(attempt),
-                    format!("the server answered HTTP {}", head.status),
-                ))
-            } else {
-                None
-            }
-        }
-        Err(e)
-            if attempt < policy.max_transport_attempts
-                && (req.is_idempotent() || !e.reached_server) =>
-        {
-            Some((policy.backoff(attempt), e.error.message().to_string()))
-        }
-        Err(_) => None,
-    }
 }
 
 /// Like [`run`], but the final response comes back with its body unread.
@@ -129,22 +175,35 @@ pub(super) fn run_streaming<'f>(
     policy: &RetryPolicy,
     mut body: Option<&mut OpenBody<'f>>,
 ) -> Result<ureq::http::Response<ureq::Body>> {
-    let started = Instant::now();
-    let budget_end = started + policy.max_wait;
+    let clock = client.clock();
+    let budget_end: Instant = clock.now() + policy.max_wait;
     let mut attempt = 1;
     loop {
         let outcome = client.start_with_body(req, body.as_deref_mut());
-        let wait = retry_wait(&outcome, req, policy, attempt);
-        match wait {
-            Some((delay, why)) if Instant::now() + delay <= budget_end => {
+        let retry = match &outcome {
+            Ok(resp) if resp.status().is_success() => None,
+            Ok(resp) => {
+                let head = response_head(resp);
+                policy.decide(
+                    Failure::Status(head.status, head.retry_after()),
+                    req.is_idempotent(),
+                    attempt,
+                )
+            }
+            Err(e) => policy.decide(Failure::Transport(e), req.is_idempotent(), attempt),
+        };
+        match retry {
+            Some(Retry { delay, why }) if clock.now() + delay <= budget_end => {
                 if let Ok(resp) = outcome {
                     // Drain (bounded) so the connection can be reused.
                     let _ = buffer_response(client, &req.url, resp);
                 }
                 if policy.announce {
-                    crate::output::warn(&format!("{why}; retrying in {}", human_duration(delay)));
+                    client
+                        .ui()
+                        .warn(format_args!("{why}; retrying in {}", time::short(delay)));
                 }
-                sleep_until_or(delay, Some(budget_end));
+                clock.sleep_until_or(delay, Some(budget_end));
                 attempt += 1;
             }
             _ => {
@@ -152,7 +211,7 @@ pub(super) fn run_streaming<'f>(
                     Ok(resp) if resp.status().is_success() || policy.return_errors => {
                         if client.verbose() > 0 {
                             let head = response_head(&resp);
-                            super::log_response(head.status, &head.headers);
+                            super::log_response(client.ui(), head.status, &head.headers);
                         }
                         Ok(resp)
                     }
@@ -167,21 +226,10 @@ pub(super) fn run_streaming<'f>(
     }
 }
 
-/// `1.5s`, `12s`, `2m 5s`.
-pub fn human_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 10_000 && !ms.is_multiple_of(1000) {
-        format!("{:.1}s", d.as_secs_f64())
-    } else if ms < 60_000 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}m {}s", d.as_secs() / 60, d.as_secs() % 60)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn backoff_doubles_and_caps() {
@@ -192,10 +240,60 @@ mod tests {
         assert_eq!(p.backoff(20), Duration::from_secs(8));
     }
 
+    fn sent(reached_server: bool) -> SendError {
+        SendError {
+            reached_server,
+            error: Error::api("the connection broke"),
+        }
+    }
+
     #[test]
-    fn durations_read_well() {
-        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(human_duration(Duration::from_secs(2)), "2s");
-        assert_eq!(human_duration(Duration::from_secs(125)), "2m 5s");
+    fn throttles_are_retried_for_any_method_honouring_retry_after() {
+        let p = RetryPolicy::default();
+        let r = p
+            .decide(Failure::Status(429, Some(Duration::from_secs(7))), false, 1)
+            .unwrap();
+        assert_eq!(r.delay, Duration::from_secs(7));
+        assert!(r.why.contains("429"));
+        assert!(p.decide(Failure::Status(503, None), false, 5).is_some());
+        assert!(p.decide(Failure::Status(503, None), false, 6).is_none());
+    }
+
+    #[test]
+    fn what_may_have_run_is_replayed_only_when_safe() {
+        let p = RetryPolicy::default();
+        // A POST answered 500 or cut after sending: never again by default.
+        assert!(p.decide(Failure::Status(500, None), false, 1).is_none());
+        assert!(
+            p.decide(Failure::Transport(&sent(true)), false, 1)
+                .is_none()
+        );
+        // ...but a connection that never reached the server may be retried.
+        assert!(
+            p.decide(Failure::Transport(&sent(false)), false, 1)
+                .is_some()
+        );
+        // A GET may be replayed after a gateway failure, a few times only;
+        // a 500 is final for it.
+        assert!(p.decide(Failure::Status(502, None), true, 2).is_some());
+        assert!(p.decide(Failure::Status(502, None), true, 3).is_none());
+        assert!(p.decide(Failure::Status(500, None), true, 1).is_none());
+        // An operation the caller declares idempotent may be replayed too.
+        let safe = RetryPolicy {
+            replay: Replay::Safe,
+            ..RetryPolicy::default()
+        };
+        assert!(safe.decide(Failure::Status(409, None), false, 1).is_some());
+        assert!(
+            safe.decide(Failure::Transport(&sent(true)), false, 1)
+                .is_some()
+        );
+        // Client errors are final.
+        for s in [400, 401, 403, 404, 413] {
+            assert!(
+                safe.decide(Failure::Status(s, None), true, 1).is_none(),
+                "{s}"
+            );
+        }
     }
 }

@@ -13,12 +13,15 @@
 //! answers without the client pushing megabytes into a closed socket first.
 
 use std::hash::{BuildHasher, Hasher};
-use std::io::{self, Read};
+use std::io::Read;
 use std::time::Duration;
 
 use super::{CONNECT_TIMEOUT, Response, SendError, USER_AGENT, check_token_transport, host_of};
 use crate::error::Error;
+use crate::output::Ui;
 use crate::secrets::Token;
+
+pub use super::error::SourceError;
 
 /// A multipart form whose last field is a streamed `file` part.
 #[derive(Clone, Debug)]
@@ -140,13 +143,14 @@ pub fn upload_agent(parallel: usize) -> ureq::Agent {
 }
 
 /// Where a streamed form goes: a POST to `url` with a bearer token and extra
-/// headers; `verbose` logs the request (never the token) on stderr.
+/// headers; `verbose` logs the request (never the token) on `ui`'s stderr.
 #[derive(Clone, Copy, Debug)]
 pub struct Target<'a> {
     pub url: &'a str,
     pub token: &'a Token,
     pub headers: &'a [(&'a str, &'a str)],
     pub verbose: u8,
+    pub ui: &'a Ui,
 }
 
 /// Sends `form` with `file` (exactly `file_len` bytes) to `target` and reads
@@ -163,6 +167,7 @@ pub fn send_streaming<R: Read>(
         token,
         headers,
         verbose,
+        ui,
     } = *target;
     check_token_transport(url).map_err(|error| SendError {
         reached_server: false,
@@ -172,13 +177,18 @@ pub fn send_streaming<R: Read>(
     let length = form.content_length(file_len);
     if verbose > 0 {
         let dim = crate::output::style::DIM;
-        crate::message!("{dim}> POST {url}{dim:#}");
-        crate::message!("{dim}> content-type: {content_type}{dim:#}");
-        crate::message!("{dim}> content-length: {length}{dim:#}");
+        ui.message(format_args!("{dim}> POST {url}{dim:#}"));
+        ui.message(format_args!("{dim}> content-type: {content_type}{dim:#}"));
+        ui.message(format_args!("{dim}> content-length: {length}{dim:#}"));
         for (k, v) in headers {
-            crate::message!("{dim}> {k}: {}{dim:#}", super::redact_header(k, v));
+            ui.message(format_args!(
+                "{dim}> {k}: {}{dim:#}",
+                super::redact_header(k, v)
+            ));
         }
-        crate::message!("{dim}> authorization: Bearer [redacted]{dim:#}");
+        ui.message(format_args!(
+            "{dim}> authorization: Bearer [redacted]{dim:#}"
+        ));
     }
     let mut builder = ureq::http::Request::builder()
         .method("POST")
@@ -197,7 +207,9 @@ pub fn send_streaming<R: Read>(
             reached_server: false,
             error: Error::usage(format!("invalid request to {url}")).cause(&e),
         })?;
-    let mut resp = agent.run(request).map_err(|e| transport(url, e))?;
+    let mut resp = agent
+        .run(request)
+        .map_err(|e| super::error::transport(url, e))?;
     let status = resp.status().as_u16();
     let headers: Vec<(String, String)> = resp
         .headers()
@@ -224,73 +236,13 @@ pub fn send_streaming<R: Read>(
         })?;
     if verbose > 0 {
         let dim = crate::output::style::DIM;
-        crate::message!("{dim}< HTTP {status}{dim:#}");
+        ui.message(format_args!("{dim}< HTTP {status}{dim:#}"));
     }
     Ok(Response {
         status,
         headers,
         body: buf,
     })
-}
-
-/// Classifies a failed upload request. A local read error (the source file
-/// failed or changed) is reported as such, not as a network problem.
-fn transport(url: &str, e: ureq::Error) -> SendError {
-    let host = host_of(url);
-    if let ureq::Error::Io(io) = &e
-        && let Some(local) = io.get_ref().and_then(|r| r.downcast_ref::<SourceError>())
-    {
-        return SendError {
-            reached_server: false,
-            error: Error::local(local.0.clone()),
-        };
-    }
-    let (reached_server, message) = match &e {
-        ureq::Error::HostNotFound => (false, format!("cannot resolve {host}")),
-        ureq::Error::ConnectionFailed => (false, format!("cannot connect to {host}")),
-        ureq::Error::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => {
-            (false, format!("connection refused by {host}"))
-        }
-        ureq::Error::Timeout(_) => (true, format!("timed out sending to {host}")),
-        ureq::Error::Io(io)
-            if matches!(
-                io.kind(),
-                io::ErrorKind::BrokenPipe
-                    | io::ErrorKind::ConnectionReset
-                    | io::ErrorKind::ConnectionAborted
-                    | io::ErrorKind::UnexpectedEof
-            ) =>
-        {
-            (true, format!("the connection to {host} broke"))
-        }
-        _ => (true, format!("request to {host} failed")),
-    };
-    SendError {
-        reached_server,
-        error: Error::api(message)
-            .hint("check your network connection and try again")
-            .cause(&e),
-    }
-}
-
-/// An error of the upload's source (not of the network), carried through the
-/// HTTP client inside an `io::Error` so it can be reported as local.
-#[derive(Debug)]
-pub struct SourceError(pub String);
-
-impl std::fmt::Display for SourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SourceError {}
-
-impl SourceError {
-    /// Wraps the message as an `io::Error` to return from a `Read`.
-    pub fn io(message: impl Into<String>) -> io::Error {
-        io::Error::other(SourceError(message.into()))
-    }
 }
 
 #[cfg(test)]

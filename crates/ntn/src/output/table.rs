@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{Format, stdout_error};
+use super::{Format, Ui, stdout_error, text};
 use crate::error::Result;
 
 /// Rows of text cells under a header.
@@ -44,7 +44,7 @@ impl Table {
         let clean: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|r| r.iter().map(|c| sanitize(c, false)).collect())
+            .map(|r| r.iter().map(|c| text::one_line(c).into_owned()).collect())
             .collect();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
         for row in &clean {
@@ -84,7 +84,7 @@ impl Table {
     pub fn render_plain(&self) -> String {
         let mut out = String::new();
         for row in &self.rows {
-            let cells: Vec<String> = row.iter().map(|c| sanitize(c, true)).collect();
+            let cells: Vec<String> = row.iter().map(|c| text::one_line(c).into_owned()).collect();
             out.push_str(&cells.join("\t"));
             out.push('\n');
         }
@@ -93,27 +93,15 @@ impl Table {
 
     /// Prints to stdout in the given format (`Json` is the caller's business;
     /// here it falls back to the human table).
-    pub fn print(&self, format: Format) -> Result<()> {
+    pub fn print(&self, ui: &Ui, format: Format) -> Result<()> {
         let text = match format {
             Format::Plain => self.render_plain(),
-            _ => self.render_human(super::stdout_color()),
+            _ => self.render_human(ui.out_color()),
         };
-        let mut out = std::io::stdout().lock();
+        let mut out = ui.raw();
         out.write_all(text.as_bytes()).map_err(stdout_error)?;
         out.flush().map_err(stdout_error)
     }
-}
-
-fn sanitize(cell: &str, plain: bool) -> String {
-    cell.chars()
-        .map(|c| {
-            if c == '\t' || c == '\n' || c == '\r' || (plain && c.is_control()) || c.is_control() {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

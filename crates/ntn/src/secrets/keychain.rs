@@ -6,7 +6,8 @@
 //! `secret-tool lookup service notion-cli username <id>` finds them.
 //!
 //! Every call runs on a helper thread and is abandoned after a timeout (5 s;
-//! `NTN_KEYCHAIN_TIMEOUT_MS` changes it, for tests): a slow or hung daemon
+//! `NTN_KEYCHAIN_TIMEOUT_MS` changes it, for tests: see
+//! [`super::Settings`]): a slow or hung daemon
 //! gives a clear error instead of a stuck command. After one timeout the store
 //! fails fast for the rest of the process. Nothing falls back to plaintext:
 //! every failure says `set NOTION_KEYRING=0 to keep tokens in auth.json`.
@@ -19,22 +20,9 @@
 
 use std::time::Duration;
 
-use super::{Backend, KEYCHAIN_HINT, SecretStore, Token};
+use super::{Backend, SecretStore, Settings, StoreError, StoreErrorKind, Token};
 use crate::error::{Error, Result};
-
-/// How long one keychain call may take.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Test hook: the timeout in milliseconds.
-pub const VAR_TIMEOUT_MS: &str = "NTN_KEYCHAIN_TIMEOUT_MS";
-
-fn timeout_from_env() -> Duration {
-    std::env::var(VAR_TIMEOUT_MS)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|ms| *ms > 0)
-        .map(Duration::from_millis)
-        .unwrap_or(DEFAULT_TIMEOUT)
-}
+use crate::output::Ui;
 
 /// The platform's name for its keychain.
 pub fn platform_name() -> &'static str {
@@ -93,12 +81,13 @@ pub(crate) fn bounded<T: Send + 'static>(
     }
 }
 
-fn unusable(what: &str, reason: impl std::fmt::Display) -> Error {
-    Error::local(format!(
-        "the OS keychain ({}) is not usable: cannot {what}: {reason}",
-        platform_name()
-    ))
-    .hint(KEYCHAIN_HINT)
+fn unusable(what: &str, kind: StoreErrorKind, reason: impl std::fmt::Display) -> Error {
+    Error::from(StoreError {
+        kind,
+        store: platform_name().to_string(),
+        action: what.to_string(),
+        reason: reason.to_string(),
+    })
 }
 
 #[cfg(target_os = "linux")]
@@ -129,7 +118,7 @@ mod imp {
 
     use super::{Unanswered, bounded, unusable};
     use crate::error::{Error, Result};
-    use crate::secrets::KEYCHAIN_SERVICE;
+    use crate::secrets::{KEYCHAIN_SERVICE, StoreErrorKind};
 
     /// The content type keyring-rs gives the secrets it writes.
     const CONTENT_TYPE: &str = "application/octet-stream";
@@ -182,7 +171,7 @@ mod imp {
                 .unwrap_or_else(|p| p.into_inner())
                 .clone()
             {
-                return Err(unusable(what, reason));
+                return Err(unusable(what, StoreErrorKind::TimedOut, reason));
             }
             let inner = self.inner.clone();
             match bounded("ntn-keychain", timeout, move || {
@@ -198,7 +187,7 @@ mod imp {
                 Ok(Ok(v)) => Ok(v),
                 Ok(Err(e)) => Err(describe(what, &e)),
                 Err(Unanswered::NoThread(e)) => {
-                    Err(unusable(what, "cannot start a thread").cause(&e))
+                    Err(unusable(what, StoreErrorKind::Other, "cannot start a thread").cause(&e))
                 }
                 Err(Unanswered::TimedOut(_)) => {
                     let reason = format!(
@@ -207,42 +196,78 @@ mod imp {
                     );
                     *self.inner.broken.lock().unwrap_or_else(|p| p.into_inner()) =
                         Some(reason.clone());
-                    Err(unusable(what, reason))
+                    Err(unusable(what, StoreErrorKind::TimedOut, reason))
                 }
-                Err(Unanswered::Died) => {
-                    Err(unusable(what, "the keychain call failed unexpectedly"))
-                }
+                Err(Unanswered::Died) => Err(unusable(
+                    what,
+                    StoreErrorKind::Other,
+                    "the keychain call failed unexpectedly",
+                )),
             }
         }
     }
 
     fn describe(what: &str, e: &Failure) -> Error {
         let e = match e {
-            Failure::NotText => return unusable(what, "the stored token is not UTF-8 text"),
+            Failure::NotText => {
+                return unusable(
+                    what,
+                    StoreErrorKind::Other,
+                    "the stored token is not UTF-8 text",
+                );
+            }
             Failure::Service(e) => e,
         };
-        let reason = match e {
+        let (kind, reason) = classify(e);
+        unusable(what, kind, reason).cause(e)
+    }
+
+    /// What a Secret Service failure means, from its variant and the D-Bus
+    /// error name (a protocol identifier, not a message).
+    fn classify(e: &SsError) -> (StoreErrorKind, String) {
+        const LOCKED: &str = "the keychain is locked or refused access";
+        const NO_SERVICE: &str = "no Secret Service daemon is running on the session bus";
+        const NO_BUS: &str = "no D-Bus session bus";
+        match e {
             SsError::Locked | SsError::NoResult | SsError::Prompt => {
-                "the keychain is locked or refused access".to_string()
+                (StoreErrorKind::Locked, LOCKED.to_string())
             }
-            other => {
-                let text = other.to_string();
-                if text.contains("not provided by any .service files")
-                    || text.contains("ServiceUnknown")
+            SsError::Zbus(z) => match z {
+                zbus::Error::MethodError(name, _, _)
+                    if name.as_str() == "org.freedesktop.DBus.Error.ServiceUnknown"
+                        || name.as_str() == "org.freedesktop.DBus.Error.NameHasNoOwner" =>
                 {
-                    "no Secret Service daemon is running on the session bus".to_string()
-                } else if text.contains("DBUS_SESSION_BUS_ADDRESS")
-                    || text.contains("No such file or directory")
-                    || text.contains("Connection refused")
-                    || text.contains("Address")
-                {
-                    "no D-Bus session bus".to_string()
-                } else {
-                    format!("the Secret Service failed ({text})")
+                    (StoreErrorKind::NoService, NO_SERVICE.to_string())
                 }
-            }
-        };
-        unusable(what, reason).cause(e)
+                zbus::Error::FDO(f)
+                    if matches!(
+                        **f,
+                        zbus::fdo::Error::ServiceUnknown(_) | zbus::fdo::Error::NameHasNoOwner(_)
+                    ) =>
+                {
+                    (StoreErrorKind::NoService, NO_SERVICE.to_string())
+                }
+                zbus::Error::Address(_) => (StoreErrorKind::NoService, NO_BUS.to_string()),
+                zbus::Error::InputOutput(io)
+                    if matches!(
+                        io.kind(),
+                        std::io::ErrorKind::NotFound
+                            | std::io::ErrorKind::ConnectionRefused
+                            | std::io::ErrorKind::PermissionDenied
+                    ) =>
+                {
+                    (StoreErrorKind::NoService, NO_BUS.to_string())
+                }
+                other => (
+                    StoreErrorKind::Other,
+                    format!("the Secret Service failed ({other})"),
+                ),
+            },
+            other => (
+                StoreErrorKind::Other,
+                format!("the Secret Service failed ({other})"),
+            ),
+        }
     }
 
     /// The attributes of a workspace's item.
@@ -327,6 +352,8 @@ pub struct KeychainStore {
     /// `-v`: notes about the kernel keyring of ntn 0.4.0 on stderr.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     verbose: u8,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    ui: Ui,
 }
 
 impl std::fmt::Debug for KeychainStore {
@@ -337,33 +364,17 @@ impl std::fmt::Debug for KeychainStore {
     }
 }
 
-impl Default for KeychainStore {
-    fn default() -> Self {
-        KeychainStore::new()
-    }
-}
-
 impl KeychainStore {
-    /// A store that connects on first use. Does no I/O.
-    pub fn new() -> KeychainStore {
+    /// A store that connects on first use. Does no I/O. With `-v` it says on
+    /// stderr what the look-up of ntn 0.4.0's kernel keyring found.
+    pub fn new(settings: &Settings) -> KeychainStore {
         KeychainStore {
             #[cfg(target_os = "linux")]
             conn: imp::Conn::default(),
-            timeout: timeout_from_env(),
-            verbose: 0,
+            timeout: settings.keychain_timeout,
+            verbose: settings.verbose,
+            ui: settings.ui.clone(),
         }
-    }
-
-    /// With `verbose > 0`, says on stderr what the look-up of ntn 0.4.0's
-    /// kernel keyring found or why it could not look.
-    pub fn with_verbose(mut self, verbose: u8) -> KeychainStore {
-        self.verbose = verbose;
-        self
-    }
-
-    pub fn with_timeout(mut self, timeout: Duration) -> KeychainStore {
-        self.timeout = timeout;
-        self
     }
 }
 
@@ -435,6 +446,7 @@ impl KeychainStore {
         } else {
             Err(unusable(
                 "store a token",
+                StoreErrorKind::Other,
                 "the token read back differs from the one written",
             ))
         }
@@ -442,8 +454,7 @@ impl KeychainStore {
 
     fn note(&self, text: &str) {
         if self.verbose > 0 {
-            let dim = crate::output::style::DIM;
-            crate::message!("{dim}note: {text}{dim:#}");
+            self.ui.note(text);
         }
     }
 
@@ -513,9 +524,9 @@ impl SecretStore for KeychainStore {
 
 #[cfg(not(target_os = "linux"))]
 fn unsupported() -> Error {
-    Error::local(format!(
-        "this build of ntn cannot use the {} yet",
-        platform_name()
-    ))
-    .hint(KEYCHAIN_HINT)
+    unusable(
+        "use it",
+        StoreErrorKind::Unsupported,
+        format!("this build of ntn cannot use the {} yet", platform_name()),
+    )
 }

@@ -12,14 +12,18 @@
 //! * [`choose`] decides which one is in use: `NOTION_KEYRING` (0/false/no/off
 //!   means the file, 1/true/yes/on the keychain) wins over `"keyring"` in
 //!   `config.json`; the default is the keychain. [`open_store`] opens it.
+//! * A keychain that cannot be used fails with a [`StoreError`] attached to
+//!   the error: its [`StoreErrorKind`] says why (locked, no service, timed
+//!   out, ...), for callers to match on.
 //!
 //! The keychain is only opened when a command needs a stored token: never at
 //! start-up, never for `NOTION_API_TOKEN`.
 
 use std::fmt;
+use std::time::Duration;
 
-use crate::cli::Context;
 use crate::error::{Error, Result};
+use crate::output::Ui;
 use crate::state::State;
 
 pub mod file;
@@ -36,6 +40,80 @@ pub const VAR_KEYRING: &str = "NOTION_KEYRING";
 pub const KEYCHAIN_SERVICE: &str = "notion-cli";
 /// The hint every keychain failure carries.
 pub const KEYCHAIN_HINT: &str = "set NOTION_KEYRING=0 to keep tokens in auth.json";
+/// How long one keychain call may take.
+pub const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the stores need to know about this run.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The raw value of `NOTION_KEYRING`, if set.
+    pub keyring_var: Option<String>,
+    /// How long one keychain call may take.
+    pub keychain_timeout: Duration,
+    /// `-v`: notes about migrations on stderr.
+    pub verbose: u8,
+    /// Where such notes go.
+    pub ui: Ui,
+}
+
+impl Settings {
+    /// Defaults: no `NOTION_KEYRING`, the standard timeout, quiet.
+    pub fn new(ui: &Ui) -> Settings {
+        Settings {
+            keyring_var: None,
+            keychain_timeout: KEYCHAIN_TIMEOUT,
+            verbose: 0,
+            ui: ui.clone(),
+        }
+    }
+}
+
+/// Why a secret store could not do what was asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// The store has no such entry where one was required.
+    NotFound,
+    /// This build or platform cannot use the store.
+    Unsupported,
+    /// The store is locked, or refused access.
+    Locked,
+    /// No keychain service is running (or no session bus to reach it).
+    NoService,
+    /// The store did not answer in time.
+    TimedOut,
+    /// Anything else.
+    Other,
+}
+
+/// A secret store's failure: which store, what it was asked, why.
+#[derive(Clone, Debug)]
+pub struct StoreError {
+    pub kind: StoreErrorKind,
+    /// The store, e.g. `Secret Service`.
+    pub store: String,
+    /// What was asked, e.g. `read a token`.
+    pub action: String,
+    /// Why it failed, for people (never a secret).
+    pub reason: String,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the OS keychain ({}) is not usable: cannot {}: {}",
+            self.store, self.action, self.reason
+        )
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Error {
+        Error::local(e.to_string()).hint(KEYCHAIN_HINT).with_data(e)
+    }
+}
 
 /// A secret token. Never printed except through [`Token::expose`] (which only
 /// `ntn auth token` and the HTTP layer use).
@@ -173,25 +251,27 @@ pub fn choose_with(
     })
 }
 
-/// Decides the backend from the process environment and `state`'s config.
-pub fn choose(state: &State) -> Result<StoreChoice> {
-    let var = std::env::var(VAR_KEYRING).ok();
-    choose_with(var.as_deref(), || Ok(state.config()?.keyring))
-}
-
-/// Opens the chosen store. The keychain is connected lazily, on first use.
-pub fn open_store(ctx: &Context, state: &State) -> Result<Box<dyn SecretStore>> {
-    Ok(match choose(state)?.backend {
-        Backend::Keychain => Box::new(KeychainStore::new().with_verbose(ctx.verbose)),
-        backend => open_backend(state, backend),
+/// Decides the backend from `NOTION_KEYRING` and `state`'s config.
+pub fn choose(state: &State, settings: &Settings) -> Result<StoreChoice> {
+    choose_with(settings.keyring_var.as_deref(), || {
+        Ok(state.config()?.keyring)
     })
 }
 
+/// Opens the chosen store. The keychain is connected lazily, on first use.
+pub fn open_store(state: &State, settings: &Settings) -> Result<Box<dyn SecretStore>> {
+    Ok(open_backend(
+        state,
+        choose(state, settings)?.backend,
+        settings,
+    ))
+}
+
 /// Opens a given backend.
-pub fn open_backend(state: &State, backend: Backend) -> Box<dyn SecretStore> {
+pub fn open_backend(state: &State, backend: Backend, settings: &Settings) -> Box<dyn SecretStore> {
     match backend {
         Backend::File => Box::new(FileStore::new(state)),
-        Backend::Keychain => Box::new(KeychainStore::new()),
+        Backend::Keychain => Box::new(KeychainStore::new(settings)),
     }
 }
 

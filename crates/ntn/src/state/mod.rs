@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::env::EnvName;
 use crate::error::Result;
+use crate::vars::Vars;
 
 pub mod files;
 pub mod paths;
@@ -156,10 +157,10 @@ pub struct State {
 }
 
 impl State {
-    /// Resolves the config directory (does not create it).
-    pub fn open() -> Result<State> {
+    /// Resolves the config directory from the variables (does not create it).
+    pub fn open(vars: &Vars) -> Result<State> {
         Ok(State {
-            dir: ConfigDir::resolve()?,
+            dir: ConfigDir::resolve(vars)?,
         })
     }
 

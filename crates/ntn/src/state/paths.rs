@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::vars::Vars;
 
 /// The rule that chose the config directory (shown by `ntn debug`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,14 +40,10 @@ pub struct ConfigDir {
 }
 
 impl ConfigDir {
-    /// Resolves the directory from the process environment.
-    pub fn resolve() -> Result<ConfigDir> {
-        Self::resolve_with(|k| std::env::var_os(k).map(PathBuf::from))
-    }
-
-    /// Resolves the directory with an explicit variable lookup (for tests).
-    pub fn resolve_with(var: impl Fn(&str) -> Option<PathBuf>) -> Result<ConfigDir> {
-        let non_empty = |k: &str| var(k).filter(|p| !p.as_os_str().is_empty());
+    /// Resolves the directory from the variables (`NOTION_HOME`,
+    /// `XDG_CONFIG_HOME`, `HOME`).
+    pub fn resolve(vars: &Vars) -> Result<ConfigDir> {
+        let non_empty = |k: &str| vars.path(k);
         if let Some(home) = non_empty("NOTION_HOME") {
             return match std::fs::metadata(&home) {
                 Ok(m) if m.is_dir() => Ok(ConfigDir {
@@ -115,25 +112,25 @@ fn shell_quote(p: &Path) -> String {
 mod tests {
     use super::*;
 
-    fn lookup(pairs: Vec<(&'static str, PathBuf)>) -> impl Fn(&str) -> Option<PathBuf> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    fn lookup(pairs: Vec<(&'static str, PathBuf)>) -> Vars {
+        Vars::from_pairs(pairs)
     }
 
     #[test]
     fn notion_home_must_exist_and_be_a_directory() {
         let tmp = tempfile::tempdir().unwrap();
-        let d = ConfigDir::resolve_with(lookup(vec![("NOTION_HOME", tmp.path().into())])).unwrap();
+        let d = ConfigDir::resolve(&lookup(vec![("NOTION_HOME", tmp.path().into())])).unwrap();
         assert_eq!(d.rule, DirRule::NotionHome);
         assert_eq!(d.path, tmp.path());
 
         let missing = tmp.path().join("nope");
-        let e = ConfigDir::resolve_with(lookup(vec![("NOTION_HOME", missing)])).unwrap_err();
+        let e = ConfigDir::resolve(&lookup(vec![("NOTION_HOME", missing)])).unwrap_err();
         assert_eq!(e.exit_code().code(), 1);
         assert!(e.message().contains("does not exist"));
 
         let file = tmp.path().join("f");
         std::fs::write(&file, "").unwrap();
-        let e = ConfigDir::resolve_with(lookup(vec![("NOTION_HOME", file)])).unwrap_err();
+        let e = ConfigDir::resolve(&lookup(vec![("NOTION_HOME", file)])).unwrap_err();
         assert!(e.message().contains("not a directory"));
     }
 
@@ -141,7 +138,7 @@ mod tests {
     fn order_is_xdg_then_dot_config_then_dot_notion() {
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().to_path_buf();
-        let d = ConfigDir::resolve_with(lookup(vec![
+        let d = ConfigDir::resolve(&lookup(vec![
             ("HOME", home.clone()),
             ("XDG_CONFIG_HOME", home.join("xdg")),
         ]))
@@ -149,24 +146,24 @@ mod tests {
         assert_eq!(d.path, home.join("xdg/notion"));
         assert_eq!(d.rule, DirRule::XdgConfigHome);
 
-        let d = ConfigDir::resolve_with(lookup(vec![("HOME", home.clone())])).unwrap();
+        let d = ConfigDir::resolve(&lookup(vec![("HOME", home.clone())])).unwrap();
         assert_eq!(d.path, home.join(".config/notion"));
 
         // State left by the official tool in ~/.notion is found.
         std::fs::create_dir(home.join(".notion")).unwrap();
-        let d = ConfigDir::resolve_with(lookup(vec![("HOME", home.clone())])).unwrap();
+        let d = ConfigDir::resolve(&lookup(vec![("HOME", home.clone())])).unwrap();
         assert_eq!(d.path, home.join(".notion"));
         assert_eq!(d.rule, DirRule::DotNotion);
 
         // ...unless ~/.config/notion exists too.
         std::fs::create_dir_all(home.join(".config/notion")).unwrap();
-        let d = ConfigDir::resolve_with(lookup(vec![("HOME", home.clone())])).unwrap();
+        let d = ConfigDir::resolve(&lookup(vec![("HOME", home.clone())])).unwrap();
         assert_eq!(d.rule, DirRule::DotConfig);
     }
 
     #[test]
     fn no_home_is_a_clear_error() {
-        let e = ConfigDir::resolve_with(lookup(vec![])).unwrap_err();
+        let e = ConfigDir::resolve(&lookup(vec![])).unwrap_err();
         assert_eq!(e.exit_code().code(), 1);
         assert!(e.hint_text().unwrap().contains("NOTION_HOME"));
     }

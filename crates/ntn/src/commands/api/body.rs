@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::output::{StdinKind, Ui};
 
 /// A body and where it came from (for messages).
 #[derive(Debug)]
@@ -25,40 +26,25 @@ pub struct Body {
 
 /// Reads stdin when it may hold a body: `None` for a terminal, a character
 /// device or only whitespace.
-pub fn read_stdin_body() -> Result<Option<Vec<u8>>> {
-    use std::io::IsTerminal;
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() || stdin_is_char_device() {
+pub fn read_stdin_body(ui: &Ui) -> Result<Option<Vec<u8>>> {
+    if matches!(ui.stdin_kind(), StdinKind::Terminal | StdinKind::Null) {
         return Ok(None);
     }
-    let mut buf = Vec::new();
-    stdin
-        .lock()
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::local("cannot read stdin").cause(&e))?;
+    let buf = read_all_stdin(ui)?;
     if buf.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
     Ok(Some(buf))
 }
 
-#[cfg(unix)]
-fn stdin_is_char_device() -> bool {
-    use std::os::fd::AsFd;
-    use std::os::unix::fs::FileTypeExt;
-    let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
-        return true;
-    };
-    let file = std::fs::File::from(fd);
-    match file.metadata() {
-        Ok(m) => m.file_type().is_char_device(),
-        Err(_) => true,
+fn read_all_stdin(ui: &Ui) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if let Some(mut stdin) = ui.take_stdin() {
+        stdin
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::local("cannot read stdin").cause(&e))?;
     }
-}
-
-#[cfg(not(unix))]
-fn stdin_is_char_device() -> bool {
-    false
+    Ok(buf)
 }
 
 fn parse_json(bytes: &[u8], what: &str, usage: bool) -> Result<Value> {
@@ -76,6 +62,7 @@ fn parse_json(bytes: &[u8], what: &str, usage: bool) -> Result<Value> {
 /// Chooses the body from its possible sources; two sources is a usage error.
 /// `stdin` is called only when no `-d @-` is given.
 pub fn choose(
+    ui: &Ui,
     data: Option<&str>,
     inline: Option<Map<String, Value>>,
     stdin: impl FnOnce() -> Result<Option<Vec<u8>>>,
@@ -84,11 +71,7 @@ pub fn choose(
     let data_reads_stdin = data == Some("@-");
     if let Some(d) = data {
         let value = if d == "@-" {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::local("cannot read stdin").cause(&e))?;
+            let buf = read_all_stdin(ui)?;
             parse_json(&buf, "the body read from stdin (-d @-)", false)?
         } else if let Some(path) = d.strip_prefix('@') {
             let bytes = std::fs::read(path).map_err(|e| {
@@ -278,6 +261,14 @@ mod tests {
 
     fn no_stdin() -> Result<Option<Vec<u8>>> {
         Ok(None)
+    }
+
+    fn choose(
+        data: Option<&str>,
+        inline: Option<Map<String, Value>>,
+        stdin: impl FnOnce() -> Result<Option<Vec<u8>>>,
+    ) -> Result<Option<Body>> {
+        super::choose(&Ui::test().0, data, inline, stdin)
     }
 
     #[test]

@@ -20,16 +20,16 @@ use std::time::Duration;
 use clap::CommandFactory;
 
 use crate::auth::{Credential, TokenSource};
-use crate::cli::{Cli, Context};
+use crate::cli::Cli;
+use crate::context::Context;
 use crate::error::{Error, ExitCode, Result};
-use crate::http::{Client, DEFAULT_NOTION_VERSION, Request, RetryPolicy};
-use crate::output::{self, Format, FormatArgs, Table};
+use crate::http::{ApiError, Request, RetryPolicy};
+use crate::notion::spec;
+use crate::output::{self, Format, FormatArgs, Table, json, stdout_error};
 
 pub mod body;
 pub mod inputs;
-pub mod json;
 pub mod paginate;
-pub mod spec;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -146,7 +146,7 @@ fn parse_seconds(s: &str) -> std::result::Result<Duration, String> {
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let path = args.path.clone();
     match path.as_deref() {
-        _ if args.help && matches!(path.as_deref(), None | Some("ls")) => print_command_help(),
+        _ if args.help && matches!(path.as_deref(), None | Some("ls")) => print_command_help(ctx),
         None => Err(Error::usage("missing the endpoint path")
             .hint("for example `ntn api v1/users/me`; `ntn api ls` lists the endpoints")),
         Some("ls") => list(ctx, &args),
@@ -157,15 +157,24 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     }
 }
 
-fn print_command_help() -> Result<()> {
+fn print_command_help(ctx: &Context) -> Result<()> {
     let mut cmd = Cli::command();
     cmd.build();
     let Some(api) = cmd.find_subcommand_mut("api") else {
         return Ok(());
     };
     let help = api.render_long_help();
-    let mut out = anstream::stdout().lock();
-    write!(out, "{}", help.ansi()).map_err(output::stdout_error)
+    let mut out = ctx.ui.out();
+    write!(out, "{}", help.ansi()).map_err(stdout_error)
+}
+
+/// The OpenAPI spec of this environment (cached; see [`spec::load`]).
+fn load_spec(ctx: &Context) -> Result<spec::Spec> {
+    spec::load(
+        &ctx.http(crate::http::REQUEST_TIMEOUT),
+        &ctx.vars,
+        ctx.env.docs_base(),
+    )
 }
 
 fn list(ctx: &Context, args: &Args) -> Result<()> {
@@ -174,16 +183,16 @@ fn list(ctx: &Context, args: &Args) -> Result<()> {
             "`ntn api ls` takes no inputs (got {extra:?})"
         )));
     }
-    let spec = spec::load(ctx)?;
+    let spec = load_spec(ctx)?;
     let ops = spec.operations();
     match args.format.format() {
-        Format::Json => output::print_json(&spec::ls_json(&ops)),
+        Format::Json => ctx.ui.json(&spec::ls_json(&ops)),
         format => {
             let mut t = Table::new(["METHOD", "PATH", "SUMMARY"]);
             for o in &ops {
                 t.row([o.method.clone(), o.path.clone(), o.summary.clone()]);
             }
-            t.print(format)
+            t.print(&ctx.ui, format)
         }
     }
 }
@@ -199,28 +208,28 @@ fn spec_path(ctx: &Context, typed: &str) -> String {
 }
 
 fn operation_help(ctx: &Context, typed: &str) -> Result<()> {
-    let spec = spec::load(ctx)?;
+    let spec = load_spec(ctx)?;
     let p = spec_path(ctx, typed);
     let template = spec.resolve(&p).ok_or_else(|| spec::unknown_path(typed))?;
     let text = spec.help(&template, &p);
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
+    let mut out = ctx.ui.out();
+    out.write_all(output::text::clean_text(&text).as_bytes())
         .and_then(|_| out.flush())
-        .map_err(output::stdout_error)
+        .map_err(stdout_error)
 }
 
 fn print_spec(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
-    let spec = spec::load(ctx)?;
+    let spec = load_spec(ctx)?;
     let p = spec_path(ctx, typed);
     let op = spec::pick_operation(&spec, &p, args.method.as_deref(), "--spec")?;
     let fragment = spec
         .fragment(&op.path, &op.method)
         .ok_or_else(|| spec::unknown_path(typed))?;
-    output::print_json(&fragment)
+    ctx.ui.json(&fragment)
 }
 
 fn print_docs(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
-    let spec = spec::load(ctx)?;
+    let spec = load_spec(ctx)?;
     let p = spec_path(ctx, typed);
     let op = spec::pick_operation(&spec, &p, args.method.as_deref(), "--docs")?;
     let url = spec::docs_url(ctx.env.docs_base(), &op).ok_or_else(|| {
@@ -229,7 +238,7 @@ fn print_docs(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
             op.method, op.path
         ))
     })?;
-    let client = Client::with_timeout(ctx.verbose, args.timeout);
+    let client = ctx.http(args.timeout);
     let req = Request::new("GET", &url).header("Accept", "text/markdown, text/plain, */*");
     let policy = RetryPolicy {
         return_errors: true,
@@ -246,12 +255,12 @@ fn print_docs(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
             p, op.method
         )));
     }
-    let mut out = std::io::stdout().lock();
-    out.write_all(&resp.body).map_err(output::stdout_error)?;
+    let mut out = ctx.ui.raw();
+    out.write_all(&resp.body).map_err(stdout_error)?;
     if !resp.body.ends_with(b"\n") {
-        out.write_all(b"\n").map_err(output::stdout_error)?;
+        out.write_all(b"\n").map_err(stdout_error)?;
     }
-    out.flush().map_err(output::stdout_error)
+    out.flush().map_err(stdout_error)
 }
 
 /// The full URL of a typed path: under the API base, or refused.
@@ -286,7 +295,7 @@ fn add_query(url: &str, query: &[(String, String)]) -> String {
     }
     let pairs: Vec<String> = query
         .iter()
-        .map(|(k, v)| format!("{}={}", paginate::encode(k), paginate::encode(v)))
+        .map(|(k, v)| format!("{}={}", crate::http::encode(k), crate::http::encode(v)))
         .collect();
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}{}", pairs.join("&"))
@@ -331,7 +340,9 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
     }
     let parsed = inputs::parse_all(&args.inputs)?;
     let url = add_query(&build_url(ctx.env.api_base(), typed)?, &parsed.query);
-    let body = body::choose(args.data.as_deref(), parsed.body, body::read_stdin_body)?;
+    let body = body::choose(&ctx.ui, args.data.as_deref(), parsed.body, || {
+        body::read_stdin_body(&ctx.ui)
+    })?;
     let multipart = match &args.file {
         Some(p) => Some(body::Multipart::new(p, body.as_ref().map(|b| &b.value))?),
         None => None,
@@ -363,7 +374,7 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
             .as_deref()
             .map(str::trim)
             .filter(|v| !v.is_empty())
-            .unwrap_or(DEFAULT_NOTION_VERSION);
+            .unwrap_or(ctx.notion_version());
         req = req.header("Notion-Version", version);
     }
     if !user_has("accept") {
@@ -388,7 +399,7 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
         None
     } else {
         crate::http::check_token_transport(&url)?;
-        let c = crate::auth::resolve_token(ctx)?;
+        let c = ctx.credential()?;
         req = req.bearer(&c.token);
         Some(c)
     };
@@ -406,16 +417,19 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
         if e.exit_code() == ExitCode::Auth {
             e.hint(hint.clone())
         } else if let Some(h) = method_hint.as_ref().filter(|_| {
-            e.message().ends_with("(400 invalid_request_url)") || e.message().contains("(405")
+            e.data::<ApiError>().is_some_and(|a| {
+                a.status == 405 || (a.status == 400 && a.is("invalid_request_url"))
+            })
         }) {
             e.hint(h.clone())
         } else {
             e
         }
     };
-    let client = Client::with_timeout(ctx.verbose, args.timeout);
-    let tty = output::stdout_is_tty();
-    let color = output::stdout_color();
+    let client = ctx.http(args.timeout);
+    let ui = &ctx.ui;
+    let tty = ui.stdout_is_tty();
+    let color = ui.out_color();
 
     if args.paginate {
         let opts = paginate::Options {
@@ -423,15 +437,9 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
             pretty: tty,
             color,
         };
-        let policy = RetryPolicy::default();
-        return paginate::run(
-            &client,
-            req,
-            body.map(|b| b.value),
-            &opts,
-            &policy,
-            &map_err,
-        );
+        let pages =
+            crate::notion::Pages::new(client, req, body.map(|b| b.value), RetryPolicy::default())?;
+        return paginate::run(ui, pages, &opts, &map_err);
     }
 
     let policy = RetryPolicy {
@@ -447,19 +455,23 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
         )
         .map_err(&map_err)?;
     let head = crate::http::response_head(&resp);
-    let mut out = std::io::stdout().lock();
+    let mut out = ui.raw();
     if args.include {
-        write_head(&mut out, &resp).map_err(output::stdout_error)?;
+        write_head(&mut out, &resp).map_err(stdout_error)?;
     }
     if !head.is_success() {
-        out.flush().map_err(output::stdout_error)?;
+        out.flush().map_err(stdout_error)?;
+        drop(out);
         let full = crate::http::buffer_response(&client, &url, resp).map_err(|e| e.error)?;
         if ctx.verbose() && !full.body.is_empty() {
-            crate::message!("{}", String::from_utf8_lossy(&full.body));
+            ui.message(output::text::clean_text(&String::from_utf8_lossy(
+                &full.body,
+            )));
         }
         return Err(map_err(crate::http::error_from_response(&full)));
     }
     if args.silent {
+        drop(out);
         let mut sink = std::io::sink();
         let mut resp = resp;
         let _ = std::io::copy(&mut resp.body_mut().as_reader(), &mut sink);
@@ -483,22 +495,22 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
             .read_to_end(&mut buf)
             .map_err(read_err)?;
         if !buf.is_empty() && json::is_json(&buf) {
-            json::pretty(&buf, &mut out, color, 0).map_err(output::stdout_error)?;
-            out.write_all(b"\n").map_err(output::stdout_error)?;
+            json::pretty(&buf, &mut out, color, 0).map_err(stdout_error)?;
+            out.write_all(b"\n").map_err(stdout_error)?;
         } else {
-            out.write_all(&buf).map_err(output::stdout_error)?;
+            out.write_all(&buf).map_err(stdout_error)?;
         }
         buf.len() as u64
     } else {
         copy_body(&mut resp.body_mut().as_reader(), &mut out).map_err(|e| match e {
             CopyError::Read(e) => read_err(e),
-            CopyError::Write(e) => output::stdout_error(e),
+            CopyError::Write(e) => stdout_error(e),
         })?
     };
-    out.flush().map_err(output::stdout_error)?;
+    out.flush().map_err(stdout_error)?;
+    drop(out);
     if written == 0 {
-        let n = crate::output::style::DIM;
-        crate::message!("{n}note: empty response (HTTP {}){n:#}", head.status);
+        ui.note(format_args!("empty response (HTTP {})", head.status));
     }
     Ok(())
 }

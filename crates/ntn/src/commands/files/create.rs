@@ -27,30 +27,22 @@ use std::fs::File;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::progress::{Counting, Progress, human_bytes};
-use super::sniff;
-use super::source::{self, Range, Source};
-use super::{Api, notion_version};
-use crate::cli::Context;
+use super::Api;
+use crate::context::Context;
 use crate::error::{Error, ExitCode, Result};
 use crate::http::upload::{Form, Target, send_streaming, upload_agent};
 use crate::http::{RetryPolicy, error_from_response};
-use crate::output::{Format, FormatArgs};
-
-pub const MIB: u64 = 1024 * 1024;
-/// Largest `single_part` upload, and largest part.
-pub const SINGLE_PART_MAX: u64 = 20 * MIB;
-/// Part size of `multi_part` uploads (Notion accepts 5 to 20 MiB).
-pub const PART_SIZE: u64 = 10 * MIB;
-/// Most parts Notion accepts.
-pub const MAX_PARTS: u64 = 1000;
-/// Attempts per part.
-pub const MAX_ATTEMPTS: u32 = 3;
+use crate::notion::upload::source::{self, Range, Source};
+use crate::notion::upload::{MAX_ATTEMPTS, Plan, SINGLE_PART_MAX, plan, sniff};
+use crate::output::progress::Counting;
+use crate::output::{Format, FormatArgs, Progress};
+use crate::support::Interrupt;
+use crate::support::size::human_bytes;
 
 /// The long help of `ntn files create`.
 pub const CREATE_ABOUT: &str = "Upload a file to Notion and print the file upload's id (with --json, the file \
@@ -103,55 +95,26 @@ pub struct CreateArgs {
     pub format: FormatArgs,
 }
 
-/// How a file of a known size is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Plan {
-    Single,
-    Multi { part_size: u64, parts: u32 },
-}
-
-impl Plan {
-    pub fn parts(&self) -> u32 {
-        match self {
-            Plan::Single => 1,
-            Plan::Multi { parts, .. } => *parts,
-        }
-    }
-}
-
-/// The plan for `size` bytes: one part up to 20 MiB, else 10 MiB parts (or
-/// larger, whole MiB, when 10 MiB would need more than 1000 parts).
-pub fn plan(size: u64) -> Result<Plan> {
-    if size <= SINGLE_PART_MAX {
-        return Ok(Plan::Single);
-    }
-    let part_size = PART_SIZE.max(size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB);
-    if part_size > SINGLE_PART_MAX {
-        return Err(Error::local(format!(
-            "{} is too large for a Notion upload (at most {MAX_PARTS} parts of 20 MiB, {})",
-            human_bytes(size),
-            human_bytes(MAX_PARTS * SINGLE_PART_MAX)
-        ))
-        .hint("split the file (for instance with `split -b 10G`) and upload the pieces"));
-    }
-    Ok(Plan::Multi {
-        part_size,
-        parts: size.div_ceil(part_size) as u32,
-    })
-}
-
 pub fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     if let Some(url) = args.external_url.clone() {
         return external(ctx, &args, &url);
     }
+    let stdin = || -> Result<Source> {
+        let file = ctx
+            .ui
+            .stdin_file()
+            .ok_or_else(|| Error::local("cannot read stdin"))?;
+        Source::stdin(file)
+    };
     let source = match &args.path {
+        Some(p) if p.as_os_str() == "-" => stdin()?,
         Some(p) => Source::open(p)?,
-        None if crate::output::stdin_is_tty() => {
+        None if ctx.ui.stdin_is_tty() => {
             return Err(Error::usage("no file to upload: stdin is a terminal").hint(
                 "give a PATH, pipe the data in (`... | ntn files create`), or use --external-url URL",
             ));
         }
-        None => Source::stdin()?,
+        None => stdin()?,
     };
     if let (Some(size), Some(len)) = (args.size, source.known_len())
         && size != len
@@ -340,7 +303,7 @@ struct Uploader<'a> {
     /// Parts accepted by the server so far.
     parts_done: AtomicU32,
     /// Raised by the first Ctrl-C (a second one exits at once).
-    interrupt: Option<Arc<AtomicBool>>,
+    interrupt: Interrupt,
 }
 
 /// The first failure of a parallel upload; the others stop.
@@ -414,11 +377,11 @@ impl<'a> Uploader<'a> {
             plan,
             parallel,
             size,
-            progress: Progress::new(&meta.filename, Some(size), crate::output::stderr_is_tty()),
-            version: notion_version(),
+            progress: Progress::new(&api.ui, &meta.filename, Some(size)),
+            version: api.version().to_string(),
             started: Instant::now(),
             parts_done: AtomicU32::new(0),
-            interrupt: install_interrupt(),
+            interrupt: api.interrupt.clone(),
         })
     }
 
@@ -569,9 +532,10 @@ impl<'a> Uploader<'a> {
         let headers = [("Notion-Version", self.version.as_str())];
         let target = Target {
             url: &url,
-            token: &self.api.token,
+            token: self.api.token(),
             headers: &headers,
             verbose: self.api.verbose,
+            ui: &self.api.ui,
         };
         let mut attempt = 1;
         loop {
@@ -583,7 +547,10 @@ impl<'a> Uploader<'a> {
                 Ok(resp) if resp.is_success() => {
                     self.parts_done.fetch_add(1, Ordering::SeqCst);
                     if self.api.verbose > 0 {
-                        crate::message!("part {n} of {} sent ({len} bytes)", self.plan.parts());
+                        self.api.ui.message(format_args!(
+                            "part {n} of {} sent ({len} bytes)",
+                            self.plan.parts()
+                        ));
                     }
                     return resp.json();
                 }
@@ -620,7 +587,7 @@ impl<'a> Uploader<'a> {
                 "{} failed: {}; retrying in {}",
                 self.part_name(n),
                 error.message(),
-                crate::http::retry::human_duration(delay)
+                crate::support::time::short(delay)
             ));
             let until = Instant::now() + delay;
             while Instant::now() < until && !failure.stopped() {
@@ -634,17 +601,12 @@ impl<'a> Uploader<'a> {
     }
 
     fn interrupted(&self) -> bool {
-        self.interrupt
-            .as_ref()
-            .is_some_and(|f| f.load(Ordering::SeqCst))
+        self.interrupt.is_raised()
     }
 
     /// On Ctrl-C: clears the bar, says what was left undone, exits 130.
     /// Runs until the parts are all sent.
     fn watch_interrupt(&self) {
-        if self.interrupt.is_none() {
-            return;
-        }
         while !self.progress.is_done() {
             if self.interrupted() {
                 self.exit_interrupted();
@@ -655,14 +617,15 @@ impl<'a> Uploader<'a> {
 
     fn exit_interrupted(&self) -> ! {
         self.progress.finish();
-        Error::interrupted(format!(
+        let e = Error::interrupted(format!(
             "interrupted: upload {} was not completed ({} of {} parts sent)",
             self.id,
             self.parts_done.load(Ordering::SeqCst),
             self.plan.parts()
         ))
-        .hint("run the command again to start a new upload")
-        .print(self.api.verbose > 0);
+        .hint("run the command again to start a new upload");
+        self.api.ui.error(&e, self.api.verbose > 0);
+        let _ = self.api.ui.flush();
         std::process::exit(ExitCode::Interrupted.code());
     }
 
@@ -729,7 +692,7 @@ impl<'a> Uploader<'a> {
         let mut attempt = 1;
         loop {
             let req = self.api.request("POST", &path).json(&json!({}));
-            let (error, retry) = match self.api.client.send(&req, &policy) {
+            let (error, retry) = match self.api.client().send(&req, &policy) {
                 Ok(resp) if resp.is_success() => return resp.json(),
                 Ok(resp) => {
                     if attempt > 1
@@ -757,7 +720,7 @@ impl<'a> Uploader<'a> {
                 "completing upload {} failed: {}; retrying in {}",
                 self.id,
                 error.message(),
-                crate::http::retry::human_duration(delay)
+                crate::support::time::short(delay)
             ));
             std::thread::sleep(delay);
             attempt += 1;
@@ -767,36 +730,32 @@ impl<'a> Uploader<'a> {
     /// Prints the result.
     fn done(&self, result: Result<Value>, format: &FormatArgs) -> Result<()> {
         let upload = result?;
-        if crate::output::stderr_is_tty() {
+        let ui = &self.api.ui;
+        if ui.stderr_is_tty() {
             let secs = self.started.elapsed().as_secs_f64().max(0.001);
             let ok = crate::output::style::OK;
-            crate::message!(
+            ui.message(format_args!(
                 "{ok}✓{ok:#} Uploaded {} ({}) in {:.1}s, {}/s",
-                self.filename,
+                crate::output::text::clean(&self.filename),
                 human_bytes(self.size),
                 secs,
                 human_bytes((self.size as f64 / secs) as u64)
-            );
+            ));
         }
-        print_result(&upload, &self.id, format)
+        print_result(ui, &upload, &self.id, format)
     }
 }
 
-fn print_result(upload: &Value, id: &str, format: &FormatArgs) -> Result<()> {
+fn print_result(
+    ui: &crate::output::Ui,
+    upload: &Value,
+    id: &str,
+    format: &FormatArgs,
+) -> Result<()> {
     match format.format() {
-        Format::Json => crate::output::print_json(upload),
-        _ => crate::output::print_line(upload["id"].as_str().unwrap_or(id)),
+        Format::Json => ui.json(upload),
+        _ => ui.line(upload["id"].as_str().unwrap_or(id)),
     }
-}
-
-/// The first Ctrl-C raises the returned flag (the upload then stops and says
-/// so); a second one exits at once with 130.
-fn install_interrupt() -> Option<Arc<AtomicBool>> {
-    use signal_hook::consts::SIGINT;
-    let flag = Arc::new(AtomicBool::new(false));
-    signal_hook::flag::register_conditional_shutdown(SIGINT, 130, Arc::clone(&flag)).ok()?;
-    signal_hook::flag::register(SIGINT, Arc::clone(&flag)).ok()?;
-    Some(flag)
 }
 
 /// 408, 409, 429 and 5xx are worth another attempt; other answers are final.
@@ -844,55 +803,12 @@ fn external(ctx: &Context, args: &CreateArgs, url: &str) -> Result<()> {
     let api = Api::connect(ctx)?;
     let upload = api.post("/v1/file_uploads", &body)?;
     let id = upload["id"].as_str().unwrap_or_default().to_string();
-    print_result(&upload, &id, &args.format)
+    print_result(&ctx.ui, &upload, &id, &args.format)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_up_to_20_mib_are_one_part() {
-        assert_eq!(plan(0).unwrap(), Plan::Single);
-        assert_eq!(plan(SINGLE_PART_MAX).unwrap(), Plan::Single);
-    }
-
-    #[test]
-    fn larger_sizes_use_10_mib_parts_with_a_smaller_last_one() {
-        assert_eq!(
-            plan(SINGLE_PART_MAX + 1).unwrap(),
-            Plan::Multi {
-                part_size: PART_SIZE,
-                parts: 3
-            }
-        );
-        assert_eq!(
-            plan(30 * MIB).unwrap(),
-            Plan::Multi {
-                part_size: PART_SIZE,
-                parts: 3
-            }
-        );
-        assert_eq!(
-            plan(1000 * PART_SIZE).unwrap(),
-            Plan::Multi {
-                part_size: PART_SIZE,
-                parts: 1000
-            }
-        );
-    }
-
-    #[test]
-    fn huge_files_get_bigger_parts_within_1000() {
-        let Plan::Multi { part_size, parts } = plan(1000 * PART_SIZE + 1).unwrap() else {
-            panic!()
-        };
-        assert_eq!(part_size, 11 * MIB);
-        assert!(u64::from(parts) <= MAX_PARTS);
-        assert!(plan(MAX_PARTS * SINGLE_PART_MAX).is_ok());
-        let e = plan(MAX_PARTS * SINGLE_PART_MAX + 1).unwrap_err();
-        assert_eq!(e.exit_code().code(), 1);
-    }
 
     #[test]
     fn transient_statuses_are_retried() {

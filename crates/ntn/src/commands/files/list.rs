@@ -2,11 +2,11 @@
 
 use serde_json::{Value, json};
 
-use super::progress::human_bytes;
 use super::{Api, check_id};
-use crate::cli::Context;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::{Format, FormatArgs, Table};
+use crate::support::size::human_bytes;
 
 /// The long help of `ntn files list`.
 pub const LIST_ABOUT: &str = "List the file uploads of the workspace, newest last, as the API returns them.\n\n\
@@ -52,13 +52,13 @@ pub fn run_get(ctx: &Context, args: GetArgs) -> Result<()> {
     let api = Api::connect(ctx)?;
     let upload = api.get(&format!("/v1/file_uploads/{id}"))?;
     match args.format.format() {
-        Format::Json => crate::output::print_json(&upload),
+        Format::Json => ctx.ui.json(&upload),
         Format::Plain => {
             let mut t = table();
             t.row(row(&upload, true));
-            t.print(Format::Plain)
+            t.print(&ctx.ui, Format::Plain)
         }
-        Format::Human => print_report(&upload),
+        Format::Human => print_report(ctx, &upload),
     }
 }
 
@@ -75,7 +75,7 @@ pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
             query.push_str(&format!("&status={s}"));
         }
         if let Some(c) = &cursor {
-            query.push_str(&format!("&start_cursor={}", encode(c)));
+            query.push_str(&format!("&start_cursor={}", crate::http::encode(c)));
         }
         let page = api.get(&format!("/v1/file_uploads{query}"))?;
         let items = page["results"].as_array().ok_or_else(|| {
@@ -90,7 +90,7 @@ pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
     }
     let next_cursor = if has_more { cursor } else { None };
     match args.format.format() {
-        Format::Json => crate::output::print_json(&json!({
+        Format::Json => ctx.ui.json(&json!({
             "object": "list",
             "results": results,
             "has_more": next_cursor.is_some(),
@@ -102,15 +102,16 @@ pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
                 t.row(row(u, format == Format::Plain));
             }
             if format == Format::Human && t.is_empty() {
-                crate::message!("No file uploads.");
+                ctx.ui.message("No file uploads.");
             } else {
-                t.print(format)?;
+                t.print(&ctx.ui, format)?;
             }
             if let (Format::Human, Some(c)) = (format, &next_cursor) {
                 let dim = crate::output::style::DIM;
-                crate::message!(
-                    "{dim}More uploads: --all shows every one, --start-cursor {c} continues.{dim:#}"
-                );
+                ctx.ui.message(format_args!(
+                    "{dim}More uploads: --all shows every one, --start-cursor {} continues.{dim:#}",
+                    crate::output::text::clean(c)
+                ));
             }
             Ok(())
         }
@@ -161,7 +162,7 @@ fn short_time(t: &str) -> String {
     }
 }
 
-fn print_report(u: &Value) -> Result<()> {
+fn print_report(ctx: &Context, u: &Value) -> Result<()> {
     let mut lines: Vec<(&str, String)> = vec![
         ("ID", text(&u["id"])),
         ("Status", text(&u["status"])),
@@ -185,26 +186,11 @@ fn print_report(u: &Value) -> Result<()> {
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let bold = crate::output::style::EMPH;
     for (k, v) in lines {
-        let v: String = v
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        crate::output::print_line(&format!("{bold}{k:<width$}{bold:#}  {v}"))?;
+        let v = crate::output::text::one_line(&v);
+        ctx.ui
+            .line(format_args!("{bold}{k:<width$}{bold:#}  {v}"))?;
     }
     Ok(())
-}
-
-/// Percent-encodes a query value.
-fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -240,10 +226,5 @@ mod tests {
         let pending = json!({"id":"p","status":"pending","content_length":null});
         assert_eq!(row(&pending, false)[4], "-");
         assert_eq!(row(&pending, true)[4], "");
-    }
-
-    #[test]
-    fn cursors_are_encoded() {
-        assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
     }
 }

@@ -1,25 +1,24 @@
 //! `ntn files`: upload files of any size (streamed, in parallel parts, in
 //! constant memory), list and inspect file uploads.
 //!
-//! * [`create`]: `ntn files create` and the upload engine;
-//! * [`source`]: regular files (read by offset) and streams (read once);
-//! * [`sniff`]: content types from extensions and magic numbers;
-//! * [`progress`]: the progress line on a terminal;
+//! * [`create`]: `ntn files create`;
 //! * [`list`]: `ntn files list` and `ntn files get`.
+//!
+//! The upload engine is in [`crate::notion::upload`].
 
 use clap::Subcommand;
 use serde_json::Value;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::http::{Client, Request, RetryPolicy};
+use crate::http::{self, Request};
+use crate::notion::Notion;
+use crate::output::Ui;
 use crate::secrets::Token;
+use crate::support::Interrupt;
 
 pub mod create;
 pub mod list;
-pub mod progress;
-pub mod sniff;
-pub mod source;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -62,61 +61,52 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     }
 }
 
-/// The `Notion-Version` sent: `NOTION_API_VERSION`, else the built-in one.
-pub fn notion_version() -> String {
-    std::env::var("NOTION_API_VERSION")
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| crate::http::DEFAULT_NOTION_VERSION.to_string())
-}
-
-/// The public API with the resolved token: JSON requests with retries.
+/// The public API with the resolved token, and what uploads need of the run.
 pub struct Api {
-    pub client: Client,
-    pub token: Token,
-    /// API base URL without a trailing slash.
-    pub base: String,
-    pub version: String,
+    pub notion: Notion,
     pub verbose: u8,
+    pub ui: Ui,
+    pub interrupt: Interrupt,
 }
 
 impl Api {
     /// Resolves the token (see [`crate::auth::resolve_token`]) and the URLs.
     pub fn connect(ctx: &Context) -> Result<Api> {
-        let cred = crate::auth::resolve_token(ctx)?;
+        let (notion, _) = ctx.notion(http::REQUEST_TIMEOUT)?;
         Ok(Api {
-            client: Client::new(ctx.verbose),
-            token: cred.token,
-            base: ctx.env.api_base().trim_end_matches('/').to_string(),
-            version: notion_version(),
+            notion,
             verbose: ctx.verbose,
+            ui: ctx.ui.clone(),
+            interrupt: ctx.interrupt(),
         })
     }
 
+    pub fn client(&self) -> &http::Client {
+        self.notion.http()
+    }
+
+    pub fn token(&self) -> &Token {
+        self.notion.token()
+    }
+
+    pub fn version(&self) -> &str {
+        self.notion.version()
+    }
+
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        self.notion.url(path)
     }
 
     pub fn request(&self, method: &str, path: &str) -> Request {
-        Request::new(method, self.url(path))
-            .bearer(&self.token)
-            .header("Notion-Version", &self.version)
+        self.notion.request(method, path)
     }
 
     pub fn get(&self, path: &str) -> Result<Value> {
-        self.client
-            .send(&self.request("GET", path), &RetryPolicy::default())?
-            .json()
+        self.notion.get(path)
     }
 
     pub fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        self.client
-            .send(
-                &self.request("POST", path).json(body),
-                &RetryPolicy::default(),
-            )?
-            .json()
+        self.notion.post(path, body)
     }
 }
 

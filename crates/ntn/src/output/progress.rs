@@ -1,14 +1,20 @@
-//! Upload progress on stderr: bytes sent, rate and time left, redrawn in place
-//! a few times a second, only when stderr is a terminal.
+//! Progress on stderr, only when stderr is a terminal: [`Progress`] (bytes
+//! sent, rate and time left, redrawn in place a few times a second, for
+//! uploads) and [`Spinner`] (a one-line wait with a countdown, for logins).
 
 use std::io::{Read, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use super::Ui;
+use crate::support::size::human_bytes;
+use crate::support::time;
+
 /// Shared upload progress. Workers add bytes as they hand them to the socket
 /// (and take them back when an attempt fails); a ticker thread draws.
 pub struct Progress {
+    ui: Ui,
     label: String,
     total: Option<u64>,
     sent: AtomicU64,
@@ -20,8 +26,10 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A progress display, shown only when `enabled` (stderr is a terminal).
-    pub fn new(label: &str, total: Option<u64>, enabled: bool) -> Progress {
+    /// A progress display on `ui`'s stderr, shown only when stderr is a
+    /// terminal.
+    pub fn new(ui: &Ui, label: &str, total: Option<u64>) -> Progress {
+        let enabled = ui.stderr_is_tty();
         let label: String = if label.chars().count() > 28 {
             let tail: String = label
                 .chars()
@@ -36,6 +44,7 @@ impl Progress {
             label.to_string()
         };
         Progress {
+            ui: ui.clone(),
             label,
             total,
             sent: AtomicU64::new(0),
@@ -97,7 +106,7 @@ impl Progress {
             return;
         }
         let line = self.line();
-        let mut err = std::io::stderr().lock();
+        let mut err = self.ui.err();
         let _ = write!(err, "\r\x1b[2K{line}");
         let _ = err.flush();
         *shown = true;
@@ -124,7 +133,12 @@ impl Progress {
             s.push_str(&format!("  {}/s", human_bytes(rate as u64)));
             if let Some(total) = self.total {
                 let left = total.saturating_sub(sent) as f64 / rate;
-                s.push_str(&format!("  ETA {}", human_secs(left)));
+                if left.is_finite() {
+                    s.push_str(&format!(
+                        "  ETA {}",
+                        time::short(Duration::from_secs(left.ceil() as u64))
+                    ));
+                }
             }
         }
         s
@@ -134,12 +148,12 @@ impl Progress {
     pub fn warn(&self, text: &str) {
         let mut shown = self.draw.lock().unwrap_or_else(|p| p.into_inner());
         if *shown {
-            let mut err = std::io::stderr().lock();
+            let mut err = self.ui.err();
             let _ = write!(err, "\r\x1b[2K");
             let _ = err.flush();
             *shown = false;
         }
-        crate::output::warn(text);
+        self.ui.warn(text);
     }
 
     /// Stops the ticker and clears the bar.
@@ -147,7 +161,7 @@ impl Progress {
         let mut shown = self.draw.lock().unwrap_or_else(|p| p.into_inner());
         self.done.store(true, Ordering::Relaxed);
         if *shown {
-            let mut err = std::io::stderr().lock();
+            let mut err = self.ui.err();
             let _ = write!(err, "\r\x1b[2K");
             let _ = err.flush();
             *shown = false;
@@ -182,36 +196,56 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-/// `999 B`, `1.5 KiB`, `12.0 MiB`, `1.00 GiB`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit >= 2 {
-        format!("{v:.2} {}", UNITS[unit])
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
+/// A one-line spinner with the time left, on stderr, only on a terminal.
+pub struct Spinner {
+    ui: Ui,
+    enabled: bool,
+    frame: usize,
+    drawn: bool,
 }
 
-fn human_secs(s: f64) -> String {
-    if !s.is_finite() {
-        return "?".into();
+impl Spinner {
+    const FRAMES: [&'static str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+    pub fn new(ui: &Ui) -> Spinner {
+        Spinner {
+            ui: ui.clone(),
+            enabled: ui.stderr_is_tty(),
+            frame: 0,
+            drawn: false,
+        }
     }
-    let s = s.ceil() as u64;
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m {:02}s", s / 60, s % 60)
-    } else {
-        format!("{}h {:02}m", s / 3600, (s % 3600) / 60)
+
+    /// Draws the next frame: `⠙ <text> 4:32 left <note>`; `note` is dimmed.
+    pub fn tick(&mut self, text: &str, remaining: Duration, note: Option<&str>) {
+        if !self.enabled {
+            return;
+        }
+        self.frame = (self.frame + 1) % Self::FRAMES.len();
+        let dim = super::style::DIM;
+        let note = match note {
+            Some(n) => format!(" {dim}({}){dim:#}", super::text::clean(n)),
+            None => String::new(),
+        };
+        let mut err = self.ui.err();
+        let _ = write!(
+            err,
+            "\r\x1b[2K{} {text} {} left{note}",
+            Self::FRAMES[self.frame],
+            time::clock(remaining)
+        );
+        let _ = err.flush();
+        self.drawn = true;
+    }
+
+    /// Clears the line.
+    pub fn clear(&mut self) {
+        if self.drawn {
+            let mut err = self.ui.err();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+            self.drawn = false;
+        }
     }
 }
 
@@ -220,16 +254,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bytes_read_well() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(10 * 1024 * 1024), "10.0 MiB");
-        assert_eq!(human_bytes(1 << 30), "1.00 GiB");
-    }
-
-    #[test]
     fn the_line_shows_bytes_percent_rate_and_eta() {
-        let p = Progress::new("data.bin", Some(4 * 1024 * 1024), false);
+        let p = Progress::new(&Ui::test().0, "data.bin", Some(4 * 1024 * 1024));
         p.add(1024 * 1024);
         let line = p.line();
         assert!(
@@ -244,7 +270,7 @@ mod tests {
 
     #[test]
     fn counting_reader_counts() {
-        let p = Progress::new("x", None, false);
+        let p = Progress::new(&Ui::test().0, "x", None);
         let mut r = Counting::new(&b"hello"[..], &p);
         let mut out = Vec::new();
         r.read_to_end(&mut out).unwrap();
@@ -254,7 +280,7 @@ mod tests {
 
     #[test]
     fn long_labels_keep_their_end() {
-        let p = Progress::new(&"a".repeat(40), None, false);
+        let p = Progress::new(&Ui::test().0, &"a".repeat(40), None);
         assert!(
             p.line()
                 .starts_with(&format!("Uploading …{}", "a".repeat(27)))

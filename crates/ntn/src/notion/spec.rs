@@ -8,14 +8,15 @@
 //! cache is used with a warning. Plain API calls never need the spec.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::cli::Context;
 use crate::error::{Error, ExitCode, Result};
 use crate::http::{Client, Request, RetryPolicy};
+use crate::support::time;
+use crate::vars::Vars;
 
 /// How long a fetched spec is used without asking the server again.
 pub const FRESH_FOR: Duration = Duration::from_secs(3600);
@@ -52,12 +53,8 @@ const METHODS: &[&str] = &[
 ];
 
 /// The cache directory (it may not exist yet).
-pub fn cache_dir() -> Option<PathBuf> {
-    let var = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
+pub fn cache_dir(vars: &Vars) -> Option<PathBuf> {
+    let var = |k: &str| vars.path(k);
     if let Some(home) = var("NOTION_HOME") {
         return Some(home.join("cache"));
     }
@@ -78,20 +75,13 @@ fn fnv64(s: &str) -> u64 {
 }
 
 /// (spec file, meta file) for a docs base.
-pub fn cache_files(docs_base: &str) -> Option<(PathBuf, PathBuf)> {
-    let dir = cache_dir()?;
+pub fn cache_files(vars: &Vars, docs_base: &str) -> Option<(PathBuf, PathBuf)> {
+    let dir = cache_dir(vars)?;
     let stem = format!("openapi-{:016x}", fnv64(docs_base));
     Some((
         dir.join(format!("{stem}.json")),
         dir.join(format!("{stem}.meta.json")),
     ))
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// A cached spec, whatever its age, and its meta.
@@ -106,12 +96,18 @@ fn read_cache(spec_path: &Path, meta_path: &Path) -> Option<(Value, Option<Meta>
 }
 
 /// The cached spec without any network access (for shell completion).
-pub fn load_cached(docs_base: &str) -> Option<Spec> {
-    let (spec_path, meta_path) = cache_files(docs_base)?;
+pub fn load_cached(vars: &Vars, docs_base: &str) -> Option<Spec> {
+    let (spec_path, meta_path) = cache_files(vars, docs_base)?;
     read_cache(&spec_path, &meta_path).map(|(doc, _)| Spec { doc })
 }
 
-fn write_cache(spec_path: &Path, meta_path: &Path, body: Option<&[u8]>, meta: &Meta) {
+fn write_cache(
+    client: &Client,
+    spec_path: &Path,
+    meta_path: &Path,
+    body: Option<&[u8]>,
+    meta: &Meta,
+) {
     let write = || -> Result<()> {
         if let Some(dir) = spec_path.parent() {
             crate::state::files::ensure_private_dir(dir)?;
@@ -122,26 +118,20 @@ fn write_cache(spec_path: &Path, meta_path: &Path, body: Option<&[u8]>, meta: &M
         crate::state::files::write_json(meta_path, meta)
     };
     if let Err(e) = write() {
-        crate::output::warn(&format!("cannot cache the OpenAPI spec: {}", e.message()));
+        client.ui().warn(format_args!(
+            "cannot cache the OpenAPI spec: {}",
+            e.message()
+        ));
     }
 }
 
-fn ago(secs: u64) -> String {
-    match secs {
-        0..=119 => format!("{secs} seconds"),
-        120..=7199 => format!("{} minutes", secs / 60),
-        7200..=172_799 => format!("{} hours", secs / 3600),
-        _ => format!("{} days", secs / 86_400),
-    }
-}
-
-/// Loads the spec: the fresh cache, else the server, else a stale cache.
-pub fn load(ctx: &Context) -> Result<Spec> {
-    let docs = ctx.env.docs_base();
+/// Loads the spec of `docs` (the docs base URL): the fresh cache, else the
+/// server (through `client`), else a stale cache with a warning.
+pub fn load(client: &Client, vars: &Vars, docs: &str) -> Result<Spec> {
     let url = format!("{docs}/openapi.json");
-    let files = cache_files(docs);
+    let files = cache_files(vars, docs);
     let cached = files.as_ref().and_then(|(s, m)| read_cache(s, m));
-    let now = now_secs();
+    let now = client.clock().unix_ms() / 1000;
     if let Some((doc, Some(meta))) = &cached
         && meta.url == url
         && meta.fetched_at <= now + 60
@@ -158,7 +148,7 @@ pub fn load(ctx: &Context) -> Result<Spec> {
     if let Some(tag) = &etag {
         req = req.header("If-None-Match", tag);
     }
-    let client = Client::with_timeout(ctx.verbose, Duration::from_secs(30));
+    let client = client.with_timeout(Duration::from_secs(30));
     let policy = RetryPolicy {
         max_attempts: 2,
         max_wait: Duration::from_secs(5),
@@ -193,28 +183,32 @@ pub fn load(ctx: &Context) -> Result<Spec> {
                     fetched_at: now,
                     etag,
                 };
-                write_cache(s, m, Some(&body), &meta);
+                write_cache(&client, s, m, Some(&body), &meta);
             }
             Ok(Spec { doc })
         }
         Ok(None) => {
-            let (doc, _) = cached.expect("checked above");
+            let Some((doc, _)) = cached else {
+                return Err(Error::api(
+                    "the server answered 304 for a spec ntn has not cached",
+                ));
+            };
             if let Some((s, m)) = &files {
                 let meta = Meta {
                     url,
                     fetched_at: now,
                     etag,
                 };
-                write_cache(s, m, None, &meta);
+                write_cache(&client, s, m, None, &meta);
             }
             Ok(Spec { doc })
         }
         Err(e) => match cached {
             Some((doc, meta)) => {
                 let age = meta
-                    .map(|m| format!(" from {} ago", ago(now.saturating_sub(m.fetched_at))))
+                    .map(|m| format!(" from {} ago", time::ago(now.saturating_sub(m.fetched_at))))
                     .unwrap_or_default();
-                crate::output::warn(&format!(
+                client.ui().warn(format_args!(
                     "cannot fetch the OpenAPI spec from {url} ({}); using the cached copy{age}",
                     e.message()
                 ));

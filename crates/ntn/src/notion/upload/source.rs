@@ -5,7 +5,6 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
-use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::SystemTime;
@@ -36,11 +35,8 @@ pub enum Source {
 }
 
 impl Source {
-    /// Opens `path`, or stdin for `-`.
+    /// Opens `path` (the caller handles `-` for stdin).
     pub fn open(path: &Path) -> Result<Source> {
-        if path.as_os_str() == "-" {
-            return Source::stdin();
-        }
         let shown = path.display().to_string();
         let file = File::open(path).map_err(|e| {
             let hint = match e.kind() {
@@ -81,14 +77,10 @@ impl Source {
         }
     }
 
-    /// Stdin: by offset when it is redirected from a regular file (from its
-    /// current position), as a stream otherwise.
-    pub fn stdin() -> Result<Source> {
-        let fd = io::stdin()
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(|e| Error::local("cannot read stdin").cause(&e))?;
-        let mut file = File::from(fd);
+    /// Stdin, given as a file handle of its own: by offset when it is
+    /// redirected from a regular file (from its current position), as a
+    /// stream otherwise.
+    pub fn stdin(mut file: File) -> Result<Source> {
         let shown = "stdin".to_string();
         let meta = file
             .metadata()

@@ -1,0 +1,186 @@
+//! The context of one command: everything it needs from the outside world,
+//! resolved once before any work.
+//!
+//! A [`Host`] is what the process (or a test) provides: the variables, the
+//! [`Ui`], the clock and Ctrl-C. A [`Context`] adds what the global flags
+//! resolved: the environment and its URLs, the workspace selection and the
+//! verbosity. Commands receive a `&Context`; the library layers below them
+//! (auth, secrets, state, http, the Notion layer) never see it: they take
+//! plain inputs that commands take out of it ([`Context::auth_settings`],
+//! [`Context::http`], ...).
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crate::auth::{self, Credential};
+use crate::env::{EnvName, Environment};
+use crate::error::Result;
+use crate::http;
+use crate::notion::Notion;
+use crate::output::Ui;
+use crate::secrets::{self, Token};
+use crate::state::State;
+use crate::support::{Clock, Interrupt, SystemClock};
+use crate::vars::{self, Vars};
+
+/// The `Notion-Version` sent when `NOTION_API_VERSION` does not say.
+pub const DEFAULT_NOTION_VERSION: &str = "2025-09-03";
+
+/// Where Ctrl-C comes from.
+#[derive(Clone, Debug)]
+enum Signals {
+    /// The process's SIGINT, handled from the first time a command asks.
+    System(Arc<OnceLock<Interrupt>>),
+    /// A flag the embedder raises itself.
+    Manual(Interrupt),
+}
+
+/// What the process (or a test) gives a command run.
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub vars: Vars,
+    pub ui: Ui,
+    pub clock: Arc<dyn Clock>,
+    signals: Signals,
+}
+
+impl Host {
+    /// The real process: its environment, its streams, the system clock and
+    /// SIGINT.
+    pub fn system() -> Host {
+        Host {
+            vars: Vars::from_process(),
+            ui: Ui::system(),
+            clock: Arc::new(SystemClock),
+            signals: Signals::System(Arc::new(OnceLock::new())),
+        }
+    }
+
+    /// A host of given parts, whose Ctrl-C is `interrupt` (raised by hand).
+    pub fn new(vars: Vars, ui: Ui, clock: Arc<dyn Clock>, interrupt: Interrupt) -> Host {
+        Host {
+            vars,
+            ui,
+            clock,
+            signals: Signals::Manual(interrupt),
+        }
+    }
+}
+
+/// Global settings every command receives.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The variables, read once at start.
+    pub vars: Vars,
+    /// The resolved environment and its URLs.
+    pub env: Environment,
+    /// The `--workspace` flag, if given (wins over `NOTION_WORKSPACE_ID`).
+    pub workspace_flag: Option<String>,
+    /// Number of `-v` flags.
+    pub verbose: u8,
+    pub ui: Ui,
+    pub clock: Arc<dyn Clock>,
+    signals: Signals,
+}
+
+impl Context {
+    /// Resolves the environment's URLs from the variables.
+    pub fn new(
+        host: Host,
+        env: EnvName,
+        workspace_flag: Option<String>,
+        verbose: u8,
+    ) -> Result<Context> {
+        let environment = Environment::resolve(env, &host.vars)?;
+        Ok(Context {
+            env: environment,
+            workspace_flag: workspace_flag
+                .map(|w| w.trim().to_string())
+                .filter(|w| !w.is_empty()),
+            verbose,
+            vars: host.vars,
+            ui: host.ui,
+            clock: host.clock,
+            signals: host.signals,
+        })
+    }
+
+    pub fn verbose(&self) -> bool {
+        self.verbose > 0
+    }
+
+    /// Ctrl-C for a command that waits: installs the handler the first time.
+    pub fn interrupt(&self) -> Interrupt {
+        match &self.signals {
+            Signals::System(once) => once.get_or_init(Interrupt::install).clone(),
+            Signals::Manual(i) => i.clone(),
+        }
+    }
+
+    /// The `Notion-Version` to send: `NOTION_API_VERSION`, else the default.
+    pub fn notion_version(&self) -> &str {
+        self.vars
+            .value(vars::API_VERSION)
+            .unwrap_or(DEFAULT_NOTION_VERSION)
+    }
+
+    /// The state directory (not created).
+    pub fn state(&self) -> Result<State> {
+        State::open(&self.vars)
+    }
+
+    /// What the secret stores need to know.
+    pub fn store_settings(&self) -> secrets::Settings {
+        secrets::Settings {
+            keyring_var: self.vars.get(vars::KEYRING).map(str::to_string),
+            keychain_timeout: self
+                .vars
+                .value(vars::KEYCHAIN_TIMEOUT_MS)
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|ms| *ms > 0)
+                .map(Duration::from_millis)
+                .unwrap_or(secrets::KEYCHAIN_TIMEOUT),
+            verbose: self.verbose,
+            ui: self.ui.clone(),
+        }
+    }
+
+    /// What token resolution needs to know.
+    pub fn auth_settings(&self) -> auth::Settings {
+        auth::Settings {
+            env: self.env.name,
+            api_token: self.vars.value(vars::API_TOKEN).map(Token::new),
+            workspace_flag: self.workspace_flag.clone(),
+            workspace_var: self.vars.value(vars::WORKSPACE_ID).map(str::to_string),
+            store: self.store_settings(),
+        }
+    }
+
+    /// The token this command uses (see [`auth::resolve_token`]).
+    pub fn credential(&self) -> Result<Credential> {
+        auth::resolve_token(&self.auth_settings(), &|| self.state())
+    }
+
+    /// A client of the public API with the resolved token, whose requests
+    /// each finish within `timeout`.
+    pub fn notion(&self, timeout: Duration) -> Result<(Notion, Credential)> {
+        let cred = self.credential()?;
+        let notion = Notion::new(
+            self.http(timeout),
+            cred.token.clone(),
+            self.env.api_base(),
+            self.notion_version(),
+        );
+        Ok((notion, cred))
+    }
+
+    /// An HTTP client whose requests each finish within `timeout`.
+    pub fn http(&self, timeout: Duration) -> http::Client {
+        http::Client::new(http::Settings {
+            timeout,
+            verbose: self.verbose,
+            ui: self.ui.clone(),
+            clock: self.clock.clone(),
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! The public API client: a token, the API base URL and the `Notion-Version`
+//! to send, over the shared HTTP client with its retry policy.
+
+use serde_json::Value;
+
+use super::paginate::Pages;
+use crate::error::Result;
+use crate::http::{self, Request, Response, RetryPolicy};
+use crate::secrets::Token;
+
+/// A client of Notion's public API.
+#[derive(Clone, Debug)]
+pub struct Notion {
+    http: http::Client,
+    token: Token,
+    /// API base URL without a trailing slash.
+    base: String,
+    version: String,
+}
+
+impl Notion {
+    /// A client sending `token` to `api_base` with `Notion-Version: version`.
+    pub fn new(http: http::Client, token: Token, api_base: &str, version: &str) -> Notion {
+        Notion {
+            http,
+            token,
+            base: api_base.trim_end_matches('/').to_string(),
+            version: version.to_string(),
+        }
+    }
+
+    /// The same client sending another `Notion-Version`.
+    pub fn with_version(mut self, version: &str) -> Notion {
+        self.version = version.to_string();
+        self
+    }
+
+    pub fn http(&self) -> &http::Client {
+        &self.http
+    }
+
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The full URL of an API path (`/v1/...`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request to `path` with the token and `Notion-Version`.
+    pub fn request(&self, method: &str, path: &str) -> Request {
+        Request::new(method, self.url(path))
+            .bearer(&self.token)
+            .header("Notion-Version", &self.version)
+    }
+
+    /// Sends a request with retries; error answers become errors (see
+    /// [`RetryPolicy::return_errors`]).
+    pub fn send(&self, req: &Request, policy: &RetryPolicy) -> Result<Response> {
+        self.http.send(req, policy)
+    }
+
+    /// `GET path` as JSON.
+    pub fn get(&self, path: &str) -> Result<Value> {
+        self.send(&self.request("GET", path), &RetryPolicy::default())?
+            .json()
+    }
+
+    /// `POST path` with a JSON body.
+    pub fn post(&self, path: &str, body: &Value) -> Result<Value> {
+        self.send(
+            &self.request("POST", path).json(body),
+            &RetryPolicy::default(),
+        )?
+        .json()
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub fn patch(&self, path: &str, body: &Value) -> Result<Value> {
+        self.send(
+            &self.request("PATCH", path).json(body),
+            &RetryPolicy::default(),
+        )?
+        .json()
+    }
+
+    /// The pages of a list endpoint: `GET` takes the cursor in the query,
+    /// other methods in the JSON body (`body`, an object).
+    pub fn pages(&self, req: Request, body: Option<Value>, policy: RetryPolicy) -> Result<Pages> {
+        Pages::new(self.http.clone(), req, body, policy)
+    }
+}
