@@ -1,6 +1,6 @@
 //! `/openapi.json` (built-in or `--openapi FILE`) and markdown docs pages.
 
-use crate::state::Shared;
+use crate::store::Shared;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};

@@ -3,7 +3,8 @@
 
 use crate::errors::{ApiError, REQUEST_ID};
 use crate::fixture::Fixture;
-use crate::state::{AppState, Config, RequestRecord, Shared};
+use crate::model::RequestRecord;
+use crate::store::{AppState, Config, Shared};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -158,7 +159,7 @@ async fn method_not_allowed(req: Request) -> Response {
 }
 
 /// Take the first fault rule matching this request, if any.
-fn take_fault(st: &Shared, method: &str, path: &str) -> Option<crate::state::FaultRule> {
+fn take_fault(st: &Shared, method: &str, path: &str) -> Option<crate::model::FaultRule> {
     let mut s = st.store();
     let idx = s.faults.iter().position(|f| {
         path.starts_with(&f.path_prefix)

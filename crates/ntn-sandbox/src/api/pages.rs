@@ -3,11 +3,11 @@
 use super::{Ctx, PageReq, parse_id, short};
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam, QueryMap};
+use crate::model::{Block, Page, Parent};
+use crate::props::{fill_missing_props, input_value, normalize_rich_text, title_props};
 use crate::render;
-use crate::state::{
-    Block, Page, Parent, Shared, Store, fill_missing_props, input_value, title_props,
-};
-use crate::util::{self, normalize_rich_text};
+use crate::store::{Shared, Store};
+use crate::util;
 use axum::Json;
 use axum::extract::{Extension, State};
 use serde_json::{Map, Value, json};
