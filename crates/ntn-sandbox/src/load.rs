@@ -2,7 +2,7 @@
 //! typed by their data source's schema, blocks nested, comments attached) and generating the
 //! big data source's rows.
 
-use crate::fixture::{Fixture, FxBlock};
+use crate::fixture::{Fixture, FixtureError, FxBlock};
 use crate::model::{
     Block, Comment, DataSource, Database, Page, Parent, PropDef, Role, SelOpt, User, Workspace,
 };
@@ -16,13 +16,16 @@ pub const DEFAULT_TIME: &str = "2025-01-01T00:00:00.000Z";
 /// 2025-01-01T00:00:00Z in unix ms (generated rows count minutes from it).
 pub const BASE_MS: i64 = 1_735_689_600_000;
 
-fn norm(id: &str, what: &str) -> Result<String, String> {
-    normalize_id(id).ok_or_else(|| format!("fixture: {what} id `{id}` is not a UUID"))
+fn norm(id: &str, what: &'static str) -> Result<String, FixtureError> {
+    normalize_id(id).ok_or_else(|| FixtureError::NotAUuid {
+        what,
+        id: id.into(),
+    })
 }
 
 /// Build the store for a fixture, with `rows` rows in each data source marked
 /// `generate_rows`.
-pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, String> {
+pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
     let mut s = Store::default();
     for w in &fx.workspaces {
         s.workspaces.push(Workspace {
@@ -37,13 +40,13 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, String> {
         let id = norm(&u.id, "user")?;
         for m in &u.memberships {
             let wid = norm(&m.workspace_id, "workspace")?;
-            let role = Role::parse(&m.role)
-                .ok_or_else(|| format!("fixture: unknown role `{}`", m.role))?;
+            let role =
+                Role::parse(&m.role).ok_or_else(|| FixtureError::UnknownRole(m.role.clone()))?;
             let ws = s
                 .workspaces
                 .iter_mut()
                 .find(|w| w.id == wid)
-                .ok_or_else(|| format!("fixture: unknown workspace {wid}"))?;
+                .ok_or_else(|| FixtureError::UnknownWorkspace(wid.clone()))?;
             ws.members.push((id.clone(), role));
         }
         s.users.push(User {
@@ -136,7 +139,7 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, String> {
             let ds = s
                 .data_sources
                 .get(&dsid)
-                .ok_or_else(|| format!("fixture: unknown data source {dsid}"))?;
+                .ok_or_else(|| FixtureError::UnknownDataSource(dsid.clone()))?;
             if let (Some(t), Some(def)) = (&p.title, ds.schema.iter().find(|d| d.kind == "title")) {
                 simple.insert(def.name.clone(), Value::String(t.clone()));
             }
@@ -158,7 +161,7 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, String> {
                         .schema
                         .iter_mut()
                         .find(|d| &d.name == k)
-                        .ok_or_else(|| format!("fixture: unknown property {k}"))?;
+                        .ok_or_else(|| FixtureError::UnknownProperty(k.clone()))?;
                     props.insert(k.clone(), input_value(def, &simple_to_input(def, v))?);
                 }
                 fill_missing_props(ds, &mut props);
@@ -219,13 +222,13 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, String> {
             .pages
             .get(&page_id)
             .map(|p| p.ws.clone())
-            .ok_or_else(|| format!("fixture: comment on unknown page {page_id}"))?;
+            .ok_or_else(|| FixtureError::CommentOnUnknownPage(page_id.clone()))?;
         let author = s
             .users
             .iter()
             .find(|u| u.email == c.author_email)
             .map(|u| u.id.clone())
-            .ok_or_else(|| format!("fixture: unknown author {}", c.author_email))?;
+            .ok_or_else(|| FixtureError::UnknownAuthor(c.author_email.clone()))?;
         let id = norm(&c.id, "comment")?;
         s.comments.push(Comment {
             discussion_id: match &c.discussion_id {
@@ -297,7 +300,7 @@ fn insert_fx_blocks(
 }
 
 /// Add `n` generated task rows to a data source (see the fixture format).
-fn generate_rows(s: &mut Store, dsid: &str, n: usize, author: &str) -> Result<(), String> {
+fn generate_rows(s: &mut Store, dsid: &str, n: usize, author: &str) -> Result<(), FixtureError> {
     const STATUS: [&str; 3] = ["Not started", "In progress", "Done"];
     const TAGS: [&str; 3] = ["bug", "feature", "docs"];
     let (ws, db) = {

@@ -2,13 +2,38 @@
 //! (`{"select": {"name": "Done"}}`, rich text arrays, …) into them, empty values for absent
 //! properties, and the title-only properties of a page outside a data source.
 //!
-//! Input that Notion would refuse is an error whose text is the message of the 400
-//! `validation_error` the API answers with. Rich text normalisation lives here too, as it is
-//! the input of title and rich text properties (blocks and comments reuse it).
+//! Input that Notion would refuse is an [`InputError`], whose text is the message of the
+//! 400 `validation_error` the API answers with. Rich text normalisation lives here too, as
+//! it is the input of title and rich text properties (blocks and comments reuse it).
 
 use crate::model::{DataSource, PropDef, SelOpt};
 use crate::util::rich_text;
 use serde_json::{Map, Value, json};
+
+/// A client value that Notion would refuse. The text is Notion's validation message, which
+/// the API answers with as a 400 `validation_error`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// The value is not keyed by the property's type.
+    #[error("{name} is expected to be {kind}. Provide `{{\"{kind}\": ...}}`.")]
+    NotKeyedByType { name: String, kind: String },
+    /// A field has the wrong JSON shape (`got` is the value sent, as JSON).
+    #[error("{field} should be {expected}, instead was `{got}`.")]
+    WrongShape {
+        field: String,
+        expected: &'static str,
+        got: String,
+    },
+    /// A rich text item without text.
+    #[error("{field}[].text.content should be defined, instead was `undefined`.")]
+    NoTextContent { field: String },
+    /// A select option that matches no existing option and has no name to create one.
+    #[error("{prop}: select option should have a `name`, instead was `{got}`.")]
+    OptionWithoutName { prop: String, got: String },
+    /// A new select option whose name contains a comma.
+    #[error("{prop}: select option names cannot contain commas.")]
+    CommaInOptionName { prop: String },
+}
 
 /// Properties of a page outside a data source.
 pub fn title_props(title: &str) -> Map<String, Value> {
@@ -57,22 +82,22 @@ pub fn simple_to_input(def: &PropDef, v: &Value) -> Value {
 
 /// Normalise an API property value (`{"select": {"name": "Done"}}`, …) into Notion's full
 /// property value shape, adding new select options to the schema as Notion does.
-pub fn input_value(def: &mut PropDef, v: &Value) -> Result<Value, String> {
+pub fn input_value(def: &mut PropDef, v: &Value) -> Result<Value, InputError> {
     let kind = def.kind.clone();
     let name = def.name.clone();
     let inner = match v.get(&kind) {
         Some(x) => x,
         None if kind == "title" && v.is_array() => v,
         None => {
-            return Err(format!(
-                "{name} is expected to be {kind}. Provide `{{\"{kind}\": ...}}`."
-            ));
+            return Err(InputError::NotKeyedByType { name, kind });
         }
     };
-    let bad = |what: &str| {
-        Err(format!(
-            "{name}.{kind} should be {what}, instead was `{inner}`."
-        ))
+    let bad = |expected| {
+        Err(InputError::WrongShape {
+            field: format!("{name}.{kind}"),
+            expected,
+            got: inner.to_string(),
+        })
     };
     let out = match kind.as_str() {
         "title" | "rich_text" => normalize_rich_text(inner, &format!("{name}.{kind}"))?,
@@ -122,7 +147,7 @@ pub fn input_value(def: &mut PropDef, v: &Value) -> Result<Value, String> {
 }
 
 /// The schema option `v` names (by name or id), created if new.
-fn select_option(def: &mut PropDef, v: &Value) -> Result<SelOpt, String> {
+fn select_option(def: &mut PropDef, v: &Value) -> Result<SelOpt, InputError> {
     let name = v.get("name").and_then(Value::as_str);
     let id = v.get("id").and_then(Value::as_str);
     if let Some(o) = def
@@ -133,16 +158,15 @@ fn select_option(def: &mut PropDef, v: &Value) -> Result<SelOpt, String> {
         return Ok(o.clone());
     }
     let Some(name) = name else {
-        return Err(format!(
-            "{}: select option should have a `name`, instead was `{v}`.",
-            def.name
-        ));
+        return Err(InputError::OptionWithoutName {
+            prop: def.name.clone(),
+            got: v.to_string(),
+        });
     };
     if name.contains(',') {
-        return Err(format!(
-            "{}: select option names cannot contain commas.",
-            def.name
-        ));
+        return Err(InputError::CommaInOptionName {
+            prop: def.name.clone(),
+        });
     }
     let o = SelOpt {
         id: format!("{}-o{}", def.id, def.options.len()),
@@ -159,10 +183,12 @@ fn select_option(def: &mut PropDef, v: &Value) -> Result<SelOpt, String> {
 
 /// Normalise a client-provided rich text array into full rich text objects; `field` names
 /// it in error messages (`body.rich_text`, `Notes.rich_text`, …).
-pub fn normalize_rich_text(v: &Value, field: &str) -> Result<Value, String> {
-    let arr = v
-        .as_array()
-        .ok_or_else(|| format!("{field} should be an array, instead was `{v}`."))?;
+pub fn normalize_rich_text(v: &Value, field: &str) -> Result<Value, InputError> {
+    let arr = v.as_array().ok_or_else(|| InputError::WrongShape {
+        field: field.into(),
+        expected: "an array",
+        got: v.to_string(),
+    })?;
     let mut out = Vec::with_capacity(arr.len());
     for item in arr {
         let content = if let Some(s) = item.pointer("/text/content").and_then(Value::as_str) {
@@ -172,9 +198,9 @@ pub fn normalize_rich_text(v: &Value, field: &str) -> Result<Value, String> {
         } else if let Some(s) = item.as_str() {
             s.to_string()
         } else {
-            return Err(format!(
-                "{field}[].text.content should be defined, instead was `undefined`."
-            ));
+            return Err(InputError::NoTextContent {
+                field: field.into(),
+            });
         };
         let mut rt = rich_text(&content);
         if let Some(link) = item.pointer("/text/link")

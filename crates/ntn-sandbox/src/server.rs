@@ -47,7 +47,8 @@ pub fn state_from_cli(cli: &Cli) -> Result<Shared, String> {
     let fixture = match &cli.fixture {
         Some(p) => Fixture::parse(
             &std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
-        )?,
+        )
+        .map_err(|e| e.to_string())?,
         None => Fixture::builtin(),
     };
     let openapi = match &cli.openapi {

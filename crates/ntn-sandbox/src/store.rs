@@ -51,7 +51,7 @@ pub type Shared = Arc<AppState>;
 
 impl AppState {
     pub fn new(cfg: Config, fixture: &Fixture) -> Result<Shared, String> {
-        let store = crate::load::from_fixture(fixture, cfg.rows)?;
+        let store = crate::load::from_fixture(fixture, cfg.rows).map_err(|e| e.to_string())?;
         let openapi = Served::new(cfg.openapi.as_deref())?;
         let uploads = Uploads::new().map_err(|e| format!("temp dir: {e}"))?;
         Ok(Arc::new(Self {
