@@ -17,6 +17,12 @@
 //!
 //! The fixture file format is described in [`fixture`].
 //!
+//! # Running one
+//!
+//! The `ntn-sandbox` binary serves until SIGINT/SIGTERM ([`run`]). Tests can serve one
+//! inside their own process instead, on a free loopback port, until the handle drops
+//! ([`spawn`]); both build the state the same way from [`Options`] (the binary's flags).
+//!
 //! # Layout
 //!
 //! From the bottom up:
@@ -31,13 +37,15 @@
 //!   [`render`]: the JSON (and page markdown) answered for each object;
 //! * [`api`] (`/v1`), [`login`] (CLI login protocol), [`control`] (`/__sandbox`),
 //!   [`uploads`] (file uploads), [`openapi`] (spec and docs pages): the endpoints;
-//! * [`server`]: the command line, the router and its outer middleware, serving.
+//! * [`server`]: the router and its outer middleware;
+//! * [`launch`]: options, state construction and serving (binary or in-process).
 
 pub mod api;
 pub mod control;
 pub mod errors;
 pub mod extract;
 pub mod fixture;
+pub mod launch;
 pub mod load;
 pub mod login;
 pub mod model;
@@ -49,4 +57,5 @@ pub mod store;
 pub mod uploads;
 pub mod util;
 
-pub use server::{Cli, router, run};
+pub use launch::{Cli, LaunchError, Options, RunningSandbox, run, spawn};
+pub use server::router;

@@ -4,7 +4,6 @@
 //!
 //! The store is filled from a fixture by [`crate::load`].
 
-use crate::fixture::Fixture;
 use crate::model::{
     Block, Comment, DataSource, Database, FaultRule, LoginSession, Page, RequestRecord, Role,
     Token, TokenKind, User, Workspace,
@@ -15,24 +14,32 @@ use crate::util;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-/// Server configuration (from the command line).
-#[derive(Debug, Clone)]
+/// Server configuration (the command line's `--login-ttl`, `--poll-interval-ms`,
+/// `--rate-limit` and `--rows`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub login_ttl_secs: u64,
     pub poll_interval_ms: u64,
     pub rate_limit: Option<u32>,
-    pub openapi: Option<String>,
     pub rows: usize,
+}
+
+impl Config {
+    /// Default login session lifetime.
+    pub const DEFAULT_LOGIN_TTL_SECS: u64 = 600;
+    /// Default `pollIntervalMs` advertised by login init.
+    pub const DEFAULT_POLL_INTERVAL_MS: u64 = 2000;
+    /// Default number of generated rows.
+    pub const DEFAULT_ROWS: usize = 260;
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            login_ttl_secs: 600,
-            poll_interval_ms: 2000,
+            login_ttl_secs: Self::DEFAULT_LOGIN_TTL_SECS,
+            poll_interval_ms: Self::DEFAULT_POLL_INTERVAL_MS,
             rate_limit: None,
-            openapi: None,
-            rows: 260,
+            rows: Self::DEFAULT_ROWS,
         }
     }
 }
@@ -50,17 +57,15 @@ pub struct AppState {
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn new(cfg: Config, fixture: &Fixture) -> Result<Shared, String> {
-        let store = crate::load::from_fixture(fixture, cfg.rows).map_err(|e| e.to_string())?;
-        let openapi = Served::new(cfg.openapi.as_deref())?;
-        let uploads = Uploads::new().map_err(|e| format!("temp dir: {e}"))?;
-        Ok(Arc::new(Self {
+    /// Assemble the state from its parts (see [`crate::launch::Options::build_state`]).
+    pub fn new(cfg: Config, store: Store, openapi: Served, uploads: Uploads) -> Shared {
+        Arc::new(Self {
             cfg,
             store: Mutex::new(store),
             openapi,
             uploads,
             local_addr: OnceLock::new(),
-        }))
+        })
     }
     /// Lock the store (never hold the guard across an `.await`).
     pub fn store(&self) -> MutexGuard<'_, Store> {
