@@ -3,7 +3,8 @@
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam, typed};
 use crate::login::{self, ApproveError};
-use crate::state::{FaultRule, Role, Shared, TokenKind};
+use crate::model::{FaultRule, Role, TokenKind};
+use crate::store::Shared;
 use crate::util;
 use axum::Json;
 use axum::Router;
@@ -36,7 +37,7 @@ struct ApproveReq {
     workspace_id: String,
 }
 
-fn session_by_code(s: &crate::state::Store, code: &str) -> ApiResult<usize> {
+fn session_by_code(s: &crate::store::Store, code: &str) -> ApiResult<usize> {
     let code = code.trim().to_ascii_uppercase();
     s.sessions
         .iter()

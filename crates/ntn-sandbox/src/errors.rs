@@ -116,6 +116,13 @@ impl ApiError {
     }
 }
 
+/// Input Notion refuses is a 400 `validation_error` with the input error's text.
+impl From<crate::props::InputError> for ApiError {
+    fn from(e: crate::props::InputError) -> Self {
+        Self::validation(e.to_string())
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}: {}", self.status, self.code, self.message)

@@ -1,4 +1,5 @@
-//! Fixture file format (the built-in one is `fixtures/default.json`).
+//! The fixture file format (the built-in one is `fixtures/default.json`), its parsing, and
+//! [`FixtureError`], the errors of parsing and loading one ([`crate::load`] builds the store).
 //!
 //! A fixture is one JSON object:
 //!
@@ -41,8 +42,36 @@
 //!   Its schema should have those properties.
 //! * Omitted `created_time` defaults to `2025-01-01T00:00:00.000Z`.
 
+use crate::props::InputError;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+
+/// A fixture that cannot be parsed or loaded. Each message is complete (it includes its
+/// cause), so it is the only line to print.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    /// Not JSON, or not the fixture format.
+    #[error("invalid fixture: {0}")]
+    Parse(serde_json::Error),
+    /// An id that is not a UUID; `what` says whose.
+    #[error("fixture: {what} id `{id}` is not a UUID")]
+    NotAUuid { what: &'static str, id: String },
+    #[error("fixture: unknown role `{0}`")]
+    UnknownRole(String),
+    #[error("fixture: unknown workspace {0}")]
+    UnknownWorkspace(String),
+    #[error("fixture: unknown data source {0}")]
+    UnknownDataSource(String),
+    #[error("fixture: unknown property {0}")]
+    UnknownProperty(String),
+    #[error("fixture: comment on unknown page {0}")]
+    CommentOnUnknownPage(String),
+    #[error("fixture: unknown author {0}")]
+    UnknownAuthor(String),
+    /// A property value its schema refuses (the message is the API's validation message).
+    #[error(transparent)]
+    Property(#[from] InputError),
+}
 
 /// The built-in fixture.
 pub const DEFAULT_FIXTURE: &str = include_str!("../fixtures/default.json");
@@ -191,8 +220,8 @@ pub struct FxComment {
 }
 
 impl Fixture {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        serde_json::from_str(text).map_err(|e| format!("invalid fixture: {e}"))
+    pub fn parse(text: &str) -> Result<Self, FixtureError> {
+        serde_json::from_str(text).map_err(FixtureError::Parse)
     }
     pub fn builtin() -> Self {
         Self::parse(DEFAULT_FIXTURE).expect("built-in fixture is valid")

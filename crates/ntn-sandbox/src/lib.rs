@@ -16,18 +16,46 @@
 //! `invalid_request_url` before any of those checks.
 //!
 //! The fixture file format is described in [`fixture`].
+//!
+//! # Running one
+//!
+//! The `ntn-sandbox` binary serves until SIGINT/SIGTERM ([`run`]). Tests can serve one
+//! inside their own process instead, on a free loopback port, until the handle drops
+//! ([`spawn`]); both build the state the same way from [`Options`] (the binary's flags).
+//!
+//! # Layout
+//!
+//! From the bottom up:
+//! * [`util`]: time formatting, random secrets and ids, rich text objects;
+//! * [`model`]: the data types (workspaces, users, pages, blocks, databases, data sources,
+//!   comments, tokens, login sessions, request log entries, fault rules);
+//! * [`props`]: property values (normalising API input, empty values, rich text input) and
+//!   their validation errors;
+//! * [`store`]: the store of all mutable data with its queries, and the shared state;
+//! * [`fixture`]: the fixture file format; [`load`]: building a store from a fixture;
+//! * [`errors`]: Notion-shaped error answers; [`extract`]: request extractors;
+//!   [`render`]: the JSON (and page markdown) answered for each object;
+//! * [`api`] (`/v1`), [`login`] (CLI login protocol), [`control`] (`/__sandbox`),
+//!   [`uploads`] (file uploads), [`openapi`] (spec and docs pages): the endpoints;
+//! * [`server`]: the router and its outer middleware;
+//! * [`launch`]: options, state construction and serving (binary or in-process).
 
 pub mod api;
 pub mod control;
 pub mod errors;
 pub mod extract;
 pub mod fixture;
+pub mod launch;
+pub mod load;
 pub mod login;
+pub mod model;
 pub mod openapi;
+pub mod props;
 pub mod render;
 pub mod server;
-pub mod state;
+pub mod store;
 pub mod uploads;
 pub mod util;
 
-pub use server::{Cli, router, run};
+pub use launch::{Cli, LaunchError, Options, RunningSandbox, run, spawn};
+pub use server::router;

@@ -2,7 +2,8 @@
 
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam};
-use crate::state::{LoginSession, Role, SessionState, Shared, Store, TokenKind};
+use crate::model::{LoginSession, Role, SessionState, TokenKind};
+use crate::store::{Shared, Store};
 use crate::util::{self, html_escape as esc};
 use axum::Router;
 use axum::extract::{Request, State};
@@ -365,7 +366,7 @@ fn choose_page(
     s: &Store,
     id: &str,
     idx: usize,
-    user: &crate::state::User,
+    user: &crate::model::User,
     memberships: &[(String, String, Role)],
     error: Option<&str>,
 ) -> Response {

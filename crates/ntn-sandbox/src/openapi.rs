@@ -1,6 +1,6 @@
 //! `/openapi.json` (built-in or `--openapi FILE`) and markdown docs pages.
 
-use crate::state::Shared;
+use crate::store::Shared;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -264,11 +264,10 @@ pub struct Served {
 }
 
 impl Served {
-    pub fn new(custom: Option<&str>) -> Result<Self, String> {
+    /// The built-in spec, or `custom` (an OpenAPI document, which must be JSON).
+    pub fn new(custom: Option<&str>) -> Result<Self, serde_json::Error> {
         let spec: Value = match custom {
-            Some(text) => {
-                serde_json::from_str(text).map_err(|e| format!("--openapi: invalid JSON: {e}"))?
-            }
+            Some(text) => serde_json::from_str(text)?,
             None => builtin_spec("http://127.0.0.1:3000"),
         };
         let mut ops = vec![];

@@ -1,6 +1,7 @@
 //! Rendering of stored objects as Notion API JSON, and page markdown.
 
-use crate::state::{Block, Comment, DataSource, Database, Page, Parent, Store, Token, TokenKind};
+use crate::model::{Block, Comment, DataSource, Database, Page, Parent, Token, TokenKind};
+use crate::store::Store;
 use crate::util::{plain_text, rich_text};
 use serde_json::{Value, json};
 

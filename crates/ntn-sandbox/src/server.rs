@@ -1,108 +1,17 @@
-//! Command line, router assembly, the outer middleware (request ids, request log, faults),
-//! fallbacks and graceful shutdown.
+//! The HTTP application: router assembly, the outer middleware (request ids, request log,
+//! faults), the control endpoints' loopback check and the fallbacks. Starting a server is
+//! [`crate::launch`]'s business.
 
 use crate::errors::{ApiError, REQUEST_ID};
-use crate::fixture::Fixture;
-use crate::state::{AppState, Config, RequestRecord, Shared};
+use crate::model::{FaultRule, RequestRecord};
+use crate::store::Shared;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use clap::Parser;
-use std::io::Write;
 use std::net::SocketAddr;
-
-/// A local Notion-compatible HTTP server for tests, demos and benchmarks.
-#[derive(Debug, Parser)]
-#[command(name = "ntn-sandbox", version)]
-pub struct Cli {
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, default_value = "127.0.0.1:3000")]
-    pub addr: String,
-    /// Load this fixture instead of the built-in one.
-    #[arg(long, value_name = "FILE.json")]
-    pub fixture: Option<std::path::PathBuf>,
-    /// Login session lifetime in seconds.
-    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
-    pub login_ttl: u64,
-    /// Poll interval advertised by login init, in milliseconds.
-    #[arg(long, default_value_t = 2000, value_name = "MS")]
-    pub poll_interval_ms: u64,
-    /// At most N requests per token per second on /v1 (429 beyond).
-    #[arg(long, value_name = "N")]
-    pub rate_limit: Option<u32>,
-    /// Serve this OpenAPI document at /openapi.json instead of the built-in one.
-    #[arg(long, value_name = "FILE")]
-    pub openapi: Option<std::path::PathBuf>,
-    /// Number of rows in the fixture's big data source.
-    #[arg(long, default_value_t = 260, value_name = "N")]
-    pub rows: usize,
-}
-
-/// Build the state from the command line.
-pub fn state_from_cli(cli: &Cli) -> Result<Shared, String> {
-    let fixture = match &cli.fixture {
-        Some(p) => Fixture::parse(
-            &std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
-        )?,
-        None => Fixture::builtin(),
-    };
-    let openapi = match &cli.openapi {
-        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?),
-        None => None,
-    };
-    let cfg = Config {
-        login_ttl_secs: cli.login_ttl,
-        poll_interval_ms: cli.poll_interval_ms,
-        rate_limit: cli.rate_limit,
-        openapi,
-        rows: cli.rows,
-    };
-    AppState::new(cfg, &fixture)
-}
-
-/// Run the server until SIGINT/SIGTERM.
-pub async fn run(cli: Cli) -> Result<(), String> {
-    let st = state_from_cli(&cli)?;
-    let listener = tokio::net::TcpListener::bind(&cli.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
-    let _ = st.local_addr.set(local.to_string());
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on http://{local}").map_err(|e| e.to_string())?;
-        out.flush().map_err(|e| e.to_string())?;
-    }
-    let app = router(st).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-}
 
 /// The whole application.
 pub fn router(st: Shared) -> Router {
@@ -158,7 +67,7 @@ async fn method_not_allowed(req: Request) -> Response {
 }
 
 /// Take the first fault rule matching this request, if any.
-fn take_fault(st: &Shared, method: &str, path: &str) -> Option<crate::state::FaultRule> {
+fn take_fault(st: &Shared, method: &str, path: &str) -> Option<FaultRule> {
     let mut s = st.store();
     let idx = s.faults.iter().position(|f| {
         path.starts_with(&f.path_prefix)
@@ -258,14 +167,13 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
     use tower::ServiceExt;
 
     /// The loopback rule, checked in-process: no other address may be used on
     /// this machine, so the peer address is set on the request directly.
     #[tokio::test]
     async fn control_endpoints_refuse_non_loopback_peers() {
-        let st = state_from_cli(&Cli::parse_from(["ntn-sandbox"])).unwrap();
+        let st = crate::Options::default().build_state().unwrap();
         let app = router(st);
         for (peer, expected) in [
             ("203.0.113.7:5000", 403),

@@ -11,7 +11,7 @@ use crate::api::{Ctx, PageReq, parse_id, short};
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam, QueryMap};
 use crate::login::base_url;
-use crate::state::Shared;
+use crate::store::Shared;
 use crate::util;
 use axum::Json;
 use axum::extract::{Extension, FromRequest, Multipart, Request, State};

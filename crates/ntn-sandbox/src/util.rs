@@ -102,41 +102,6 @@ pub fn rich_text(content: &str) -> Value {
     })
 }
 
-/// Normalise a client-provided rich text array into full rich text objects.
-pub fn normalize_rich_text(v: &Value, field: &str) -> Result<Value, String> {
-    let arr = v
-        .as_array()
-        .ok_or_else(|| format!("{field} should be an array, instead was `{v}`."))?;
-    let mut out = Vec::with_capacity(arr.len());
-    for item in arr {
-        let content = if let Some(s) = item.pointer("/text/content").and_then(Value::as_str) {
-            s.to_string()
-        } else if let Some(s) = item.get("plain_text").and_then(Value::as_str) {
-            s.to_string()
-        } else if let Some(s) = item.as_str() {
-            s.to_string()
-        } else {
-            return Err(format!(
-                "{field}[].text.content should be defined, instead was `undefined`."
-            ));
-        };
-        let mut rt = rich_text(&content);
-        if let Some(link) = item.pointer("/text/link")
-            && !link.is_null()
-        {
-            rt["text"]["link"] = link.clone();
-            rt["href"] = link.get("url").cloned().unwrap_or(Value::Null);
-        }
-        if let Some(ann) = item.get("annotations").and_then(Value::as_object) {
-            for (k, val) in ann {
-                rt["annotations"][k] = val.clone();
-            }
-        }
-        out.push(rt);
-    }
-    Ok(Value::Array(out))
-}
-
 /// Concatenated plain text of a rich text array.
 pub fn plain_text(v: &Value) -> String {
     v.as_array()

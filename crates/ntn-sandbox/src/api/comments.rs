@@ -3,8 +3,10 @@
 use super::{Ctx, PageReq, parse_id, short};
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{JsonBody, QueryMap};
+use crate::model::Comment;
+use crate::props::normalize_rich_text;
 use crate::render;
-use crate::state::{Comment, Shared};
+use crate::store::Shared;
 use crate::util;
 use axum::Json;
 use axum::extract::{Extension, State};
@@ -53,7 +55,7 @@ pub async fn create(
             "body failed validation: body.rich_text should be defined, instead was `undefined`.",
         )
     })?;
-    let rich_text = util::normalize_rich_text(rt, "body.rich_text")
+    let rich_text = normalize_rich_text(rt, "body.rich_text")
         .map_err(|e| ApiError::validation(format!("body failed validation: {e}")))?;
     let mut s = st.store();
     let (page_id, discussion_id) = if let Some(p) = b.get("parent") {

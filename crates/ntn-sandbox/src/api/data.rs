@@ -3,8 +3,9 @@
 use super::{Ctx, PageReq, parse_id, short};
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam};
+use crate::model::{DataSource, Page};
 use crate::render;
-use crate::state::{DataSource, Page, Shared};
+use crate::store::Shared;
 use axum::Json;
 use axum::extract::{Extension, State};
 use serde_json::Value;

@@ -6,7 +6,8 @@ pub mod pages;
 pub mod users;
 
 use crate::errors::{ApiError, ApiResult, request_id};
-use crate::state::{Shared, TokenKind};
+use crate::model::TokenKind;
+use crate::store::Shared;
 use crate::util;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};

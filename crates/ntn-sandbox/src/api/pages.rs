@@ -3,11 +3,11 @@
 use super::{Ctx, PageReq, parse_id, short};
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam, QueryMap};
+use crate::model::{Block, Page, Parent};
+use crate::props::{fill_missing_props, input_value, normalize_rich_text, title_props};
 use crate::render;
-use crate::state::{
-    Block, Page, Parent, Shared, Store, fill_missing_props, input_value, title_props,
-};
-use crate::util::{self, normalize_rich_text};
+use crate::store::{Shared, Store};
+use crate::util;
 use axum::Json;
 use axum::extract::{Extension, State};
 use serde_json::{Map, Value, json};
@@ -63,8 +63,7 @@ fn plain_page_props(props: &Value) -> ApiResult<Map<String, Value>> {
     for (k, v) in obj {
         let arr = v.get("title").unwrap_or(v);
         if k == "title" || v.get("title").is_some() {
-            let rt = normalize_rich_text(arr, &format!("body.properties.{k}.title"))
-                .map_err(ApiError::validation)?;
+            let rt = normalize_rich_text(arr, &format!("body.properties.{k}.title"))?;
             title = Some(rt);
         } else {
             return Err(ApiError::validation(format!(
@@ -103,7 +102,7 @@ fn row_props(
             .find(|d| &d.name == k || &d.id == k)
             .ok_or_else(|| ApiError::validation(format!("{k} is not a property that exists.")))?;
         let name = def.name.clone();
-        let val = input_value(def, v).map_err(ApiError::validation)?;
+        let val = input_value(def, v)?;
         into.insert(name, val);
     }
     fill_missing_props(ds, into);

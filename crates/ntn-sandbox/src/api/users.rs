@@ -4,7 +4,7 @@ use super::{Ctx, PageReq, parse_id};
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{PathParam, QueryMap};
 use crate::render;
-use crate::state::Shared;
+use crate::store::Shared;
 use axum::Json;
 use axum::extract::{Extension, State};
 use serde_json::Value;

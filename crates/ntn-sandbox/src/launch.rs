@@ -1,0 +1,328 @@
+//! Starting a sandbox: the options (the binary's flags), building the state from them, and
+//! serving it, either as the binary does ([`run`]: the address from `--addr`, until SIGINT
+//! or SIGTERM) or inside the calling process for tests ([`spawn`]: a free loopback port, on
+//! a thread of its own, until the returned [`RunningSandbox`] is dropped).
+//!
+//! Both paths build the state with [`Options::build_state`] and serve the same router with
+//! the peer address attached (the control endpoints' loopback check needs it).
+
+use crate::fixture::{Fixture, FixtureError};
+use crate::openapi::Served;
+use crate::store::{AppState, Config, Shared};
+use crate::uploads::Uploads;
+use clap::Parser;
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// A local Notion-compatible HTTP server for tests, demos and benchmarks.
+#[derive(Debug, Parser)]
+#[command(name = "ntn-sandbox", version)]
+pub struct Cli {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub addr: String,
+    #[command(flatten)]
+    pub options: Options,
+}
+
+/// What to serve: the binary's flags other than `--addr`. [`Default`] gives the flags'
+/// defaults.
+///
+/// ```
+/// let opts = ntn_sandbox::Options {
+///     rate_limit: Some(5),
+///     ..Default::default()
+/// };
+/// assert_eq!(opts.rows, 260);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct Options {
+    /// Load this fixture instead of the built-in one.
+    #[arg(long, value_name = "FILE.json")]
+    pub fixture: Option<PathBuf>,
+    /// Login session lifetime in seconds.
+    #[arg(long, default_value_t = Config::DEFAULT_LOGIN_TTL_SECS, value_name = "SECONDS")]
+    pub login_ttl: u64,
+    /// Poll interval advertised by login init, in milliseconds.
+    #[arg(long, default_value_t = Config::DEFAULT_POLL_INTERVAL_MS, value_name = "MS")]
+    pub poll_interval_ms: u64,
+    /// At most N requests per token per second on /v1 (429 beyond).
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Serve this OpenAPI document at /openapi.json instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub openapi: Option<PathBuf>,
+    /// Number of rows in the fixture's big data source.
+    #[arg(long, default_value_t = Config::DEFAULT_ROWS, value_name = "N")]
+    pub rows: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let cfg = Config::default();
+        Self {
+            fixture: None,
+            login_ttl: cfg.login_ttl_secs,
+            poll_interval_ms: cfg.poll_interval_ms,
+            rate_limit: cfg.rate_limit,
+            openapi: None,
+            rows: cfg.rows,
+        }
+    }
+}
+
+/// Why a sandbox could not start or stopped serving. Each message is complete (it includes
+/// its cause), so it is the only line to print.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// `--fixture FILE` cannot be read.
+    #[error("{}: {err}", path.display())]
+    ReadFixture { path: PathBuf, err: std::io::Error },
+    /// The fixture is invalid.
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    /// `--openapi FILE` cannot be read.
+    #[error("{}: {err}", path.display())]
+    ReadOpenapi { path: PathBuf, err: std::io::Error },
+    /// `--openapi FILE` is not JSON.
+    #[error("--openapi: invalid JSON: {0}")]
+    InvalidOpenapi(serde_json::Error),
+    /// The upload spool directory cannot be created.
+    #[error("temp dir: {0}")]
+    TempDir(std::io::Error),
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}: {err}")]
+    Bind { addr: String, err: std::io::Error },
+    /// The in-process server's runtime or thread cannot be started.
+    #[error("cannot start the server thread: {0}")]
+    Thread(std::io::Error),
+    /// An I/O error while serving (the bound address, stdout, the listener).
+    #[error("{0}")]
+    Io(std::io::Error),
+}
+
+impl Options {
+    /// Build the state these options describe: the fixture (built-in or `fixture`) loaded
+    /// with `rows` generated rows, the OpenAPI document, the configuration and an empty
+    /// upload spool.
+    pub fn build_state(&self) -> Result<Shared, LaunchError> {
+        let fixture = match &self.fixture {
+            Some(p) => Fixture::parse(&std::fs::read_to_string(p).map_err(|err| {
+                LaunchError::ReadFixture {
+                    path: p.clone(),
+                    err,
+                }
+            })?)?,
+            None => Fixture::builtin(),
+        };
+        let openapi = match &self.openapi {
+            Some(p) => {
+                Some(
+                    std::fs::read_to_string(p).map_err(|err| LaunchError::ReadOpenapi {
+                        path: p.clone(),
+                        err,
+                    })?,
+                )
+            }
+            None => None,
+        };
+        let cfg = Config {
+            login_ttl_secs: self.login_ttl,
+            poll_interval_ms: self.poll_interval_ms,
+            rate_limit: self.rate_limit,
+            rows: self.rows,
+        };
+        let store = crate::load::from_fixture(&fixture, cfg.rows)?;
+        let openapi = Served::new(openapi.as_deref()).map_err(LaunchError::InvalidOpenapi)?;
+        let uploads = Uploads::new().map_err(LaunchError::TempDir)?;
+        Ok(AppState::new(cfg, store, openapi, uploads))
+    }
+}
+
+/// Serve the application on `listener` until `shutdown` resolves, then finish the requests
+/// in flight.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    st: Shared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = crate::server::router(st).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Run the server until SIGINT/SIGTERM, after printing `listening on http://HOST:PORT`
+/// (the only line ever printed on stdout).
+pub async fn run(cli: Cli) -> Result<(), LaunchError> {
+    let st = cli.options.build_state()?;
+    let listener = tokio::net::TcpListener::bind(&cli.addr)
+        .await
+        .map_err(|err| LaunchError::Bind {
+            addr: cli.addr.clone(),
+            err,
+        })?;
+    let local = listener.local_addr().map_err(LaunchError::Io)?;
+    let _ = st.local_addr.set(local.to_string());
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{local}").map_err(LaunchError::Io)?;
+        out.flush().map_err(LaunchError::Io)?;
+    }
+    serve(listener, st, shutdown_signal())
+        .await
+        .map_err(LaunchError::Io)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// How long a stopping in-process server waits for requests in flight (a delayed fault,
+/// say) before it closes their connections.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// A sandbox served inside this process (see [`spawn`]). Dropping it stops the server:
+/// new connections are refused, requests in flight get two seconds to finish, then the
+/// thread is joined and the port closed.
+#[derive(Debug)]
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    base_url: String,
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+/// Start a sandbox inside this process, as the binary would with these options and
+/// `--addr 127.0.0.1:0`: it serves on a free loopback port from a thread of its own (with a
+/// single-threaded tokio runtime) until the returned handle is dropped. Nothing is printed.
+///
+/// ```
+/// let sandbox = ntn_sandbox::spawn(&ntn_sandbox::Options::default())?;
+/// assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
+/// let url = sandbox.url("/v1/users/me"); // what a client under test talks to
+/// drop(sandbox); // stops the server and closes the port
+/// # Ok::<(), ntn_sandbox::LaunchError>(())
+/// ```
+pub fn spawn(options: &Options) -> Result<RunningSandbox, LaunchError> {
+    let st = options.build_state()?;
+    let bind = |err| LaunchError::Bind {
+        addr: "127.0.0.1:0".into(),
+        err,
+    };
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(bind)?;
+    listener.set_nonblocking(true).map_err(bind)?;
+    let addr = listener.local_addr().map_err(LaunchError::Io)?;
+    let _ = st.local_addr.set(addr.to_string());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(LaunchError::Thread)?;
+    let (stop, stopped) = watch::channel(false);
+    let thread = std::thread::Builder::new()
+        .name(format!("ntn-sandbox {addr}"))
+        .spawn(move || {
+            let served = rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                let graceful = serve(listener, st, stop_requested(stopped.clone()));
+                let deadline = async {
+                    stop_requested(stopped).await;
+                    tokio::time::sleep(STOP_GRACE).await;
+                };
+                tokio::select! {
+                    r = graceful => r,
+                    () = deadline => Ok(()),
+                }
+            });
+            // Close the connections still open and let go of the spool's blocking tasks.
+            rt.shutdown_timeout(STOP_GRACE);
+            served
+        })
+        .map_err(LaunchError::Thread)?;
+    Ok(RunningSandbox {
+        addr,
+        base_url: format!("http://{addr}"),
+        stop,
+        thread: Some(thread),
+    })
+}
+
+/// Resolves once a stop is requested or the handle is gone.
+async fn stop_requested(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+impl RunningSandbox {
+    /// The socket address served (`127.0.0.1:PORT`).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+    /// The URL of `path` (which starts with `/`) on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+    /// Stop the server as dropping does, and report whether it served without error.
+    pub fn stop(mut self) -> Result<(), LaunchError> {
+        let _ = self.stop.send(true);
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            Some(Ok(served)) => served.map_err(LaunchError::Io),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(thread) = self.thread.take() {
+            // A panic on the server thread was already reported by the panic hook;
+            // re-raising it here could abort a test that is already unwinding.
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_options_are_the_flags_defaults() {
+        let cli = Cli::parse_from(["ntn-sandbox"]);
+        assert_eq!(cli.options, Options::default());
+        let cli = Cli::parse_from(["ntn-sandbox", "--rows", "3", "--rate-limit", "5"]);
+        assert_eq!(
+            cli.options,
+            Options {
+                rows: 3,
+                rate_limit: Some(5),
+                ..Options::default()
+            }
+        );
+    }
+}

@@ -1,0 +1,357 @@
+//! Loading a fixture: building a [`Store`] from a [`Fixture`] (ids normalised, properties
+//! typed by their data source's schema, blocks nested, comments attached) and generating the
+//! big data source's rows.
+
+use crate::fixture::{Fixture, FixtureError, FxBlock};
+use crate::model::{
+    Block, Comment, DataSource, Database, Page, Parent, PropDef, Role, SelOpt, User, Workspace,
+};
+use crate::props::{fill_missing_props, input_value, simple_to_input, title_props};
+use crate::store::Store;
+use crate::util::{self, normalize_id, rich_text};
+use serde_json::{Map, Value, json};
+
+/// Fixture timestamps default to this.
+pub const DEFAULT_TIME: &str = "2025-01-01T00:00:00.000Z";
+/// 2025-01-01T00:00:00Z in unix ms (generated rows count minutes from it).
+pub const BASE_MS: i64 = 1_735_689_600_000;
+
+fn norm(id: &str, what: &'static str) -> Result<String, FixtureError> {
+    normalize_id(id).ok_or_else(|| FixtureError::NotAUuid {
+        what,
+        id: id.into(),
+    })
+}
+
+/// Build the store for a fixture, with `rows` rows in each data source marked
+/// `generate_rows`.
+pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
+    let mut s = Store::default();
+    for w in &fx.workspaces {
+        s.workspaces.push(Workspace {
+            id: norm(&w.id, "workspace")?,
+            name: w.name.clone(),
+            plan: w.plan.clone().unwrap_or_else(|| "plus".into()),
+            upload_limit: w.upload_limit_bytes,
+            members: vec![],
+        });
+    }
+    for u in &fx.users {
+        let id = norm(&u.id, "user")?;
+        for m in &u.memberships {
+            let wid = norm(&m.workspace_id, "workspace")?;
+            let role =
+                Role::parse(&m.role).ok_or_else(|| FixtureError::UnknownRole(m.role.clone()))?;
+            let ws = s
+                .workspaces
+                .iter_mut()
+                .find(|w| w.id == wid)
+                .ok_or_else(|| FixtureError::UnknownWorkspace(wid.clone()))?;
+            ws.members.push((id.clone(), role));
+        }
+        s.users.push(User {
+            id,
+            name: u.name.clone(),
+            email: u.email.clone(),
+        });
+    }
+    let default_author = s.users.first().map(|u| u.id.clone()).unwrap_or_default();
+    // Databases and data sources first, so rows can be typed.
+    for d in &fx.databases {
+        let id = norm(&d.id, "database")?;
+        let created = d
+            .created_time
+            .clone()
+            .unwrap_or_else(|| DEFAULT_TIME.into());
+        let mut ds_ids = vec![];
+        for ds in &d.data_sources {
+            let dsid = norm(&ds.id, "data source")?;
+            let mut schema = vec![];
+            for (i, p) in ds.properties.iter().enumerate() {
+                let pid = p.id.clone().unwrap_or_else(|| {
+                    if p.kind == "title" {
+                        "title".into()
+                    } else {
+                        format!("p{i}")
+                    }
+                });
+                let options = p
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(j, o)| SelOpt {
+                        id: format!("{pid}-o{j}"),
+                        name: o.name.clone(),
+                        color: o.color.clone().unwrap_or_else(|| "default".into()),
+                    })
+                    .collect();
+                schema.push(PropDef {
+                    id: pid,
+                    name: p.name.clone(),
+                    kind: p.kind.clone(),
+                    options,
+                });
+            }
+            s.data_sources.insert(
+                dsid.clone(),
+                DataSource {
+                    id: dsid.clone(),
+                    ws: norm(&d.workspace_id, "workspace")?,
+                    database_id: id.clone(),
+                    name: ds.name.clone(),
+                    schema,
+                    created_time: created.clone(),
+                    last_edited_time: created.clone(),
+                    rows: vec![],
+                },
+            );
+            ds_ids.push(dsid);
+        }
+        s.databases.insert(
+            id.clone(),
+            Database {
+                id: id.clone(),
+                ws: norm(&d.workspace_id, "workspace")?,
+                parent_page: norm(&d.parent_page_id, "page")?,
+                title: d.title.clone(),
+                created_time: created.clone(),
+                last_edited_time: created,
+                data_sources: ds_ids,
+                in_trash: false,
+            },
+        );
+        s.database_order.push(id);
+    }
+    for p in &fx.pages {
+        let id = norm(&p.id, "page")?;
+        let ws = norm(&p.workspace_id, "workspace")?;
+        let created = p
+            .created_time
+            .clone()
+            .unwrap_or_else(|| DEFAULT_TIME.into());
+        let author = match &p.created_by {
+            Some(a) => norm(a, "user")?,
+            None => default_author.clone(),
+        };
+        let mut simple = p.properties.clone();
+        let parent = if let Some(dsid) = &p.parent.data_source_id {
+            let dsid = norm(dsid, "data source")?;
+            let ds = s
+                .data_sources
+                .get(&dsid)
+                .ok_or_else(|| FixtureError::UnknownDataSource(dsid.clone()))?;
+            if let (Some(t), Some(def)) = (&p.title, ds.schema.iter().find(|d| d.kind == "title")) {
+                simple.insert(def.name.clone(), Value::String(t.clone()));
+            }
+            Parent::DataSource {
+                ds: dsid,
+                db: ds.database_id.clone(),
+            }
+        } else if let Some(pid) = &p.parent.page_id {
+            Parent::Page(norm(pid, "page")?)
+        } else {
+            Parent::Workspace
+        };
+        let props = match &parent {
+            Parent::DataSource { ds, .. } => {
+                let ds = s.data_sources.get_mut(ds).expect("checked");
+                let mut props = Map::new();
+                for (k, v) in &simple {
+                    let def = ds
+                        .schema
+                        .iter_mut()
+                        .find(|d| &d.name == k)
+                        .ok_or_else(|| FixtureError::UnknownProperty(k.clone()))?;
+                    props.insert(k.clone(), input_value(def, &simple_to_input(def, v))?);
+                }
+                fill_missing_props(ds, &mut props);
+                ds.rows.push(id.clone());
+                props
+            }
+            _ => title_props(p.title.as_deref().unwrap_or("")),
+        };
+        if let Parent::Page(parent_id) = &parent {
+            s.children
+                .entry(parent_id.clone())
+                .or_default()
+                .push(id.clone());
+        }
+        insert_fx_blocks(
+            &mut s,
+            &ws,
+            &Parent::Page(id.clone()),
+            &p.blocks,
+            &created,
+            &author,
+        );
+        s.pages.insert(
+            id.clone(),
+            Page {
+                id: id.clone(),
+                ws,
+                parent,
+                props,
+                created_time: created.clone(),
+                last_edited_time: created,
+                created_by: author.clone(),
+                last_edited_by: author,
+                in_trash: false,
+                icon: p.icon.clone(),
+            },
+        );
+        s.page_order.push(id);
+    }
+    for dbid in s.database_order.clone() {
+        let parent = s.databases[&dbid].parent_page.clone();
+        s.children.entry(parent).or_default().push(dbid);
+    }
+    // Generated rows.
+    let gen_ds: Vec<String> = fx
+        .databases
+        .iter()
+        .flat_map(|d| d.data_sources.iter())
+        .filter(|d| d.generate_rows)
+        .filter_map(|d| normalize_id(&d.id))
+        .collect();
+    for dsid in gen_ds {
+        generate_rows(&mut s, &dsid, rows, &default_author)?;
+    }
+    for c in &fx.comments {
+        let page_id = norm(&c.page_id, "page")?;
+        let ws = s
+            .pages
+            .get(&page_id)
+            .map(|p| p.ws.clone())
+            .ok_or_else(|| FixtureError::CommentOnUnknownPage(page_id.clone()))?;
+        let author = s
+            .users
+            .iter()
+            .find(|u| u.email == c.author_email)
+            .map(|u| u.id.clone())
+            .ok_or_else(|| FixtureError::UnknownAuthor(c.author_email.clone()))?;
+        let id = norm(&c.id, "comment")?;
+        s.comments.push(Comment {
+            discussion_id: match &c.discussion_id {
+                Some(d) => norm(d, "discussion")?,
+                None => id.clone(),
+            },
+            id,
+            ws,
+            page_id,
+            created_time: c
+                .created_time
+                .clone()
+                .unwrap_or_else(|| DEFAULT_TIME.into()),
+            author_id: author,
+            rich_text: json!([rich_text(&c.text)]),
+        });
+    }
+    Ok(s)
+}
+
+/// Insert fixture blocks (and their children, depth first) under a page or block.
+fn insert_fx_blocks(
+    s: &mut Store,
+    ws: &str,
+    parent: &Parent,
+    blocks: &[FxBlock],
+    created: &str,
+    author: &str,
+) {
+    let container = match parent {
+        Parent::Page(id) | Parent::Block(id) => id.clone(),
+        _ => return,
+    };
+    for b in blocks {
+        let id = normalize_id(&b.id).unwrap_or_else(|| b.id.clone());
+        let mut data = json!({});
+        if b.kind != "divider" {
+            data["rich_text"] = json!([rich_text(b.text.as_deref().unwrap_or(""))]);
+            data["color"] = json!("default");
+        }
+        if b.kind == "to_do" {
+            data["checked"] = json!(b.checked.unwrap_or(false));
+        }
+        if b.kind == "code" {
+            data["language"] = json!(b.language.clone().unwrap_or_else(|| "plain text".into()));
+            data["caption"] = json!([]);
+            data.as_object_mut().map(|o| o.remove("color"));
+        }
+        s.blocks.insert(
+            id.clone(),
+            Block {
+                id: id.clone(),
+                ws: ws.into(),
+                parent: parent.clone(),
+                kind: b.kind.clone(),
+                data,
+                created_time: created.into(),
+                last_edited_time: created.into(),
+                created_by: author.into(),
+                in_trash: false,
+            },
+        );
+        s.children
+            .entry(container.clone())
+            .or_default()
+            .push(id.clone());
+        insert_fx_blocks(s, ws, &Parent::Block(id), &b.children, created, author);
+    }
+}
+
+/// Add `n` generated task rows to a data source (see the fixture format).
+fn generate_rows(s: &mut Store, dsid: &str, n: usize, author: &str) -> Result<(), FixtureError> {
+    const STATUS: [&str; 3] = ["Not started", "In progress", "Done"];
+    const TAGS: [&str; 3] = ["bug", "feature", "docs"];
+    let (ws, db) = {
+        let ds = &s.data_sources[dsid];
+        (ds.ws.clone(), ds.database_id.clone())
+    };
+    for i in 1..=n {
+        let id = format!("d3000000-0000-4000-8000-{i:012}");
+        let status = STATUS[i % 3];
+        let tags: Vec<&str> = match i % 4 {
+            0 => vec![],
+            1 => vec![TAGS[0]],
+            2 => vec![TAGS[1], TAGS[2]],
+            _ => vec![TAGS[(i / 4) % 3]],
+        };
+        let simple = json!({
+            "Name": format!("Task {i}"),
+            "Status": status,
+            "Priority": ((i * 7) % 10) + 1,
+            "Done": status == "Done",
+            "Tags": tags,
+        });
+        let ds = s.data_sources.get_mut(dsid).expect("exists");
+        let mut props = Map::new();
+        for (k, v) in simple.as_object().expect("object") {
+            if let Some(def) = ds.schema.iter_mut().find(|d| &d.name == k) {
+                props.insert(k.clone(), input_value(def, &simple_to_input(def, v))?);
+            }
+        }
+        fill_missing_props(ds, &mut props);
+        ds.rows.push(id.clone());
+        let t = util::rfc3339(BASE_MS + i as i64 * 60_000);
+        s.pages.insert(
+            id.clone(),
+            Page {
+                id: id.clone(),
+                ws: ws.clone(),
+                parent: Parent::DataSource {
+                    ds: dsid.into(),
+                    db: db.clone(),
+                },
+                props,
+                created_time: t.clone(),
+                last_edited_time: t,
+                created_by: author.into(),
+                last_edited_by: author.into(),
+                in_trash: false,
+                icon: None,
+            },
+        );
+        s.page_order.push(id);
+    }
+    Ok(())
+}

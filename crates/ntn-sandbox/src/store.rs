@@ -1,0 +1,148 @@
+//! The store: every mutable collection of the sandbox ([`Store`]) with its queries and
+//! mutations, and the application state shared by all handlers ([`AppState`]: configuration,
+//! the store behind a mutex, the served OpenAPI document and the upload spool).
+//!
+//! The store is filled from a fixture by [`crate::load`].
+
+use crate::model::{
+    Block, Comment, DataSource, Database, FaultRule, LoginSession, Page, RequestRecord, Role,
+    Token, TokenKind, User, Workspace,
+};
+use crate::openapi::Served;
+use crate::uploads::Uploads;
+use crate::util;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+/// Server configuration (the command line's `--login-ttl`, `--poll-interval-ms`,
+/// `--rate-limit` and `--rows`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub login_ttl_secs: u64,
+    pub poll_interval_ms: u64,
+    pub rate_limit: Option<u32>,
+    pub rows: usize,
+}
+
+impl Config {
+    /// Default login session lifetime.
+    pub const DEFAULT_LOGIN_TTL_SECS: u64 = 600;
+    /// Default `pollIntervalMs` advertised by login init.
+    pub const DEFAULT_POLL_INTERVAL_MS: u64 = 2000;
+    /// Default number of generated rows.
+    pub const DEFAULT_ROWS: usize = 260;
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            login_ttl_secs: Self::DEFAULT_LOGIN_TTL_SECS,
+            poll_interval_ms: Self::DEFAULT_POLL_INTERVAL_MS,
+            rate_limit: None,
+            rows: Self::DEFAULT_ROWS,
+        }
+    }
+}
+
+/// Everything the handlers share.
+pub struct AppState {
+    pub cfg: Config,
+    store: Mutex<Store>,
+    pub openapi: Served,
+    pub uploads: Uploads,
+    /// The bound address (`HOST:PORT`), set once listening.
+    pub local_addr: OnceLock<String>,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    /// Assemble the state from its parts (see [`crate::launch::Options::build_state`]).
+    pub fn new(cfg: Config, store: Store, openapi: Served, uploads: Uploads) -> Shared {
+        Arc::new(Self {
+            cfg,
+            store: Mutex::new(store),
+            openapi,
+            uploads,
+            local_addr: OnceLock::new(),
+        })
+    }
+    /// Lock the store (never hold the guard across an `.await`).
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// All mutable sandbox data.
+#[derive(Default)]
+pub struct Store {
+    pub workspaces: Vec<Workspace>,
+    pub users: Vec<User>,
+    pub pages: HashMap<String, Page>,
+    /// Page ids in creation order.
+    pub page_order: Vec<String>,
+    pub blocks: HashMap<String, Block>,
+    /// Container (page or block) id → ordered child ids (blocks, pages, databases).
+    pub children: HashMap<String, Vec<String>>,
+    pub databases: HashMap<String, Database>,
+    pub database_order: Vec<String>,
+    pub data_sources: HashMap<String, DataSource>,
+    pub comments: Vec<Comment>,
+    pub tokens: HashMap<String, Token>,
+    pub sessions: Vec<LoginSession>,
+    pub requests: Vec<RequestRecord>,
+    pub faults: Vec<FaultRule>,
+    /// token → (unix second, requests in that second)
+    pub rate: HashMap<String, (i64, u32)>,
+}
+
+impl Store {
+    pub fn workspace(&self, id: &str) -> Option<&Workspace> {
+        self.workspaces.iter().find(|w| w.id == id)
+    }
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        let e = email.trim();
+        self.users.iter().find(|u| u.email.eq_ignore_ascii_case(e))
+    }
+    pub fn role(&self, user_id: &str, ws: &str) -> Option<Role> {
+        self.workspace(ws)?
+            .members
+            .iter()
+            .find(|(u, _)| u == user_id)
+            .map(|(_, r)| *r)
+    }
+    /// Workspaces a user belongs to, with their role.
+    pub fn memberships(&self, user_id: &str) -> Vec<(String, String, Role)> {
+        self.workspaces
+            .iter()
+            .filter_map(|w| {
+                w.members
+                    .iter()
+                    .find(|(u, _)| u == user_id)
+                    .map(|(_, r)| (w.id.clone(), w.name.clone(), *r))
+            })
+            .collect()
+    }
+    /// Mint a token; the caller checks membership.
+    pub fn mint_token(&mut self, user_id: &str, ws: &str, kind: TokenKind) -> String {
+        let token = util::new_token();
+        self.tokens.insert(
+            token.clone(),
+            Token {
+                user_id: user_id.into(),
+                ws: ws.into(),
+                kind,
+                revoked: false,
+                bot_id: util::new_id(),
+            },
+        );
+        token
+    }
+    /// A valid (known, unrevoked) token.
+    pub fn valid_token(&self, token: &str) -> Option<&Token> {
+        self.tokens.get(token).filter(|t| !t.revoked)
+    }
+}
