@@ -118,7 +118,7 @@ fn whoami_api_failure_is_exit_5() {
     let mut env = TestEnv::new().with_sandbox(&sb);
     env.set("NOTION_API_TOKEN", &token);
     sb.fault(json!({"path_prefix": "/v1/users/me", "status": 500, "count": 10}));
-    let out = run(env.ntn().arg("whoami"));
+    let out = env.run(&["whoami"]);
     assert_eq!(out.code, 5, "{}", out.stderr);
     assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
     assert!(out.stdout.is_empty());

@@ -1,8 +1,12 @@
 //! Shared helpers for ntn's integration tests: a real sandbox server on
-//! loopback (the `ntn-sandbox` binary, spawned per test) and an isolated
-//! environment to run the real `ntn` binary in.
+//! loopback (served in-process from its library router, on a thread of its
+//! own; or the `ntn-sandbox` binary when a test needs a process), and an
+//! isolated environment to run `ntn` in: in-process through
+//! `ntn::cli::main_entry` with its own variables, a capturing `Ui` and a
+//! manual clock ([`TestEnv::run`]), or as the real binary ([`TestEnv::ntn`])
+//! where the process matters (terminals, signals, umask, the keychain).
 //!
-//! Every test gets its own temporary HOME and NOTION_HOME, a clean process
+//! Every test gets its own temporary HOME and NOTION_HOME, a clean
 //! environment (no variables leak in from the developer's shell), and its own
 //! sandbox on a free port.
 
@@ -11,6 +15,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Stdio};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
@@ -29,20 +34,54 @@ pub fn sandbox_bin() -> PathBuf {
     p
 }
 
-/// A running sandbox, killed on drop.
+/// How a sandbox runs.
+enum Server {
+    /// In this process, on a thread of its own; stopped on drop.
+    InProcess(ntn_sandbox::RunningSandbox),
+    /// The `ntn-sandbox` binary; killed on drop.
+    Process(Child),
+}
+
+/// A running sandbox.
 pub struct Sandbox {
-    child: Child,
+    server: Server,
     pub url: String,
     agent: ureq::Agent,
 }
 
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
 impl Sandbox {
+    /// A sandbox served in-process (poll interval 50 ms).
     pub fn start() -> Sandbox {
         Sandbox::start_with(&[])
     }
 
-    /// Starts the sandbox with extra flags (`--login-ttl 1`, `--rate-limit 5`, ...).
+    /// An in-process sandbox with extra flags (`--login-ttl 1`,
+    /// `--rate-limit 5`, ...), parsed as the binary parses them.
     pub fn start_with(args: &[&str]) -> Sandbox {
+        use clap::Parser;
+        let cli = ntn_sandbox::Cli::try_parse_from(
+            ["ntn-sandbox", "--poll-interval-ms", "50"]
+                .iter()
+                .chain(args.iter()),
+        )
+        .unwrap_or_else(|e| panic!("sandbox flags {args:?}: {e}"));
+        let running = ntn_sandbox::spawn(&cli.options).expect("start the in-process sandbox");
+        Sandbox {
+            url: running.base_url().to_string(),
+            server: Server::InProcess(running),
+            agent: agent(),
+        }
+    }
+
+    /// The sandbox as its own process (for tests of the binary itself).
+    pub fn start_process(args: &[&str]) -> Sandbox {
         let mut child = StdCommand::new(sandbox_bin())
             .args(["--addr", "127.0.0.1:0", "--poll-interval-ms", "50"])
             .args(args)
@@ -61,11 +100,11 @@ impl Sandbox {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected sandbox output: {line:?}"))
             .to_string();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        Sandbox { child, url, agent }
+        Sandbox {
+            server: Server::Process(child),
+            url,
+            agent: agent(),
+        }
     }
 
     pub fn get(&self, path: &str) -> (u16, Value) {
@@ -173,8 +212,10 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Server::Process(child) = &mut self.server {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -258,6 +299,42 @@ impl TestEnv {
 
     pub fn read_json(&self, name: &str) -> Value {
         serde_json::from_slice(&std::fs::read(self.file(name)).unwrap()).unwrap()
+    }
+
+    /// The variables of this environment, as `ntn` receives them.
+    pub fn vars(&self) -> ntn::vars::Vars {
+        ntn::vars::Vars::from_pairs(self.vars.iter().cloned())
+    }
+
+    /// Runs `ntn args...` in-process: this environment's variables, no
+    /// terminal, stdin closed, a manual clock (waits take no time).
+    pub fn run(&self, args: &[&str]) -> Out {
+        self.run_with(args, ntn::output::TestUi::new())
+    }
+
+    /// Like [`TestEnv::run`], with a `Ui` of the test's choosing (stdin,
+    /// terminals, colour, answers to prompts).
+    pub fn run_with(&self, args: &[&str], ui: ntn::output::TestUi) -> Out {
+        self.run_full(args, ui, Arc::new(ntn::support::ManualClock::new()))
+    }
+
+    /// Like [`TestEnv::run_with`], on a given clock (to read what it slept).
+    pub fn run_full(
+        &self,
+        args: &[&str],
+        ui: ntn::output::TestUi,
+        clock: Arc<ntn::support::ManualClock>,
+    ) -> Out {
+        let (ui, captured) = ui.build();
+        let host =
+            ntn::context::Host::new(self.vars(), ui, clock, ntn::support::Interrupt::manual());
+        let argv = std::iter::once("ntn").chain(args.iter().copied());
+        let code = ntn::cli::main_entry(argv, host);
+        Out {
+            code,
+            stdout: captured.stdout(),
+            stderr: captured.stderr(),
+        }
     }
 
     /// `ntn` with this environment and nothing else.
