@@ -263,4 +263,19 @@ pub struct FaultRule {
     pub method: Option<String>,
     #[serde(default)]
     pub cut: bool,
+    /// Hold the request without answering (see [`crate::traps`]).
+    #[serde(default)]
+    pub stall: bool,
+    /// Answer 200 with a body dribbled one byte every this many ms.
+    #[serde(default)]
+    pub dribble_ms: Option<u64>,
+    /// How long a stall or a dribble lasts (default ten minutes).
+    #[serde(default)]
+    pub hold_ms: Option<u64>,
+    /// Answer with a redirect to this URL.
+    #[serde(default)]
+    pub redirect: Option<String>,
+    /// The redirect's status (default 302).
+    #[serde(default)]
+    pub redirect_status: Option<u16>,
 }

@@ -19,6 +19,8 @@ pub fn router(st: Shared) -> Router {
         .merge(crate::login::router())
         .merge(crate::api::router(st.clone()))
         .merge(crate::control::router().route_layer(from_fn(loopback_only)))
+        .merge(crate::traps::control().route_layer(from_fn(loopback_only)))
+        .merge(crate::traps::router())
         .merge(crate::openapi::router())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
@@ -122,7 +124,9 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
                         if let Some(ms) = f.delay_ms {
                             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
                         }
-                        if f.cut {
+                        if crate::traps::applies(&f) {
+                            crate::traps::respond(&st, &f).await
+                        } else if f.cut {
                             cut = true;
                             cut_response()
                         } else if let Some(status) = f.status {

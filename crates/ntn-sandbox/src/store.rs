@@ -52,6 +52,8 @@ pub struct AppState {
     pub uploads: Uploads,
     /// The bound address (`HOST:PORT`), set once listening.
     pub local_addr: OnceLock<String>,
+    /// Stalls, dribbles and captured requests (see [`crate::traps`]).
+    pub traps: crate::traps::Traps,
 }
 
 pub type Shared = Arc<AppState>;
@@ -65,6 +67,7 @@ impl AppState {
             openapi,
             uploads,
             local_addr: OnceLock::new(),
+            traps: crate::traps::Traps::default(),
         })
     }
     /// Lock the store (never hold the guard across an `.await`).
