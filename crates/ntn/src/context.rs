@@ -161,12 +161,12 @@ impl Context {
         auth::resolve_token(&self.auth_settings(), &|| self.state())
     }
 
-    /// A client of the public API with the resolved token, whose requests
-    /// each finish within `timeout`.
+    /// A client of the public API with the resolved token, whose work (every
+    /// request, retries included) ends within `timeout`.
     pub fn notion(&self, timeout: Duration) -> Result<(Notion, Credential)> {
         let cred = self.credential()?;
         let notion = Notion::new(
-            self.http(timeout),
+            self.http_within(timeout),
             cred.token.clone(),
             self.env.api_base(),
             self.notion_version(),
@@ -174,10 +174,24 @@ impl Context {
         Ok((notion, cred))
     }
 
-    /// An HTTP client whose requests each finish within `timeout`.
+    /// An HTTP client whose requests each finish within `timeout` (for work
+    /// that bounds itself, such as a login poll).
     pub fn http(&self, timeout: Duration) -> http::Client {
+        self.http_client(timeout, None)
+    }
+
+    /// An HTTP client whose work, every request and retry included, ends
+    /// within `total` (measured on the clock from now).
+    pub fn http_within(&self, total: Duration) -> http::Client {
+        self.http_client(total, Some(total))
+    }
+
+    fn http_client(&self, timeout: Duration, deadline: Option<Duration>) -> http::Client {
         http::Client::new(http::Settings {
             timeout,
+            deadline,
+            stall: Some(http::STALL_TIMEOUT),
+            interrupt: None,
             verbose: self.verbose,
             ui: self.ui.clone(),
             clock: self.clock.clone(),

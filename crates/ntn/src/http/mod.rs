@@ -1,8 +1,14 @@
 //! The HTTP layer: sending requests and reading answers, for every caller
 //! (the Notion layer, login, the spec cache).
 //!
-//! * Timeouts on every request; the `-v` log of requests and responses on
+//! * Limits on every attempt, measured on the injected [`Clock`]: the
+//!   client's deadline (a command's whole budget, retries included), a stall
+//!   limit and Ctrl-C ([`watch`]); the `-v` log of requests and responses on
 //!   the [`Ui`] (credentials redacted).
+//! * Redirects followed by ntn's own rules ([`redirect`]): never a POST
+//!   turned into a GET, never a token or a user's header to another origin.
+//! * Bodies read into memory are bounded ([`MAX_BODY`]); a longer one is an
+//!   error, never cut.
 //! * The rule that a token never travels over plain HTTP except to loopback.
 //! * Error answers become [`ApiError`]s (status, Notion's code and message,
 //!   request id) attached to the [`Error`]; transport failures say whether
@@ -13,27 +19,33 @@
 //! It knows nothing about commands, tokens' origins or Notion's endpoints.
 
 use std::io::Read;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitCode, Result};
 use crate::output::Ui;
 use crate::secrets::Token;
-use crate::support::Clock;
+use crate::support::{Clock, Interrupt, time};
 
 pub mod error;
+pub mod redirect;
 pub mod retry;
 pub mod upload;
+pub mod watch;
 pub use error::{ApiError, error_from_response};
 pub use retry::RetryPolicy;
+pub use watch::Limit;
+use watch::{Limits, Watch, Watched};
 
 /// The `User-Agent` ntn sends.
 pub const USER_AGENT: &str = concat!("ntn/", env!("CARGO_PKG_VERSION"));
 /// Default connect timeout.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default whole-request timeout.
+/// Default time limit of a command's requests (all of them, retries
+/// included, for clients with a deadline).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// Responses read into memory are capped (streaming readers are not).
+/// The most of a response read into memory; a longer one is an error
+/// (streaming readers have no limit).
 pub const MAX_BODY: u64 = 256 * 1024 * 1024;
 
 /// A request to send.
@@ -177,62 +189,118 @@ pub fn check_token_transport(url: &str) -> Result<()> {
 /// How a client behaves.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// Each request's own time limit.
+    /// Each attempt's own time limit.
     pub timeout: Duration,
+    /// The whole budget of everything sent through the client (retries and
+    /// waits included), counted from [`Client::new`] on the clock; `None`
+    /// for a client whose caller bounds the work itself (a login poll).
+    pub deadline: Option<Duration>,
+    /// An attempt on which no byte moves for this long is given up.
+    pub stall: Option<Duration>,
+    /// Ctrl-C ends an attempt at once (`None`: the signal's default).
+    pub interrupt: Option<Interrupt>,
     /// `-v`: log requests and responses on stderr.
     pub verbose: u8,
     /// Where the log and retry notes go.
     pub ui: Ui,
-    /// What retries wait on.
+    /// What retries wait on, and what the limits are measured with.
     pub clock: Arc<dyn Clock>,
 }
 
-/// The shared client.
+/// Default stall limit: no byte either way for this long ends an attempt.
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The agent of a client, renewed after a [`Watch`] shut it down.
+#[derive(Clone, Debug)]
+struct AgentSlot(Arc<Mutex<ureq::Agent>>);
+
+impl AgentSlot {
+    fn new() -> AgentSlot {
+        AgentSlot(Arc::new(Mutex::new(new_agent())))
+    }
+
+    fn get(&self) -> ureq::Agent {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn renew(&self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = new_agent();
+    }
+}
+
+fn new_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .user_agent(USER_AGENT)
+        // ntn follows redirects itself (see `redirect`).
+        .max_redirects(0)
+        .timeout_await_100(Some(Duration::from_secs(2)))
+        .build()
+        .into()
+}
+
+/// The shared client. Clones share their connections; [`Client::fork`] makes
+/// one with its own (for a worker thread).
 #[derive(Clone, Debug)]
 pub struct Client {
-    agent: ureq::Agent,
+    agent: AgentSlot,
     verbose: u8,
     timeout: Duration,
     ui: Ui,
-    clock: Arc<dyn Clock>,
+    limits: Limits,
 }
 
 impl Client {
-    /// A client whose requests each finish within `settings.timeout`.
+    /// A client whose attempts each finish within `settings.timeout`, and
+    /// whose work ends by `settings.deadline` (from now, on the clock).
     pub fn new(settings: Settings) -> Client {
         let Settings {
             timeout,
+            deadline,
+            stall,
+            interrupt,
             verbose,
             ui,
             clock,
         } = settings;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(CONNECT_TIMEOUT.min(timeout)))
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .user_agent(USER_AGENT)
-            .max_redirects(5)
-            // Never forward Authorization to where a redirect points.
-            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
-            .build()
-            .into();
+        let deadline = deadline.map(|d| (clock.now() + d, d));
         Client {
-            agent,
+            agent: AgentSlot::new(),
             verbose,
             timeout,
             ui,
-            clock,
+            limits: Limits {
+                clock,
+                deadline,
+                stall,
+                interrupt,
+            },
         }
     }
 
-    /// The same client with another per-request time limit.
+    /// The same client with another per-attempt time limit (the deadline
+    /// stays).
     pub fn with_timeout(&self, timeout: Duration) -> Client {
-        Client::new(Settings {
+        Client {
             timeout,
-            verbose: self.verbose,
-            ui: self.ui.clone(),
-            clock: self.clock.clone(),
-        })
+            ..self.clone()
+        }
+    }
+
+    /// The same client whose attempts end at Ctrl-C.
+    pub fn with_interrupt(&self, interrupt: Interrupt) -> Client {
+        let mut c = self.clone();
+        c.limits.interrupt = Some(interrupt);
+        c
+    }
+
+    /// The same settings and deadline, with connections of its own (so a
+    /// stalled attempt on one is shut down without touching the others).
+    pub fn fork(&self) -> Client {
+        Client {
+            agent: AgentSlot::new(),
+            ..self.clone()
+        }
     }
 
     pub fn ui(&self) -> &Ui {
@@ -240,11 +308,7 @@ impl Client {
     }
 
     pub fn clock(&self) -> &dyn Clock {
-        self.clock.as_ref()
-    }
-
-    pub fn agent(&self) -> &ureq::Agent {
-        &self.agent
+        self.limits.clock.as_ref()
     }
 
     pub fn verbose(&self) -> u8 {
@@ -255,69 +319,217 @@ impl Client {
         self.timeout
     }
 
+    /// When the client's work must end, if it has a deadline.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.limits.deadline.map(|(end, _)| end)
+    }
+
+    /// The limits each attempt runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Sends once and reads the whole response. Transport failures become
     /// [`SendError`]s that say whether the request may have reached the server.
     pub fn send_once(&self, req: &Request) -> std::result::Result<Response, SendError> {
-        let resp = self.start(req)?;
-        buffer_response(self, &req.url, resp)
+        self.start(req)?.read_all(MAX_BODY)
     }
 
     /// Sends and returns the response with its body unread (for streaming).
-    pub fn start(
-        &self,
-        req: &Request,
-    ) -> std::result::Result<ureq::http::Response<ureq::Body>, SendError> {
+    pub fn start(&self, req: &Request) -> std::result::Result<Streamed, SendError> {
         self.start_with_body(req, None)
     }
 
     /// Like [`Client::start`], with the body streamed from a reader that
-    /// `body` opens (it is called once per attempt, so a retry re-opens it).
-    /// `req.body` is ignored when `body` is given.
+    /// `body` opens (it is called once per attempt and per redirect, so a
+    /// retry re-opens it). `req.body` is ignored when `body` is given.
+    /// Redirects are followed by the rules of [`redirect`].
     pub fn start_with_body<'f>(
         &self,
         req: &Request,
+        mut body: Option<&mut OpenBody<'f>>,
+    ) -> std::result::Result<Streamed, SendError> {
+        let mut url = req.url.clone();
+        let mut token = req.token.as_ref();
+        let mut headers = req.headers.clone();
+        let mut hops = 0;
+        loop {
+            let resp =
+                self.attempt(&req.method, &url, &headers, token, req, body.as_deref_mut())?;
+            if !redirect::is_redirect(resp.status) {
+                return Ok(resp);
+            }
+            let Some(location) = resp.header("location").map(str::to_string) else {
+                return Ok(resp);
+            };
+            let Some(next) = redirect::resolve(&url, &location) else {
+                return Err(SendError {
+                    reached_server: true,
+                    error: Error::api(format!(
+                        "{} redirected to a location ntn cannot follow: {}",
+                        host_of(&url),
+                        crate::output::text::clean(&location)
+                    )),
+                });
+            };
+            if !redirect::may_follow(&req.method, resp.status) {
+                return Err(SendError {
+                    reached_server: true,
+                    error: redirect::refused(&req.method, resp.status, &url, &next),
+                });
+            }
+            hops += 1;
+            if hops > redirect::MAX_REDIRECTS {
+                return Err(SendError {
+                    reached_server: true,
+                    error: Error::api(format!("too many redirects from {}", host_of(&req.url)))
+                        .hint("check the URL"),
+                });
+            }
+            resp.drain();
+            if !redirect::same_origin(&url, &next) {
+                token = None;
+                headers.retain(|(k, _)| redirect::crosses_origin(k));
+            }
+            if self.verbose > 0 {
+                let dim = crate::output::style::DIM;
+                self.ui.message(format_args!(
+                    "{dim}* following the redirect to {}{dim:#}",
+                    crate::output::text::clean(&next)
+                ));
+            }
+            url = next;
+        }
+    }
+
+    /// One request and its answer's head, under the client's limits.
+    fn attempt<'f>(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        token: Option<&Token>,
+        req: &Request,
         body: Option<&mut OpenBody<'f>>,
-    ) -> std::result::Result<ureq::http::Response<ureq::Body>, SendError> {
-        if req.token.is_some() {
-            check_token_transport(&req.url).map_err(|error| SendError {
+    ) -> std::result::Result<Streamed, SendError> {
+        if token.is_some() {
+            check_token_transport(url).map_err(|error| SendError {
                 reached_server: false,
                 error,
             })?;
         }
-        let mut builder = ureq::http::Request::builder()
-            .method(req.method.as_str())
-            .uri(req.url.as_str());
-        for (k, v) in &req.headers {
+        if let Some(limit) = self.limits.check() {
+            return Err(limit_error(limit, url, false));
+        }
+        let mut builder = ureq::http::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
-        if let Some(t) = &req.token {
+        if let Some(t) = token {
             builder = builder.header("Authorization", format!("Bearer {}", t.expose()));
         }
         if self.verbose > 0 {
-            log_request(&self.ui, req);
+            log_request(&self.ui, method, url, headers, token.is_some());
         }
-        if let Some(make) = body {
-            let (reader, len) = make().map_err(|e| SendError {
-                reached_server: false,
-                error: Error::local("cannot read the request body").cause(&e),
-            })?;
-            if let Some(len) = len {
-                builder = builder.header("Content-Length", len.to_string());
+        let limit = match self.limits.remaining() {
+            Some(left) => self.timeout.min(left),
+            None => self.timeout,
+        }
+        .max(Duration::from_millis(1));
+        let agent = self.agent.get();
+        let watch = Watch::start(&self.limits, &agent);
+        let run = match body {
+            Some(open) => {
+                let (reader, len) = open().map_err(|e| SendError {
+                    reached_server: false,
+                    error: Error::local("cannot read the request body").cause(&e),
+                })?;
+                if let Some(len) = len {
+                    builder = builder.header("Content-Length", len.to_string());
+                }
+                let mut reader = Watched {
+                    inner: reader,
+                    pulse: watch.pulse(),
+                    interrupt: self.limits.interrupt.clone(),
+                };
+                self.run(
+                    &agent,
+                    url,
+                    &watch,
+                    limit,
+                    builder.body(ureq::SendBody::from_reader(&mut reader)),
+                )
             }
-            return builder
-                .body(ureq::SendBody::from_owned_reader(reader))
-                .map_err(|e| bad_request(req, &e))
-                .and_then(|r| self.agent.run(r).map_err(|e| error::transport(&req.url, e)));
+            None => match &req.body {
+                Some(b) => {
+                    let mut bytes: &[u8] = b;
+                    builder = builder.header("Content-Length", b.len().to_string());
+                    let r = builder.body(ureq::SendBody::from_reader(&mut bytes));
+                    self.run(&agent, url, &watch, limit, r)
+                }
+                None => {
+                    let r = builder.body(ureq::SendBody::none());
+                    self.run(&agent, url, &watch, limit, r)
+                }
+            },
+        };
+        let resp = run?;
+        watch.progress();
+        let status = resp.status().as_u16();
+        let headers = header_pairs(resp.headers());
+        if self.verbose > 0 {
+            log_response(&self.ui, status, &headers);
         }
-        match &req.body {
-            Some(b) => builder
-                .body(b.clone())
-                .map_err(|e| bad_request(req, &e))
-                .and_then(|r| self.agent.run(r).map_err(|e| error::transport(&req.url, e))),
-            None => builder
-                .body(())
-                .map_err(|e| bad_request(req, &e))
-                .and_then(|r| self.agent.run(r).map_err(|e| error::transport(&req.url, e))),
+        Ok(Streamed {
+            status,
+            headers,
+            url: url.to_string(),
+            reader: resp.into_body().into_reader(),
+            watch,
+            agent: self.agent.clone(),
+            limits: self.limits.clone(),
+        })
+    }
+
+    fn run(
+        &self,
+        agent: &ureq::Agent,
+        url: &str,
+        watch: &Watch,
+        limit: Duration,
+        r: std::result::Result<ureq::http::Request<ureq::SendBody<'_>>, ureq::http::Error>,
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, SendError> {
+        let r = r.map_err(|e| bad_request(url, &e))?;
+        agent
+            .run(configure(agent, r, limit))
+            .map_err(|e| self.failed(url, e, watch))
+    }
+
+    /// Classifies a failed attempt, saying which limit ended it if one did.
+    fn failed(&self, url: &str, e: ureq::Error, watch: &Watch) -> SendError {
+        let fired = watch.fired().or_else(|| {
+            // The library's own timer (real time) may beat the watch by a tick.
+            matches!(e, ureq::Error::Timeout(_))
+                .then(|| self.limits.remaining())
+                .flatten()
+                .filter(|left| left.is_zero())
+                .and(
+                    self.limits
+                        .deadline
+                        .map(|(_, after)| Limit::Deadline { after }),
+                )
+        });
+        if watch.fired().is_some() {
+            self.agent.renew();
+        }
+        if let ureq::Error::Io(io) = &e
+            && let Some(limit) = io.get_ref().and_then(|r| r.downcast_ref::<Limit>())
+        {
+            return limit_error(*limit, url, true);
+        }
+        match fired {
+            Some(limit) => limit_error(limit, url, true),
+            None => error::transport(url, e),
         }
     }
 
@@ -336,60 +548,189 @@ impl Client {
         req: &Request,
         policy: &RetryPolicy,
         body: Option<&mut OpenBody<'f>>,
-    ) -> Result<ureq::http::Response<ureq::Body>> {
+    ) -> Result<Streamed> {
         retry::run_streaming(self, req, policy, body)
+    }
+}
+
+/// The request with this attempt's time limits.
+fn configure<B: ureq::AsSendBody>(
+    agent: &ureq::Agent,
+    r: ureq::http::Request<B>,
+    limit: Duration,
+) -> ureq::http::Request<B> {
+    agent
+        .configure_request(r)
+        .timeout_global(Some(limit))
+        .timeout_connect(Some(CONNECT_TIMEOUT.min(limit)))
+        .build()
+}
+
+/// The error of an attempt a limit ended.
+fn limit_error(limit: Limit, url: &str, reached_server: bool) -> SendError {
+    let host = host_of(url);
+    let error = match limit {
+        Limit::Deadline { after } => Error::api(format!(
+            "timed out: no complete answer from {host} within {}",
+            time::short(after)
+        ))
+        .hint("the server is slow or unreachable; try again, or allow more time with --timeout"),
+        Limit::Stall { after } => Error::api(format!(
+            "timed out: the connection to {host} stalled (no data for {})",
+            time::short(after)
+        ))
+        .hint("the server or the network is stuck; try again"),
+        Limit::Interrupted => Error::interrupted("interrupted"),
+    };
+    SendError {
+        reached_server,
+        error: error.with_data(limit),
     }
 }
 
 /// Opens a streamed request body: a reader and its length when known.
 pub type OpenBody<'f> =
-    dyn FnMut() -> std::io::Result<(Box<dyn Read + Send + Sync>, Option<u64>)> + 'f;
+    dyn FnMut() -> std::io::Result<(Box<dyn Read + Send + 'f>, Option<u64>)> + 'f;
 
-/// Reads the rest of a streaming response into a [`Response`] (capped at
-/// [`MAX_BODY`]), logging it under `-v`.
-pub fn buffer_response(
-    client: &Client,
-    url: &str,
-    resp: ureq::http::Response<ureq::Body>,
-) -> std::result::Result<Response, SendError> {
-    let full = buffer_response_quiet(url, resp)?;
-    if client.verbose > 0 {
-        log_response(&client.ui, full.status, &full.headers);
-    }
-    Ok(full)
+/// An answer whose body is still on the wire. Reading it reports progress
+/// to the attempt's watch; dropping it ends the attempt.
+pub struct Streamed {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The URL that answered (after redirects).
+    pub url: String,
+    reader: ureq::BodyReader<'static>,
+    watch: Watch,
+    agent: AgentSlot,
+    limits: Limits,
 }
 
-/// Like [`buffer_response`] without the `-v` log (for responses whose head
-/// was logged already).
-pub(crate) fn buffer_response_quiet(
-    url: &str,
-    mut resp: ureq::http::Response<ureq::Body>,
-) -> std::result::Result<Response, SendError> {
-    let status = resp.status().as_u16();
-    let headers = header_pairs(resp.headers());
-    let body = read_body(resp.body_mut().as_reader()).map_err(|e| SendError {
-        reached_server: true,
-        error: Error::api(format!(
+impl std::fmt::Debug for Streamed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streamed")
+            .field("status", &self.status)
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+impl Streamed {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The status and headers, as a body-less [`Response`].
+    pub fn head(&self) -> Response {
+        Response {
+            status: self.status,
+            headers: self.headers.clone(),
+            body: Vec::new(),
+        }
+    }
+
+    /// The error for a failed read of the body: the limit that ended the
+    /// attempt, or the broken connection.
+    pub fn read_error(&self, e: &std::io::Error) -> Error {
+        if let Some(limit) = self.watch.fired() {
+            return limit_error(limit, &self.url, true).error;
+        }
+        if let Some(limit) = e.get_ref().and_then(|r| r.downcast_ref::<Limit>()) {
+            return limit_error(*limit, &self.url, true).error;
+        }
+        Error::api(format!(
             "the connection broke while reading the response from {}",
-            host_of(url)
+            host_of(&self.url)
         ))
         .hint("check your network and try again")
-        .cause(&e),
-    })?;
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
+        .cause(e)
+    }
+
+    /// Reads the whole body (at most `limit` bytes: a longer body is an
+    /// error, never cut).
+    pub fn read_all(mut self, limit: u64) -> std::result::Result<Response, SendError> {
+        let mut body = Vec::new();
+        let read = (&mut self)
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut body);
+        if let Err(e) = read {
+            return Err(SendError {
+                reached_server: true,
+                error: self.read_error(&e),
+            });
+        }
+        if body.len() as u64 > limit {
+            return Err(SendError {
+                reached_server: true,
+                error: Error::api(format!(
+                    "the response from {} is larger than {}, more than ntn reads into memory",
+                    host_of(&self.url),
+                    crate::support::size::human_bytes(limit)
+                ))
+                .hint("ask for less at a time (a smaller page_size), or stream it with `ntn api`"),
+            });
+        }
+        Ok(Response {
+            status: self.status,
+            headers: std::mem::take(&mut self.headers),
+            body,
+        })
+    }
+
+    /// Reads and drops a (small) rest of the body so the connection can be
+    /// reused; a large one is simply dropped.
+    pub fn drain(mut self) {
+        let _ = std::io::copy(&mut (&mut self).take(64 * 1024), &mut std::io::sink());
+    }
 }
 
-/// The status and headers of a streaming response, as a body-less [`Response`].
-pub fn response_head(resp: &ureq::http::Response<ureq::Body>) -> Response {
-    Response {
-        status: resp.status().as_u16(),
-        headers: header_pairs(resp.headers()),
-        body: Vec::new(),
+impl Read for Streamed {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self
+            .limits
+            .interrupt
+            .as_ref()
+            .is_some_and(Interrupt::is_raised)
+        {
+            return Err(std::io::Error::other(Limit::Interrupted));
+        }
+        match self.reader.read(buf) {
+            // A connection shut down by the watch can end like a short body.
+            Ok(0) if !buf.is_empty() => match self.watch.fired() {
+                Some(limit) => Err(std::io::Error::other(limit)),
+                None => Ok(0),
+            },
+            Ok(n) => {
+                self.watch.progress();
+                Ok(n)
+            }
+            Err(e) => match self.watch.fired() {
+                Some(limit) => Err(std::io::Error::other(limit)),
+                None => Err(e),
+            },
+        }
     }
+}
+
+impl Drop for Streamed {
+    fn drop(&mut self) {
+        self.watch.finish();
+        if self.watch.fired().is_some() {
+            self.agent.renew();
+        }
+    }
+}
+
+/// Reads the rest of a streaming response into a [`Response`] (capped at
+/// [`MAX_BODY`]: a longer body is an error).
+pub fn buffer_response(resp: Streamed) -> std::result::Result<Response, SendError> {
+    resp.read_all(MAX_BODY)
 }
 
 /// A failed attempt, and whether the server may have processed it.
@@ -399,10 +740,25 @@ pub struct SendError {
     pub error: Error,
 }
 
-fn bad_request(req: &Request, e: &(dyn std::error::Error + 'static)) -> SendError {
+impl SendError {
+    /// Whether no retry can help: a usage or local problem, Ctrl-C, or the
+    /// deadline.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self.error.exit_code(),
+            ExitCode::Usage | ExitCode::Local | ExitCode::Interrupted
+        ) || matches!(self.error.data::<Limit>(), Some(Limit::Deadline { .. }))
+    }
+}
+
+fn bad_request(url: &str, e: &(dyn std::error::Error + 'static)) -> SendError {
     SendError {
         reached_server: false,
-        error: Error::usage(format!("invalid request to {}", req.url)).cause(e),
+        error: Error::usage(format!(
+            "invalid request to {}",
+            crate::output::text::clean(url)
+        ))
+        .cause(e),
     }
 }
 
@@ -441,20 +797,20 @@ fn header_pairs(h: &ureq::http::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-fn read_body(reader: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    reader.take(MAX_BODY).read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
 /// `-v` request log on stderr; the token is never shown.
-fn log_request(ui: &Ui, req: &Request) {
+fn log_request(ui: &Ui, method: &str, url: &str, headers: &[(String, String)], token: bool) {
     let dim = crate::output::style::DIM;
-    ui.message(format_args!("{dim}> {} {}{dim:#}", req.method, req.url));
-    for (k, v) in &req.headers {
-        ui.message(format_args!("{dim}> {k}: {}{dim:#}", redact_header(k, v)));
+    ui.message(format_args!(
+        "{dim}> {method} {}{dim:#}",
+        crate::output::text::clean(url)
+    ));
+    for (k, v) in headers {
+        ui.message(format_args!(
+            "{dim}> {k}: {}{dim:#}",
+            crate::output::text::clean(redact_header(k, v))
+        ));
     }
-    if req.token.is_some() {
+    if token {
         ui.message(format_args!(
             "{dim}> authorization: Bearer [redacted]{dim:#}"
         ));

@@ -12,7 +12,8 @@
 //!   says the operation is idempotent ([`Replay::Safe`]: a file part, a login
 //!   poll).
 //! * Everything else is final: never replay a POST or PATCH that may have
-//!   been processed.
+//!   been processed; never retry a usage or local problem (a bad header, an
+//!   unreadable body), Ctrl-C or a passed deadline.
 //!
 //! [`RetryPolicy::decide`] is the decision; the request loops here, the login
 //! poll and the upload sender all use it.
@@ -20,8 +21,7 @@
 use std::time::{Duration, Instant};
 
 use super::{
-    Client, OpenBody, Request, Response, SendError, buffer_response, error_from_response,
-    response_head,
+    Client, MAX_BODY, OpenBody, Request, Response, SendError, Streamed, error_from_response,
 };
 use crate::error::Result;
 use crate::support::time;
@@ -137,6 +137,7 @@ impl RetryPolicy {
                 })
             }
             Failure::Status(..) => None,
+            Failure::Transport(e) if e.is_final() => None,
             Failure::Transport(e) if transient && (replay || !e.reached_server) => Some(Retry {
                 delay: self.backoff(attempt),
                 why: e.error.message().to_string(),
@@ -164,39 +165,40 @@ pub fn is_transient(status: u16) -> bool {
 
 pub(super) fn run(client: &Client, req: &Request, policy: &RetryPolicy) -> Result<Response> {
     let resp = run_streaming(client, req, policy, None)?;
-    super::buffer_response_quiet(&req.url, resp).map_err(|e| e.error)
+    resp.read_all(MAX_BODY).map_err(|e| e.error)
 }
 
 /// Like [`run`], but the final response comes back with its body unread.
-/// Responses that are retried are drained first.
+/// Responses that are retried are drained first. Waits end by the client's
+/// deadline as well as by the policy's budget.
 pub(super) fn run_streaming<'f>(
     client: &Client,
     req: &Request,
     policy: &RetryPolicy,
     mut body: Option<&mut OpenBody<'f>>,
-) -> Result<ureq::http::Response<ureq::Body>> {
+) -> Result<Streamed> {
     let clock = client.clock();
-    let budget_end: Instant = clock.now() + policy.max_wait;
+    let mut budget_end: Instant = clock.now() + policy.max_wait;
+    if let Some(end) = client.deadline() {
+        budget_end = budget_end.min(end);
+    }
     let mut attempt = 1;
     loop {
         let outcome = client.start_with_body(req, body.as_deref_mut());
         let retry = match &outcome {
-            Ok(resp) if resp.status().is_success() => None,
-            Ok(resp) => {
-                let head = response_head(resp);
-                policy.decide(
-                    Failure::Status(head.status, head.retry_after()),
-                    req.is_idempotent(),
-                    attempt,
-                )
-            }
+            Ok(resp) if resp.is_success() => None,
+            Ok(resp) => policy.decide(
+                Failure::Status(resp.status, resp.head().retry_after()),
+                req.is_idempotent(),
+                attempt,
+            ),
             Err(e) => policy.decide(Failure::Transport(e), req.is_idempotent(), attempt),
         };
         match retry {
             Some(Retry { delay, why }) if clock.now() + delay <= budget_end => {
                 if let Ok(resp) = outcome {
                     // Drain (bounded) so the connection can be reused.
-                    let _ = buffer_response(client, &req.url, resp);
+                    resp.drain();
                 }
                 if policy.announce {
                     client
@@ -208,14 +210,8 @@ pub(super) fn run_streaming<'f>(
             }
             _ => {
                 return match outcome {
-                    Ok(resp) if resp.status().is_success() || policy.return_errors => {
-                        if client.verbose() > 0 {
-                            let head = response_head(&resp);
-                            super::log_response(client.ui(), head.status, &head.headers);
-                        }
-                        Ok(resp)
-                    }
-                    Ok(resp) => match buffer_response(client, &req.url, resp) {
+                    Ok(resp) if resp.is_success() || policy.return_errors => Ok(resp),
+                    Ok(resp) => match resp.read_all(MAX_BODY) {
                         Ok(full) => Err(error_from_response(&full)),
                         Err(e) => Err(e.error),
                     },
@@ -295,5 +291,41 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn usage_local_interrupted_and_deadline_failures_are_final() {
+        let safe = RetryPolicy {
+            replay: Replay::Safe,
+            ..RetryPolicy::default()
+        };
+        for error in [
+            Error::usage("a header holds CRLF"),
+            Error::local("cannot read the body"),
+            Error::interrupted("interrupted"),
+            Error::api("timed out").with_data(super::super::Limit::Deadline {
+                after: Duration::from_secs(1),
+            }),
+        ] {
+            let e = SendError {
+                reached_server: false,
+                error,
+            };
+            assert!(
+                safe.decide(Failure::Transport(&e), true, 1).is_none(),
+                "{e:?}"
+            );
+        }
+        // A stall is worth another attempt when a replay is safe.
+        let stalled = SendError {
+            reached_server: true,
+            error: Error::api("stalled").with_data(super::super::Limit::Stall {
+                after: Duration::from_secs(30),
+            }),
+        };
+        assert!(
+            safe.decide(Failure::Transport(&stalled), false, 1)
+                .is_some()
+        );
     }
 }

@@ -8,18 +8,13 @@
 //! HTTP client's own write buffer, so a 20 MiB part costs a few hundred KiB of
 //! memory, and the exact `Content-Length` is known up front.
 //!
-//! [`send_streaming`] sends such a body with `Expect: 100-continue`: a server
-//! that refuses the request before reading it (a throttle, an error, a fault)
-//! answers without the client pushing megabytes into a closed socket first.
+//! Such a body is sent with `Expect: 100-continue` ([`Form::headers`]): a
+//! server that refuses the request before reading it (a throttle, an error,
+//! a fault) answers without the client pushing megabytes into a closed
+//! socket first.
 
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
-use std::time::Duration;
-
-use super::{CONNECT_TIMEOUT, Response, SendError, USER_AGENT, check_token_transport, host_of};
-use crate::error::Error;
-use crate::output::Ui;
-use crate::secrets::Token;
 
 pub use super::error::SourceError;
 
@@ -81,6 +76,14 @@ impl Form {
         format!("multipart/form-data; boundary={}", self.boundary)
     }
 
+    /// The request headers of the form (`Content-Type`, `Expect`).
+    pub fn headers(&self) -> [(String, String); 2] {
+        [
+            ("Content-Type".into(), self.content_type()),
+            ("Expect".into(), "100-continue".into()),
+        ]
+    }
+
     /// The exact body length for a file part of `file_len` bytes.
     pub fn content_length(&self, file_len: u64) -> u64 {
         self.prefix.len() as u64 + file_len + self.suffix.len() as u64
@@ -121,128 +124,6 @@ fn quote(s: &str) -> String {
 /// Drops control characters from a header value.
 fn header_safe(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect()
-}
-
-/// The agent for upload requests: connection pool sized for `parallel`
-/// concurrent parts, no overall deadline (a 20 MiB part on a slow link takes
-/// its time) but per-read and per-write timeouts, so a stalled connection
-/// fails instead of hanging.
-pub fn upload_agent(parallel: usize) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_connect(Some(CONNECT_TIMEOUT))
-        .timeout_per_read(Some(Duration::from_secs(120)))
-        .timeout_per_write(Some(Duration::from_secs(120)))
-        .timeout_await_100(Some(Duration::from_secs(2)))
-        .http_status_as_error(false)
-        .user_agent(USER_AGENT)
-        .max_redirects(0)
-        .max_idle_connections_per_host(parallel.max(1) + 1)
-        .output_buffer_size(256 * 1024)
-        .build()
-        .into()
-}
-
-/// Where a streamed form goes: a POST to `url` with a bearer token and extra
-/// headers; `verbose` logs the request (never the token) on `ui`'s stderr.
-#[derive(Clone, Copy, Debug)]
-pub struct Target<'a> {
-    pub url: &'a str,
-    pub token: &'a Token,
-    pub headers: &'a [(&'a str, &'a str)],
-    pub verbose: u8,
-    pub ui: &'a Ui,
-}
-
-/// Sends `form` with `file` (exactly `file_len` bytes) to `target` and reads
-/// the (small) response.
-pub fn send_streaming<R: Read>(
-    agent: &ureq::Agent,
-    target: &Target<'_>,
-    form: &Form,
-    file: R,
-    file_len: u64,
-) -> Result<Response, SendError> {
-    let Target {
-        url,
-        token,
-        headers,
-        verbose,
-        ui,
-    } = *target;
-    check_token_transport(url).map_err(|error| SendError {
-        reached_server: false,
-        error,
-    })?;
-    let content_type = form.content_type();
-    let length = form.content_length(file_len);
-    if verbose > 0 {
-        let dim = crate::output::style::DIM;
-        ui.message(format_args!("{dim}> POST {url}{dim:#}"));
-        ui.message(format_args!("{dim}> content-type: {content_type}{dim:#}"));
-        ui.message(format_args!("{dim}> content-length: {length}{dim:#}"));
-        for (k, v) in headers {
-            ui.message(format_args!(
-                "{dim}> {k}: {}{dim:#}",
-                super::redact_header(k, v)
-            ));
-        }
-        ui.message(format_args!(
-            "{dim}> authorization: Bearer [redacted]{dim:#}"
-        ));
-    }
-    let mut builder = ureq::http::Request::builder()
-        .method("POST")
-        .uri(url)
-        .header("Content-Type", content_type.as_str())
-        .header("Content-Length", length.to_string())
-        .header("Expect", "100-continue")
-        .header("Authorization", format!("Bearer {}", token.expose()));
-    for (k, v) in headers {
-        builder = builder.header(*k, *v);
-    }
-    let mut body = form.body(file);
-    let request = builder
-        .body(ureq::SendBody::from_reader(&mut body))
-        .map_err(|e| SendError {
-            reached_server: false,
-            error: Error::usage(format!("invalid request to {url}")).cause(&e),
-        })?;
-    let mut resp = agent
-        .run(request)
-        .map_err(|e| super::error::transport(url, e))?;
-    let status = resp.status().as_u16();
-    let headers: Vec<(String, String)> = resp
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    let mut buf = Vec::new();
-    resp.body_mut()
-        .as_reader()
-        .take(16 * 1024 * 1024)
-        .read_to_end(&mut buf)
-        .map_err(|e| SendError {
-            reached_server: true,
-            error: Error::api(format!(
-                "the connection broke while reading the response from {}",
-                host_of(url)
-            ))
-            .cause(&e),
-        })?;
-    if verbose > 0 {
-        let dim = crate::output::style::DIM;
-        ui.message(format_args!("{dim}< HTTP {status}{dim:#}"));
-    }
-    Ok(Response {
-        status,
-        headers,
-        body: buf,
-    })
 }
 
 #[cfg(test)]

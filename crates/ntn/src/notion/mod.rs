@@ -3,6 +3,9 @@
 //! * [`client`]: one client for the public API (token, base URL,
 //!   `Notion-Version`, JSON requests, retries) and [`paginate`], a stream of
 //!   the pages of a list endpoint;
+//! * [`operations`]: the public API's operations (method and path
+//!   template), and [`request`]: planning a request from what a person typed
+//!   (URL, method, headers, where the body comes from);
 //! * [`spec`]: the OpenAPI spec (fetched, cached, searched);
 //! * [`upload`]: the file-upload engine (a plan, part sources for files and
 //!   pipes, the parallel sender, progress and cancellation).
@@ -11,7 +14,9 @@
 //! version); it never resolves credentials or reads the command line.
 
 pub mod client;
+pub mod operations;
 pub mod paginate;
+pub mod request;
 pub mod spec;
 pub mod upload;
 

@@ -84,6 +84,13 @@ pub fn cache_files(vars: &Vars, docs_base: &str) -> Option<(PathBuf, PathBuf)> {
     ))
 }
 
+/// Where the operations of the cached spec are kept (see
+/// [`super::operations`]): a small file read by every `ntn api` call.
+pub fn operations_file(vars: &Vars, docs_base: &str) -> Option<PathBuf> {
+    let dir = cache_dir(vars)?;
+    Some(dir.join(format!("openapi-{:016x}.ops.json", fnv64(docs_base))))
+}
+
 /// A cached spec, whatever its age, and its meta.
 fn read_cache(spec_path: &Path, meta_path: &Path) -> Option<(Value, Option<Meta>)> {
     let bytes = std::fs::read(spec_path).ok()?;
@@ -105,15 +112,17 @@ fn write_cache(
     client: &Client,
     spec_path: &Path,
     meta_path: &Path,
-    body: Option<&[u8]>,
+    body: Option<(&[u8], &Spec)>,
     meta: &Meta,
 ) {
     let write = || -> Result<()> {
         if let Some(dir) = spec_path.parent() {
             crate::state::files::ensure_private_dir(dir)?;
         }
-        if let Some(body) = body {
+        if let Some((body, spec)) = body {
             crate::state::files::write_atomic(spec_path, body)?;
+            let ops = spec_path.with_extension("ops.json");
+            crate::state::files::write_json(&ops, &spec.index())?;
         }
         crate::state::files::write_json(meta_path, meta)
     };
@@ -183,7 +192,9 @@ pub fn load(client: &Client, vars: &Vars, docs: &str) -> Result<Spec> {
                     fetched_at: now,
                     etag,
                 };
-                write_cache(&client, s, m, Some(&body), &meta);
+                let spec = Spec { doc };
+                write_cache(&client, s, m, Some((&body, &spec)), &meta);
+                return Ok(spec);
             }
             Ok(Spec { doc })
         }
@@ -272,51 +283,19 @@ impl Spec {
     }
 
     /// The template a concrete path resolves to: `v1/pages/abc` →
-    /// `/v1/pages/{page_id}`. Literal segments win over parameters; a path
-    /// without `v1/` is tried with it too.
+    /// `/v1/pages/{page_id}` (see [`super::operations::match_template`]).
     pub fn resolve(&self, path: &str) -> Option<String> {
-        let clean = path
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .trim_matches('/')
-            .to_string();
         let templates = self.templates();
-        let best = |p: &str| -> Option<String> {
-            let segs: Vec<&str> = p.split('/').collect();
-            let mut best: Option<(Vec<bool>, &String)> = None;
-            for t in &templates {
-                let tsegs: Vec<&str> = t.trim_matches('/').split('/').collect();
-                if tsegs.len() != segs.len() {
-                    continue;
-                }
-                let mut score = Vec::with_capacity(segs.len());
-                let mut ok = true;
-                for (ts, s) in tsegs.iter().zip(&segs) {
-                    if ts.starts_with('{') && ts.ends_with('}') {
-                        if s.is_empty() {
-                            ok = false;
-                            break;
-                        }
-                        score.push(false);
-                    } else if ts == s {
-                        score.push(true);
-                    } else {
-                        ok = false;
-                        break;
-                    }
-                }
-                if ok && best.as_ref().is_none_or(|(b, _)| score > *b) {
-                    best = Some((score, t));
-                }
-            }
-            best.map(|(_, t)| t.clone())
-        };
-        best(&clean).or_else(|| {
-            (!clean.starts_with("v1/") && !clean.is_empty())
-                .then(|| best(&format!("v1/{clean}")))
-                .flatten()
-        })
+        super::operations::match_template(templates.iter().map(String::as_str), path)
+    }
+
+    /// The (method, template) pairs of the spec, as cached for
+    /// [`super::operations::Operations::load`].
+    pub fn index(&self) -> Vec<(String, String)> {
+        self.operations()
+            .into_iter()
+            .map(|o| (o.method, o.path))
+            .collect()
     }
 
     /// The reduced spec for one operation: the operation under its path,

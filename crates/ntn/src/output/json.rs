@@ -1,6 +1,7 @@
 //! Printing JSON response bodies: a small pretty-printer and colouriser that
 //! works on the raw bytes of a JSON document, so key order and number
-//! precision stay exactly as the server sent them.
+//! precision stay exactly as the server sent them. It streams ([`Pretty`]):
+//! a document of any size is printed in flat memory.
 
 use std::io::{self, Write};
 
@@ -33,114 +34,198 @@ pub fn is_json_type(content_type: Option<&str>) -> bool {
     base == "application/json" || base.ends_with("+json")
 }
 
-fn paint(out: &mut dyn Write, style: Style, color: bool, text: &[u8]) -> io::Result<()> {
-    if color {
-        write!(out, "{}", style.render())?;
-        out.write_all(text)?;
-        write!(out, "{}", style.render_reset())
-    } else {
-        out.write_all(text)
-    }
-}
-
-fn newline(out: &mut dyn Write, depth: usize) -> io::Result<()> {
-    out.write_all(b"\n")?;
-    for _ in 0..depth {
-        out.write_all(b"  ")?;
-    }
-    Ok(())
-}
-
 /// Pretty-prints a VALID JSON document (check with [`is_json`] first) with
 /// two-space indentation, starting at nesting `depth`, without a trailing
 /// newline. Tokens are copied byte for byte.
 pub fn pretty(input: &[u8], out: &mut dyn Write, color: bool, depth: usize) -> io::Result<()> {
-    let mut depth = depth;
-    let mut i = 0;
-    let n = input.len();
-    let next_significant = |mut j: usize| {
-        while j < n && input[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        input.get(j).copied()
-    };
-    while i < n {
-        let b = input[i];
-        match b {
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            b'{' | b'[' => {
-                let close = if b == b'{' { b'}' } else { b']' };
-                let mut j = i + 1;
-                while j < n && input[j].is_ascii_whitespace() {
-                    j += 1;
-                }
-                if j < n && input[j] == close {
-                    out.write_all(&[b, close])?;
-                    i = j + 1;
-                } else {
-                    out.write_all(&[b])?;
-                    depth += 1;
-                    newline(out, depth)?;
-                    i += 1;
-                }
-            }
-            b'}' | b']' => {
-                depth = depth.saturating_sub(1);
-                newline(out, depth)?;
-                out.write_all(&[b])?;
-                i += 1;
-            }
-            b',' => {
-                out.write_all(b",")?;
-                newline(out, depth)?;
-                i += 1;
-            }
-            b':' => {
-                out.write_all(b": ")?;
-                i += 1;
-            }
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < n {
-                    match input[i] {
-                        b'\\' => i += 2,
-                        b'"' => {
-                            i += 1;
-                            break;
-                        }
-                        _ => i += 1,
-                    }
-                }
-                let end = i.min(n);
-                let style = if next_significant(end) == Some(b':') {
-                    KEY
-                } else {
-                    STRING
-                };
-                paint(out, style, color, &input[start..end])?;
-            }
-            _ => {
-                let start = i;
-                while i < n && !b",:{}[] \t\r\n\"".contains(&input[i]) {
-                    i += 1;
-                }
-                if i == start {
-                    i += 1;
-                    out.write_all(&input[start..i])?;
-                    continue;
-                }
-                let tok = &input[start..i];
-                let style = match tok {
-                    b"true" | b"false" => LITERAL,
-                    b"null" => NULL,
-                    _ => NUMBER,
-                };
-                paint(out, style, color, tok)?;
-            }
+    let mut p = Pretty::new(out, color, depth);
+    p.feed(input)?;
+    p.finish()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Between tokens.
+    Between,
+    /// After `{` or `[` (not written yet: `{}` and `[]` stay on one line).
+    Open(u8),
+    /// Inside a string; `escaped`: the last byte was a backslash.
+    Str { escaped: bool },
+    /// Inside a number or literal.
+    Token,
+}
+
+/// A streaming pretty-printer: [`Pretty::feed`] it the document in pieces of
+/// any size (memory stays flat whatever the document's size), then
+/// [`Pretty::finish`]. Keys are told from string values by their place in
+/// an object, so nothing is looked ahead beyond one opening bracket.
+pub struct Pretty<'w> {
+    out: &'w mut dyn Write,
+    color: bool,
+    depth: usize,
+    /// For each open container: whether it is an object.
+    objects: Vec<bool>,
+    /// In an object, before the `:` of a member.
+    expect_key: bool,
+    state: State,
+}
+
+impl<'w> Pretty<'w> {
+    pub fn new(out: &'w mut dyn Write, color: bool, depth: usize) -> Pretty<'w> {
+        Pretty {
+            out,
+            color,
+            depth,
+            objects: Vec::new(),
+            expect_key: false,
+            state: State::Between,
         }
     }
-    Ok(())
+
+    fn newline(&mut self) -> io::Result<()> {
+        self.out.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            self.out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, style: Style) -> io::Result<()> {
+        if self.color {
+            write!(self.out, "{}", style.render())?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, style: Style) -> io::Result<()> {
+        if self.color {
+            write!(self.out, "{}", style.render_reset())?;
+        }
+        Ok(())
+    }
+
+    /// Writes the next piece of the document.
+    pub fn feed(&mut self, input: &[u8]) -> io::Result<()> {
+        let mut i = 0;
+        let n = input.len();
+        while i < n {
+            let b = input[i];
+            match self.state {
+                State::Str { escaped } => {
+                    let mut j = i;
+                    let mut esc = escaped;
+                    let mut closed = false;
+                    while j < n {
+                        let c = input[j];
+                        j += 1;
+                        if esc {
+                            esc = false;
+                        } else if c == b'\\' {
+                            esc = true;
+                        } else if c == b'"' {
+                            closed = true;
+                            break;
+                        }
+                    }
+                    self.out.write_all(&input[i..j])?;
+                    i = j;
+                    if closed {
+                        let style = if self.expect_key { KEY } else { STRING };
+                        self.end(style)?;
+                        self.state = State::Between;
+                    } else {
+                        self.state = State::Str { escaped: esc };
+                    }
+                }
+                State::Token => {
+                    let mut j = i;
+                    while j < n && !b",:{}[] \t\r\n\"".contains(&input[j]) {
+                        j += 1;
+                    }
+                    self.out.write_all(&input[i..j])?;
+                    i = j;
+                    if j < n {
+                        self.end(NUMBER)?;
+                        self.state = State::Between;
+                    }
+                }
+                State::Open(open) => {
+                    if b.is_ascii_whitespace() {
+                        i += 1;
+                        continue;
+                    }
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    self.state = State::Between;
+                    if b == close {
+                        self.out.write_all(&[open, close])?;
+                        i += 1;
+                    } else {
+                        self.out.write_all(&[open])?;
+                        self.objects.push(open == b'{');
+                        self.expect_key = open == b'{';
+                        self.depth += 1;
+                        self.newline()?;
+                    }
+                }
+                State::Between => {
+                    i += 1;
+                    match b {
+                        b' ' | b'\t' | b'\n' | b'\r' => {}
+                        b'{' | b'[' => self.state = State::Open(b),
+                        b'}' | b']' => {
+                            self.objects.pop();
+                            self.expect_key = false;
+                            self.depth = self.depth.saturating_sub(1);
+                            self.newline()?;
+                            self.out.write_all(&[b])?;
+                        }
+                        b',' => {
+                            self.out.write_all(b",")?;
+                            self.expect_key = self.objects.last() == Some(&true);
+                            self.newline()?;
+                        }
+                        b':' => {
+                            self.out.write_all(b": ")?;
+                            self.expect_key = false;
+                        }
+                        b'"' => {
+                            let style = if self.expect_key { KEY } else { STRING };
+                            self.start(style)?;
+                            self.out.write_all(b"\"")?;
+                            self.state = State::Str { escaped: false };
+                        }
+                        _ => {
+                            // A number or literal, styled by its first byte.
+                            let style = match b {
+                                b't' | b'f' => LITERAL,
+                                b'n' => NULL,
+                                _ => NUMBER,
+                            };
+                            self.start(style)?;
+                            self.out.write_all(&[b])?;
+                            self.state = State::Token;
+                            // The reset is written at the token's end; LITERAL
+                            // and NULL share NUMBER's reset (all resets are
+                            // the same sequence).
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the document (closes an open style, writes a pending bracket).
+    pub fn finish(&mut self) -> io::Result<()> {
+        match self.state {
+            State::Str { .. } => self.end(STRING)?,
+            State::Token => self.end(NUMBER)?,
+            State::Open(b) => self.out.write_all(&[b])?,
+            State::Between => {}
+        }
+        self.state = State::Between;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -188,5 +273,35 @@ mod tests {
         assert!(is_json_type(Some("application/problem+json")));
         assert!(!is_json_type(Some("text/markdown")));
         assert!(!is_json_type(None));
+    }
+
+    #[test]
+    fn pieces_of_any_size_print_the_same() {
+        let s = r#"{"k":"a\"b\\","list":[1,true,null,{"x":[]},"s"],"o":{},"n":-1.5e3}"#;
+        for color in [false, true] {
+            let whole = render(s, color);
+            for size in [1, 2, 3, 7] {
+                let mut out = Vec::new();
+                let mut p = Pretty::new(&mut out, color, 0);
+                for piece in s.as_bytes().chunks(size) {
+                    p.feed(piece).unwrap();
+                }
+                p.finish().unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), whole, "{size}");
+            }
+        }
+    }
+
+    #[test]
+    fn keys_are_told_by_their_place() {
+        let out = render(r#"{"a":["b",{"c":"d"}],"e":"f"}"#, true);
+        let key = |k: &str| format!("{}\"{k}\"", KEY.render());
+        let val = |v: &str| format!("{}\"{v}\"", STRING.render());
+        for k in ["a", "c", "e"] {
+            assert!(out.contains(&key(k)), "{k}: {out:?}");
+        }
+        for v in ["b", "d", "f"] {
+            assert!(out.contains(&val(v)), "{v}: {out:?}");
+        }
     }
 }

@@ -196,6 +196,25 @@ impl Sandbox {
         assert_eq!(s, 200, "{v}");
     }
 
+    /// Waits until the sandbox holds at least `n` requests in a stall or a
+    /// dribble fault (it answers when they are, at most 10 s later).
+    pub fn wait_held(&self, n: usize) {
+        let (_, v) = self.get(&format!("/__sandbox/held?min={n}"));
+        assert_eq!(
+            v["reached"], true,
+            "the sandbox never held {n} requests: {v}"
+        );
+    }
+
+    /// What arrived at the sandbox's `/__capture/...` route.
+    pub fn captured(&self) -> Vec<Value> {
+        self.get("/__sandbox/captured")
+            .1
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The workspaces of the fixture: (id, name).
     pub fn workspace(&self, name: &str) -> String {
         let (_, v) = self.get("/__sandbox/workspaces");
@@ -325,9 +344,19 @@ impl TestEnv {
         ui: ntn::output::TestUi,
         clock: Arc<ntn::support::ManualClock>,
     ) -> Out {
+        self.run_interruptible(args, ui, clock, ntn::support::Interrupt::manual())
+    }
+
+    /// Like [`TestEnv::run_full`], with a Ctrl-C flag the test raises.
+    pub fn run_interruptible(
+        &self,
+        args: &[&str],
+        ui: ntn::output::TestUi,
+        clock: Arc<ntn::support::ManualClock>,
+        interrupt: ntn::support::Interrupt,
+    ) -> Out {
         let (ui, captured) = ui.build();
-        let host =
-            ntn::context::Host::new(self.vars(), ui, clock, ntn::support::Interrupt::manual());
+        let host = ntn::context::Host::new(self.vars(), ui, clock, interrupt);
         let argv = std::iter::once("ntn").chain(args.iter().copied());
         let code = ntn::cli::main_entry(argv, host);
         Out {
@@ -344,6 +373,20 @@ impl TestEnv {
         for (k, v) in &self.vars {
             cmd.env(k, v);
         }
+        cmd.current_dir(self.dir.path());
+        cmd
+    }
+
+    /// `bash -c script` with this environment, where `$NTN` is the ntn binary
+    /// (for tests of how ntn behaves in a shell pipeline).
+    pub fn shell(&self, script: &str) -> StdCommand {
+        let mut cmd = StdCommand::new("bash");
+        cmd.env_clear();
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd.env("NTN", env!("CARGO_BIN_EXE_ntn"));
+        cmd.args(["-c", script]);
         cmd.current_dir(self.dir.path());
         cmd
     }

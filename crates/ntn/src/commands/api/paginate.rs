@@ -3,7 +3,8 @@
 //! memory). `--max-items N` stops after N items and asks for no further page.
 //! When a page fails after output has started, the array is left unclosed
 //! (so no consumer mistakes it for the whole list), a warning says so on
-//! stderr, and the command exits with the error's code.
+//! stderr, and the command exits with the error's code. When the first page
+//! fails, its error object is the output (as for a single request).
 
 use std::io::Write;
 
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
+use crate::http::ApiError;
 use crate::notion::Pages;
 use crate::output::{Ui, json, stdout_error};
 
@@ -40,6 +42,14 @@ pub fn run(
             ui.warn(
                 "the output is incomplete: pagination stopped early and the JSON array was left open",
             );
+        } else if let Some(api) = e.data::<ApiError>().filter(|a| !a.body.is_empty()) {
+            // Nothing printed yet: the error object is the output.
+            let mut out = ui.raw();
+            let _ = out.write_all(&api.body);
+            if !api.body.ends_with(b"\n") {
+                let _ = out.write_all(b"\n");
+            }
+            let _ = out.flush();
         }
         map_err(e)
     };

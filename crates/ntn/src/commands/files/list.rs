@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Api, check_id};
+use super::{check_id, notion};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::{Format, FormatArgs, Table};
@@ -11,16 +11,16 @@ use crate::support::size::human_bytes;
 /// The long help of `ntn files list`.
 pub const LIST_ABOUT: &str = "List the file uploads of the workspace, newest last, as the API returns them.\n\n\
 By default the first 100 are shown; --limit N shows up to N, --all follows the pagination \
-to the end. With --json the output is {\"results\": [...], \"has_more\", \"next_cursor\"}; \
+to the end. When more exist than are shown, a line on stderr says so (with --plain too). With --json the output is {\"results\": [...], \"has_more\", \"next_cursor\"}; \
 pass next_cursor back with --start-cursor to continue.\n\n\
 Examples:\n  ntn files list\n  ntn files list --status pending --plain | cut -f1\n  \
 ntn files list --all --json";
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Show at most N uploads
+    /// Show at most N uploads (1 or more)
     #[arg(long, value_name = "N", default_value_t = 100, conflicts_with = "all",
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = parse_limit)]
     pub limit: u64,
     /// Follow the pagination and show every upload
     #[arg(long)]
@@ -33,6 +33,14 @@ pub struct ListArgs {
     pub start_cursor: Option<String>,
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+fn parse_limit(s: &str) -> std::result::Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("the limit must be at least 1".into()),
+        Err(_) => Err(format!("{s:?} is not a whole number (1 or more)")),
+    }
 }
 
 /// The long help of `ntn files get`.
@@ -49,7 +57,7 @@ pub struct GetArgs {
 
 pub fn run_get(ctx: &Context, args: GetArgs) -> Result<()> {
     let id = check_id(&args.id)?;
-    let api = Api::connect(ctx)?;
+    let api = notion(ctx)?;
     let upload = api.get(&format!("/v1/file_uploads/{id}"))?;
     match args.format.format() {
         Format::Json => ctx.ui.json(&upload),
@@ -63,7 +71,7 @@ pub fn run_get(ctx: &Context, args: GetArgs) -> Result<()> {
 }
 
 pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
-    let api = Api::connect(ctx)?;
+    let api = notion(ctx)?;
     let limit = if args.all { u64::MAX } else { args.limit };
     let mut results: Vec<Value> = Vec::new();
     let mut cursor = args.start_cursor.clone().filter(|c| !c.is_empty());
@@ -106,7 +114,8 @@ pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
             } else {
                 t.print(&ctx.ui, format)?;
             }
-            if let (Format::Human, Some(c)) = (format, &next_cursor) {
+            if let Some(c) = &next_cursor {
+                // On stderr, for people and pipes alike: the rows are not all.
                 let dim = crate::output::style::DIM;
                 ctx.ui.message(format_args!(
                     "{dim}More uploads: --all shows every one, --start-cursor {} continues.{dim:#}",

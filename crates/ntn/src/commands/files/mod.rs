@@ -7,15 +7,11 @@
 //! The upload engine is in [`crate::notion::upload`].
 
 use clap::Subcommand;
-use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::http::{self, Request};
+use crate::http;
 use crate::notion::Notion;
-use crate::output::Ui;
-use crate::secrets::Token;
-use crate::support::Interrupt;
 
 pub mod create;
 pub mod list;
@@ -61,59 +57,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     }
 }
 
-/// The public API with the resolved token, and what uploads need of the run.
-pub struct Api {
-    pub notion: Notion,
-    pub verbose: u8,
-    pub ui: Ui,
-    pub interrupt: Interrupt,
-}
-
-impl Api {
-    /// Resolves the token (see [`crate::auth::resolve_token`]) and the URLs.
-    pub fn connect(ctx: &Context) -> Result<Api> {
-        let (notion, _) = ctx.notion(http::REQUEST_TIMEOUT)?;
-        Ok(Api {
-            notion,
-            verbose: ctx.verbose,
-            ui: ctx.ui.clone(),
-            interrupt: ctx.interrupt(),
-        })
-    }
-
-    pub fn client(&self) -> &http::Client {
-        self.notion.http()
-    }
-
-    pub fn token(&self) -> &Token {
-        self.notion.token()
-    }
-
-    pub fn version(&self) -> &str {
-        self.notion.version()
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        self.notion.url(path)
-    }
-
-    pub fn request(&self, method: &str, path: &str) -> Request {
-        self.notion.request(method, path)
-    }
-
-    pub fn get(&self, path: &str) -> Result<Value> {
-        self.notion.get(path)
-    }
-
-    pub fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        self.notion.post(path, body)
-    }
+/// The public API with the resolved token, for commands whose work ends
+/// within the default time limit.
+pub fn notion(ctx: &Context) -> Result<Notion> {
+    Ok(ctx.notion(http::REQUEST_TIMEOUT)?.0)
 }
 
 /// Checks a file upload id given on the command line before it goes into a URL.
 pub fn check_id(id: &str) -> Result<&str> {
     let id = id.trim();
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    if !crate::notion::upload::is_id(id) {
         return Err(Error::usage(format!("{id:?} is not a file upload id"))
             .hint("ids look like 2f1c6a4e-8b5d-4c1e-9a7b-3d2e1f0a9b8c; see `ntn files list`"));
     }
