@@ -1,9 +1,13 @@
 //! `ntn completions <shell>`: shell completion scripts.
 //!
 //! Commands and flags come from clap_complete. For bash, zsh and fish the
-//! script also completes the endpoint path of `ntn api` from the cached
-//! OpenAPI spec, through the hidden `ntn completions --paths` (no network:
-//! it prints nothing until `ntn api ls` or `--help` has cached the spec).
+//! script also completes, without network:
+//! * the endpoint path of `ntn api`, a segment at a time, through the hidden
+//!   `ntn completions --paths WORD` (the operations table, refreshed from the
+//!   cached spec; never a `{parameter}` placeholder);
+//! * `--workspace`, through the hidden `ntn completions --workspaces WORD`:
+//!   the cached workspaces of the environment (`id<TAB>name`), by id or
+//!   name.
 
 use std::io::Write;
 
@@ -20,23 +24,33 @@ use crate::output::stdout_error;
     long_about = "Print a completion script for your shell.\n\n\
 Examples:\n  ntn completions bash > ~/.local/share/bash-completion/completions/ntn\n  \
 ntn completions zsh > ~/.zfunc/_ntn\n  ntn completions fish > ~/.config/fish/completions/ntn.fish\n\n\
-In bash, zsh and fish the endpoint path of `ntn api` completes from the cached OpenAPI spec \
-(run `ntn api ls` once to cache it).",
+In bash, zsh and fish the endpoint path of `ntn api` completes a segment at a time (type the \
+ids yourself; `ntn api ls` caches the spec, whose paths then complete too), and --workspace \
+completes the ids of the workspaces you logged in to (by id or by name).",
     after_long_help = crate::env_help!()
 )]
 pub struct Args {
     /// The shell to generate completions for
-    #[arg(value_enum, required_unless_present = "paths")]
+    #[arg(value_enum, required_unless_present_any = ["paths", "workspaces"])]
     pub shell: Option<Shell>,
 
-    /// Print the endpoint paths of the cached OpenAPI spec (used by the scripts)
-    #[arg(long, hide = true, conflicts_with = "shell")]
-    pub paths: bool,
+    /// Print the completions of a partly typed endpoint path (used by the scripts)
+    #[arg(long, hide = true, conflicts_with = "shell", num_args = 0..=1,
+          default_missing_value = "", value_name = "WORD", allow_hyphen_values = true)]
+    pub paths: Option<String>,
+
+    /// Print the cached workspaces matching WORD, `id<TAB>name` (used by the scripts)
+    #[arg(long, hide = true, conflicts_with_all = ["shell", "paths"], num_args = 0..=1,
+          default_missing_value = "", value_name = "WORD", allow_hyphen_values = true)]
+    pub workspaces: Option<String>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    if args.paths {
-        return print_paths(ctx);
+    if let Some(word) = &args.paths {
+        return print_paths(ctx, word);
+    }
+    if let Some(word) = &args.workspaces {
+        return print_workspaces(ctx, word);
     }
     let Some(shell) = args.shell else {
         return Err(Error::usage("missing the shell").hint("for example `ntn completions bash`"));
@@ -48,14 +62,36 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         .map_err(stdout_error)
 }
 
-/// The cached spec's paths, without the leading `/`, one per line.
-fn print_paths(ctx: &Context) -> Result<()> {
-    let Some(spec) = crate::notion::spec::load_cached(&ctx.vars, ctx.env.docs_base()) else {
+/// The completions of a partly typed path, one per line.
+fn print_paths(ctx: &Context, word: &str) -> Result<()> {
+    let file = crate::notion::spec::operations_file(&ctx.vars, ctx.env.docs_base());
+    let ops = crate::notion::operations::Operations::load(file.as_deref());
+    let templates: Vec<String> = ops.to_index().into_iter().map(|(_, t)| t).collect();
+    let mut out = ctx.ui.raw();
+    for p in crate::notion::operations::complete_path(templates.iter().map(String::as_str), word) {
+        writeln!(out, "{p}").map_err(stdout_error)?;
+    }
+    out.flush().map_err(stdout_error)
+}
+
+/// The cached workspaces of the environment whose id or name starts with
+/// `word` (names compared without case), as `id<TAB>name`.
+fn print_workspaces(ctx: &Context, word: &str) -> Result<()> {
+    let Ok(state) = ctx.state() else {
         return Ok(());
     };
+    let Ok(workspaces) = state.workspaces() else {
+        return Ok(());
+    };
+    let word_lower = word.to_lowercase();
     let mut out = ctx.ui.raw();
-    for p in spec.templates() {
-        writeln!(out, "{}", p.trim_start_matches('/')).map_err(stdout_error)?;
+    for w in workspaces.list(ctx.env.name) {
+        let name = crate::output::text::one_line(&w.name);
+        if !w.id.starts_with(word) && !name.to_lowercase().starts_with(&word_lower) {
+            continue;
+        }
+        let id = crate::output::text::one_line(&w.id);
+        writeln!(out, "{id}\t{name}").map_err(stdout_error)?;
     }
     out.flush().map_err(stdout_error)
 }
@@ -75,9 +111,16 @@ pub fn script(shell: Shell) -> String {
 }
 
 const BASH_PATHS: &str = r#"
-# Endpoint paths for `ntn api`, from the cached OpenAPI spec.
+# Endpoint paths for `ntn api` and workspaces for --workspace, without network.
 _ntn_with_api_paths() {
-    local cur="${COMP_WORDS[COMP_CWORD]}" i cmd="" at=0 n=0
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" i cmd="" at=0 n=0
+    if [[ "$prev" == "=" && "${COMP_WORDS[COMP_CWORD-2]}" == "--workspace" ]]; then prev="--workspace"; fi
+    if [[ "$prev" == "--workspace" ]]; then
+        local IFS=$'\n'
+        COMPREPLY=( $(ntn completions --workspaces "$cur" 2>/dev/null | cut -f1) )
+        compopt +o default +o bashdefault 2>/dev/null
+        return 0
+    fi
     for ((i = 1; i < COMP_CWORD; i++)); do
         if [[ "${COMP_WORDS[i]}" != -* ]]; then cmd="${COMP_WORDS[i]}"; at=$i; break; fi
     done
@@ -91,7 +134,11 @@ _ntn_with_api_paths() {
         done
         if [[ $n -eq 0 ]]; then
             local IFS=$'\n'
-            COMPREPLY=( $(compgen -W "ls"$'\n'"$(ntn completions --paths 2>/dev/null)" -- "$cur") )
+            COMPREPLY=( $(compgen -W "ls" -- "$cur") $(ntn completions --paths "$cur" 2>/dev/null) )
+            compopt +o default +o bashdefault 2>/dev/null
+            if [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == */ ]]; then
+                compopt -o nospace 2>/dev/null
+            fi
             return 0
         fi
     fi
@@ -101,17 +148,29 @@ complete -F _ntn_with_api_paths -o bashdefault -o default ntn
 "#;
 
 const FISH_PATHS: &str = r#"
-# Endpoint paths for `ntn api`, from the cached OpenAPI spec.
-complete -c ntn -n "__fish_ntn_using_subcommand api" -f -a "ls (ntn completions --paths 2>/dev/null)"
+# Endpoint paths for `ntn api` and workspaces for --workspace, without network.
+complete -c ntn -n "__fish_ntn_using_subcommand api" -f -a "ls (ntn completions --paths (commandline -ct) 2>/dev/null)"
+complete -c ntn -l workspace -x -a "(ntn completions --workspaces (commandline -ct) 2>/dev/null)"
 "#;
 
 const ZSH_FUNCTION: &str = r#"
-# Endpoint paths for `ntn api`, from the cached OpenAPI spec.
+# Endpoint paths for `ntn api` and workspaces for --workspace, without network.
 (( $+functions[_ntn_api_paths] )) ||
 _ntn_api_paths() {
-    local -a paths
-    paths=(ls ${(f)"$(ntn completions --paths 2>/dev/null)"})
-    compadd -Q -a paths
+    local -a dirs leaves
+    local p
+    for p in ls ${(f)"$(ntn completions --paths "$PREFIX" 2>/dev/null)"}; do
+        if [[ $p == */ ]]; then dirs+=("$p"); else leaves+=("$p"); fi
+    done
+    compadd -Q -S '' -a dirs
+    compadd -Q -a leaves
+}
+(( $+functions[_ntn_workspaces] )) ||
+_ntn_workspaces() {
+    local -a ws
+    ws=(${(f)"$(ntn completions --workspaces 2>/dev/null)"})
+    ws=("${(@)ws//$'\t'/:}")
+    _describe -t workspaces 'logged-in workspace' ws
 }
 
 "#;
@@ -126,6 +185,8 @@ fn zsh_with_paths(base: &str) -> String {
         }
         if line.starts_with("'::path -- Endpoint path") {
             out.push_str(&line.replacen(":_default'", ":_ntn_api_paths'", 1));
+        } else if line.starts_with("'--workspace=[") {
+            out.push_str(&line.replacen(":ID:_default'", ":ID:_ntn_workspaces'", 1));
         } else {
             out.push_str(line);
         }
@@ -154,6 +215,16 @@ mod tests {
             zsh.contains(":_ntn_api_paths'"),
             "the api path argument uses the function"
         );
+        assert!(
+            zsh.contains(":ID:_ntn_workspaces'") && !zsh.contains(":ID:_default'"),
+            "--workspace completes workspaces"
+        );
+        for shell in [Shell::Bash, Shell::Fish] {
+            assert!(
+                script(shell).contains("ntn completions --workspaces"),
+                "{shell}"
+            );
+        }
         assert!(
             zsh.find("_ntn_api_paths() {").unwrap() < zsh.find("if [ \"$funcstack[1]\"").unwrap()
         );

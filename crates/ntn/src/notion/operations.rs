@@ -207,6 +207,47 @@ pub fn match_template<'a>(
     })
 }
 
+/// Completions of a partly typed path (for shell completion): the next
+/// segment of every template the typed segments match, ending with `/` when
+/// the template goes on. A `{parameter}` is never offered: the person types
+/// the id, and the segments after it complete once it is there.
+pub fn complete_path<'a>(templates: impl Iterator<Item = &'a str>, word: &str) -> Vec<String> {
+    let lead = if word.starts_with('/') { "/" } else { "" };
+    let typed = word.trim_start_matches('/');
+    let (done, partial) = match typed.rfind('/') {
+        Some(i) => (&typed[..=i], &typed[i + 1..]),
+        None => ("", typed),
+    };
+    let done_segs: Vec<&str> = done.split('/').filter(|s| !s.is_empty()).collect();
+    let is_param = |s: &str| s.starts_with('{') && s.ends_with('}');
+    let mut out: Vec<String> = Vec::new();
+    for t in templates {
+        let tsegs: Vec<&str> = t.trim_matches('/').split('/').collect();
+        if tsegs.len() <= done_segs.len() || done.contains("//") {
+            continue;
+        }
+        let matches = tsegs
+            .iter()
+            .zip(&done_segs)
+            .all(|(ts, s)| if is_param(ts) { !s.is_empty() } else { ts == s });
+        let next = tsegs[done_segs.len()];
+        if !matches || is_param(next) || !next.starts_with(partial) {
+            continue;
+        }
+        let more = if tsegs.len() > done_segs.len() + 1 {
+            "/"
+        } else {
+            ""
+        };
+        let candidate = format!("{lead}{done}{next}{more}");
+        if !out.contains(&candidate) {
+            out.push(candidate);
+        }
+    }
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +270,33 @@ mod tests {
         assert_eq!(comments.body_method(), Some("POST"));
         assert!(ops.endpoint("v1/nothing/here").is_none());
         assert!(ops.endpoint("v1/pages//move").is_none());
+    }
+
+    fn complete(word: &str) -> Vec<String> {
+        let ops = Operations::built_in();
+        let templates: Vec<String> = ops.to_index().into_iter().map(|(_, t)| t).collect();
+        complete_path(templates.iter().map(String::as_str), word)
+    }
+
+    #[test]
+    fn paths_complete_segment_by_segment_without_placeholders() {
+        assert_eq!(complete(""), ["v1/"]);
+        assert_eq!(complete("v1/us"), ["v1/users", "v1/users/"]);
+        assert_eq!(complete("v1/users/"), ["v1/users/me"]);
+        assert_eq!(complete("v1/pages/"), Vec::<String>::new());
+        assert_eq!(
+            complete("v1/pages/abc/"),
+            [
+                "v1/pages/abc/markdown",
+                "v1/pages/abc/move",
+                "v1/pages/abc/properties/"
+            ]
+        );
+        assert_eq!(complete("/v1/sea"), ["/v1/search"]);
+        assert!(complete("v1/pages//").is_empty());
+        for w in ["v1/", "v1/pages/x/", "v1/data_sources/y/", "v1/blocks/"] {
+            assert!(complete(w).iter().all(|c| !c.contains('{')), "{w}");
+        }
     }
 
     #[test]
