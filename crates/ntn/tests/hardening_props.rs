@@ -108,6 +108,16 @@ proptest! {
     }
 
     #[test]
+    fn api_urls_any_unicode(typed in "\\PC{0,40}", other in "\\PC{0,12}") {
+        checks::check_url_text(&typed, &other);
+    }
+
+    #[test]
+    fn api_urls_url_like(typed in url_text(), other in "[ -~\r\n]{0,8}") {
+        checks::check_url_text(&typed, &other);
+    }
+
+    #[test]
     fn spec_matcher_arbitrary_paths(path in "[a-z0-9/{}?#_.~%-]{0,40}") {
         checks::check_spec_match(checks::sample_spec(), &path);
     }
@@ -131,6 +141,20 @@ proptest! {
         checks::check_spec_match(doc.clone(), &path);
         checks::check_template_instance(&doc, i, &values);
     }
+}
+
+/// Text made mostly of URL pieces, multi-byte characters and delimiters.
+fn url_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => prop::sample::select(vec![
+            "https://", "http://", "api.notion.com", "api.notion.co", "127.0.0.1", ":3000",
+            "localhost", "/", "//", "v1/", "pages", "{page_id}", "?", "#", "%", "%zz", "é", "ü",
+            "日本", "\u{1F600}", " ", "\t", "\r\n", "\0", "..", "@", "[", "]", "=", "&", "\"",
+        ])
+        .prop_map(str::to_string),
+        1 => "\\PC{0,3}",
+    ];
+    prop::collection::vec(piece, 0..10).prop_map(|v| v.concat())
 }
 
 /// JSON values shaped like the state files, with wrong types mixed in.
@@ -264,16 +288,18 @@ fn fuzz_corpus_replays() {
     let inputs = corpus("inline_inputs");
     let state = corpus("state_files");
     let spec = corpus("openapi_match");
+    let urls = corpus("api_urls");
     assert!(
-        !inputs.is_empty() && !state.is_empty() && !spec.is_empty(),
+        !inputs.is_empty() && !state.is_empty() && !spec.is_empty() && !urls.is_empty(),
         "the seed corpus under {} is missing",
         fuzz_dir().display()
     );
     eprintln!(
-        "replaying {} + {} + {} fuzz inputs",
+        "replaying {} + {} + {} + {} fuzz inputs",
         inputs.len(),
         state.len(),
-        spec.len()
+        spec.len(),
+        urls.len()
     );
     for (p, data) in &inputs {
         eprintln!("replay {}", p.display());
@@ -287,5 +313,9 @@ fn fuzz_corpus_replays() {
     for (p, data) in &spec {
         eprintln!("replay {}", p.display());
         checks::check_spec_bytes(data);
+    }
+    for (p, data) in &urls {
+        eprintln!("replay {}", p.display());
+        checks::check_url_bytes(data);
     }
 }

@@ -16,7 +16,13 @@
 //!   the file, or gives a value that survives ntn's own write and read back;
 //! * the OpenAPI path matcher (`commands::api::spec::Spec`): never panics;
 //!   the template it returns exists and matches the path segment by segment;
-//!   a path built from a template resolves to a template at least as specific.
+//!   a path built from a template resolves to a template at least as specific;
+//! * URL and path handling of `ntn api` (`notion::request`, `http::redirect`,
+//!   `notion::operations`): never panics on any text (multi-byte characters
+//!   included); a URL it accepts is under the API base, parses as a URI and
+//!   holds no whitespace or control character; a header it accepts cannot
+//!   split a request; a resolved redirect is http(s); path completions never
+//!   hold a `{placeholder}` and extend what was typed.
 
 #![allow(dead_code)]
 
@@ -558,4 +564,89 @@ pub fn check_spec_bytes(data: &[u8]) {
     let (path, rest) = text.split_once('\n').unwrap_or((&text, ""));
     let doc = serde_json::from_str::<Value>(rest).unwrap_or_else(|_| sample_spec());
     check_spec_match(doc, path);
+}
+
+// ---------------------------------------------------------------------------
+// URLs and paths of `ntn api`
+
+const BASES: &[&str] = &[
+    "https://api.notion.com",
+    "http://127.0.0.1:3000",
+    "http://localhost:8080/base",
+];
+
+/// Every property of URL and path handling for one typed text.
+pub fn check_url_text(typed: &str, other: &str) {
+    use ntn::http::redirect;
+    use ntn::notion::operations::{self, Operations};
+    use ntn::notion::request;
+    for base in BASES {
+        match request::build_url(base, typed) {
+            Ok(url) => {
+                assert!(url.starts_with(base), "{url:?} is not under {base}");
+                let rest = &url[base.len()..];
+                assert!(
+                    rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'),
+                    "{url:?}: {rest:?} does not continue the base"
+                );
+                assert!(
+                    !url.chars().any(|c| c.is_whitespace() || c.is_control()),
+                    "{url:?} holds whitespace or a control character"
+                );
+                assert!(url.is_ascii(), "{url:?} is not ASCII");
+                assert!(
+                    ntn::http::is_loopback_url(&url) == ntn::http::is_loopback_url(base),
+                    "{url:?} changed host"
+                );
+            }
+            Err(e) => assert_eq!(e.exit_code().code(), 2, "{typed:?}: {}", e.message()),
+        }
+        let _ = request::add_query(base, &[(typed.to_string(), other.to_string())]);
+        // Redirect targets: always http(s), and the origin rule is symmetric.
+        if let Some(next) = redirect::resolve(&format!("{base}/v1/x"), typed) {
+            let lower = next.to_ascii_lowercase();
+            assert!(
+                lower.starts_with("http://") || lower.starts_with("https://"),
+                "{next:?}"
+            );
+        }
+        assert_eq!(
+            redirect::same_origin(base, typed),
+            redirect::same_origin(typed, base)
+        );
+    }
+    let _ = redirect::origin(typed);
+    match request::check_header(typed, other) {
+        Ok(()) => assert!(
+            !other.contains('\r') && !other.contains('\n') && !typed.contains(':'),
+            "{typed:?}: {other:?} accepted"
+        ),
+        Err(e) => assert_eq!(e.exit_code().code(), 2),
+    }
+    if let Ok(m) = request::check_method(typed) {
+        assert!(operations::METHODS.contains(&m.as_str()), "{m}");
+    }
+    let ops = Operations::built_in();
+    if let Some(e) = ops.endpoint(typed) {
+        assert!(!e.methods.is_empty());
+        assert!(e.template.starts_with('/'));
+    }
+    let templates: Vec<String> = ops.to_index().into_iter().map(|(_, t)| t).collect();
+    let typed_clean = typed.trim_start_matches('/');
+    let done = typed_clean.rfind('/').map_or("", |i| &typed_clean[..=i]);
+    for c in operations::complete_path(templates.iter().map(String::as_str), typed) {
+        assert!(!c.contains('{'), "{c:?} holds a placeholder");
+        assert!(
+            c.trim_start_matches('/').starts_with(done),
+            "{c:?} does not extend {typed:?}"
+        );
+    }
+}
+
+/// Fuzz bytes as two texts: the typed text (first line) and another (the
+/// rest: a header value, a query value).
+pub fn check_url_bytes(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (typed, other) = text.split_once('\n').unwrap_or((&text, ""));
+    check_url_text(typed, other);
 }
