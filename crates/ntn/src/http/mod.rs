@@ -884,4 +884,87 @@ mod tests {
         assert_eq!(redact_header("Authorization", "Bearer x"), "[redacted]");
         assert_eq!(redact_header("Notion-Version", "2025"), "2025");
     }
+
+    /// A server on loopback that answers one request with `response`.
+    fn serve_once(response: Vec<u8>) -> String {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut w = stream;
+            let _ = w.write_all(&response);
+        });
+        url
+    }
+
+    fn client() -> Client {
+        Client::new(Settings {
+            timeout: Duration::from_secs(10),
+            deadline: None,
+            stall: None,
+            interrupt: None,
+            verbose: 0,
+            ui: Ui::test().0,
+            clock: Arc::new(crate::support::ManualClock::new()),
+        })
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_an_error_not_cut() {
+        let body = vec![b'x'; 5000];
+        let mut resp = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        resp.extend_from_slice(&body);
+        let url = serve_once(resp.clone());
+        let r = client()
+            .start(&Request::new("GET", format!("{url}/x")))
+            .unwrap();
+        let e = r.read_all(4999).unwrap_err();
+        assert!(
+            e.error.message().contains("larger than"),
+            "{}",
+            e.error.message()
+        );
+        assert_eq!(e.error.exit_code(), ExitCode::Api);
+        let url = serve_once(resp);
+        let r = client()
+            .start(&Request::new("GET", format!("{url}/x")))
+            .unwrap();
+        assert_eq!(r.read_all(5000).unwrap().body.len(), 5000);
+    }
+
+    #[test]
+    fn a_passed_deadline_sends_nothing() {
+        let clock = Arc::new(crate::support::ManualClock::new());
+        let c = Client::new(Settings {
+            timeout: Duration::from_secs(10),
+            deadline: Some(Duration::from_secs(1)),
+            stall: None,
+            interrupt: None,
+            verbose: 0,
+            ui: Ui::test().0,
+            clock: clock.clone(),
+        });
+        clock.advance(Duration::from_secs(2));
+        // Nothing listens here: a request that went out would be refused.
+        let e = c
+            .start(&Request::new("GET", "http://127.0.0.1:9/x"))
+            .unwrap_err();
+        assert!(
+            e.error.message().contains("timed out"),
+            "{}",
+            e.error.message()
+        );
+        assert!(e.is_final());
+        assert!(!e.reached_server);
+    }
 }

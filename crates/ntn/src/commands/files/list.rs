@@ -11,7 +11,8 @@ use crate::support::size::human_bytes;
 /// The long help of `ntn files list`.
 pub const LIST_ABOUT: &str = "List the file uploads of the workspace, newest last, as the API returns them.\n\n\
 By default the first 100 are shown; --limit N shows up to N, --all follows the pagination \
-to the end. When more exist than are shown, a line on stderr says so (with --plain too). With --json the output is {\"results\": [...], \"has_more\", \"next_cursor\"}; \
+to the end. When more exist than are shown, a line on stderr says so (with --plain too). \
+The listing gives up after 60 seconds (10 minutes with --all), retries included. With --json the output is {\"results\": [...], \"has_more\", \"next_cursor\"}; \
 pass next_cursor back with --start-cursor to continue.\n\n\
 Examples:\n  ntn files list\n  ntn files list --status pending --plain | cut -f1\n  \
 ntn files list --all --json";
@@ -71,7 +72,12 @@ pub fn run_get(ctx: &Context, args: GetArgs) -> Result<()> {
 }
 
 pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
-    let api = notion(ctx)?;
+    // --all may take many pages: a longer time limit for the whole listing.
+    let api = if args.all {
+        ctx.notion(std::time::Duration::from_secs(600))?.0
+    } else {
+        notion(ctx)?
+    };
     let limit = if args.all { u64::MAX } else { args.limit };
     let mut results: Vec<Value> = Vec::new();
     let mut cursor = args.start_cursor.clone().filter(|c| !c.is_empty());
