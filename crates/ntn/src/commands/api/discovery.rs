@@ -28,7 +28,7 @@ pub fn print_command_help(ctx: &Context) -> Result<()> {
 /// The OpenAPI spec of this environment (cached; see [`spec::load`]).
 fn load_spec(ctx: &Context) -> Result<spec::Spec> {
     spec::load(
-        &ctx.http(crate::http::REQUEST_TIMEOUT),
+        &ctx.http_within(crate::http::REQUEST_TIMEOUT),
         &ctx.vars,
         ctx.env.docs_base(),
     )
