@@ -422,12 +422,15 @@ pub fn encode(s: &str) -> String {
 
 /// `host[:port]` of a URL, for messages.
 pub fn host_of(url: &str) -> &str {
-    url.split("://")
+    let authority = url
+        .split("://")
         .nth(1)
         .unwrap_or(url)
         .split(['/', '?', '#'])
         .next()
-        .unwrap_or("")
+        .unwrap_or("");
+    // Never the user information (`user:password@`): it is not the host.
+    authority.rsplit('@').next().unwrap_or(authority)
 }
 
 fn header_pairs(h: &ureq::http::HeaderMap) -> Vec<(String, String)> {
@@ -450,7 +453,11 @@ fn read_body(reader: impl Read) -> std::io::Result<Vec<u8>> {
 /// `-v` request log on stderr; the token is never shown.
 fn log_request(ui: &Ui, req: &Request) {
     let dim = crate::output::style::DIM;
-    ui.message(format_args!("{dim}> {} {}{dim:#}", req.method, req.url));
+    ui.message(format_args!(
+        "{dim}> {} {}{dim:#}",
+        req.method,
+        crate::output::text::for_terminal(&req.url)
+    ));
     for (k, v) in &req.headers {
         ui.message(format_args!("{dim}> {k}: {}{dim:#}", redact_header(k, v)));
     }
