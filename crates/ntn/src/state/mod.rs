@@ -237,6 +237,15 @@ impl Workspaces {
         }
     }
 
+    /// Removes the rejected-token mark of a cached workspace. Returns whether
+    /// there was one.
+    pub fn clear_rejected(&mut self, env: EnvName, id: &str) -> bool {
+        self.environments
+            .get_mut(env.as_str())
+            .and_then(|m| m.get_mut(id))
+            .is_some_and(|e| e.extra.remove(REJECTED_FIELD).is_some())
+    }
+
     /// Checks every id (keys and `id` fields) of the file.
     fn validate(&self, path: &Path) -> Result<()> {
         for (env, m) in &self.environments {
