@@ -181,7 +181,7 @@ fn env_name(cli: &Cli, matches: &clap::ArgMatches, host: &Host) -> Result<EnvNam
 fn run(cli: Cli, matches: &clap::ArgMatches, host: Host) -> Result<()> {
     let env = env_name(&cli, matches, &host)?;
     let ctx = Context::new(host, env, cli.workspace, cli.verbose)?;
-    commands::dispatch(&ctx, cli.command)
+    commands::dispatch(&ctx, cli.command).map_err(|e| ctx.after_error(e))
 }
 
 #[cfg(test)]

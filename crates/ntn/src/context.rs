@@ -9,12 +9,12 @@
 //! plain inputs that commands take out of it ([`Context::auth_settings`],
 //! [`Context::http`], ...).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::auth::{self, Credential};
 use crate::env::{EnvName, Environment};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http;
 use crate::notion::Notion;
 use crate::output::Ui;
@@ -67,6 +67,9 @@ impl Host {
     }
 }
 
+/// A stored login a command used: environment, workspace id and name.
+type UsedLogin = (EnvName, String, Option<String>);
+
 /// Global settings every command receives.
 #[derive(Clone, Debug)]
 pub struct Context {
@@ -81,6 +84,9 @@ pub struct Context {
     pub ui: Ui,
     pub clock: Arc<dyn Clock>,
     signals: Signals,
+    /// The stored login this command used, once [`Context::credential`]
+    /// resolved one (for [`Context::after_error`]).
+    used_login: Arc<Mutex<Option<UsedLogin>>>,
 }
 
 impl Context {
@@ -102,6 +108,7 @@ impl Context {
             ui: host.ui,
             clock: host.clock,
             signals: host.signals,
+            used_login: Arc::default(),
         })
     }
 
@@ -124,9 +131,10 @@ impl Context {
             .unwrap_or(DEFAULT_NOTION_VERSION)
     }
 
-    /// The state directory (not created).
+    /// The state directory (not created). Lock waits are measured on this
+    /// command's clock and announced on its `Ui`.
     pub fn state(&self) -> Result<State> {
-        State::open(&self.vars)
+        Ok(State::open(&self.vars)?.with_host(self.clock.clone(), &self.ui))
     }
 
     /// What the secret stores need to know.
@@ -158,7 +166,40 @@ impl Context {
 
     /// The token this command uses (see [`auth::resolve_token`]).
     pub fn credential(&self) -> Result<Credential> {
-        auth::resolve_token(&self.auth_settings(), &|| self.state())
+        let cred = auth::resolve_token(&self.auth_settings(), &|| self.state())?;
+        if let Some(id) = &cred.workspace_id {
+            *self.used_login.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some((self.env.name, id.clone(), cred.workspace_name.clone()));
+        }
+        Ok(cred)
+    }
+
+    /// What a command's error becomes: when the API rejected (HTTP 401) the
+    /// token of a stored login, its workspace is marked (so that `ntn login`
+    /// offers a fresh sign-in) and the hint names the command that signs in
+    /// to it again.
+    pub fn after_error(&self, e: Error) -> Error {
+        let rejected = e.data::<http::ApiError>().is_some_and(|a| a.status == 401);
+        let used = self
+            .used_login
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match (rejected, used) {
+            (true, Some((env, id, name))) => {
+                if let Ok(state) = self.state() {
+                    let when = crate::support::time::format_rfc3339(self.clock.unix_ms());
+                    if let Err(why) = auth::mark_rejected(&state, env, &id, &when) {
+                        self.ui.warn(format_args!(
+                            "could not note that the token was rejected: {}",
+                            why.message()
+                        ));
+                    }
+                }
+                e.hint(auth::rejected_hint(env, &id, name.as_deref()))
+            }
+            _ => e,
+        }
     }
 
     /// A client of the public API with the resolved token, whose work (every

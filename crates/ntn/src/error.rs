@@ -206,6 +206,18 @@ impl Error {
     ///   caused by: <cause>      (with -v)
     /// ```
     pub fn write_to(&self, w: &mut dyn Write, verbose: bool) -> std::io::Result<()> {
+        self.write_filtered(w, verbose, &|s| std::borrow::Cow::Borrowed(s))
+    }
+
+    /// Like [`Error::write_to`], with every text (message, hint, causes,
+    /// details) passed through `filter` first: the output layer makes text
+    /// from servers and files safe for a terminal this way.
+    pub fn write_filtered(
+        &self,
+        w: &mut dyn Write,
+        verbose: bool,
+        filter: &dyn for<'a> Fn(&'a str) -> std::borrow::Cow<'a, str>,
+    ) -> std::io::Result<()> {
         let red = anstyle::Style::new()
             .bold()
             .fg_color(Some(anstyle::AnsiColor::Red.into()));
@@ -213,16 +225,16 @@ impl Error {
             .bold()
             .fg_color(Some(anstyle::AnsiColor::Cyan.into()));
         let dim = anstyle::Style::new().dimmed();
-        writeln!(w, "{red}error:{red:#} {}", self.0.message)?;
+        writeln!(w, "{red}error:{red:#} {}", filter(&self.0.message))?;
         if let Some(hint) = &self.0.hint {
-            writeln!(w, "  {cyan}hint:{cyan:#} {hint}")?;
+            writeln!(w, "  {cyan}hint:{cyan:#} {}", filter(hint))?;
         }
         if verbose {
             for cause in &self.0.causes {
-                writeln!(w, "  {dim}caused by:{dim:#} {cause}")?;
+                writeln!(w, "  {dim}caused by:{dim:#} {}", filter(cause))?;
             }
             for detail in &self.0.details {
-                writeln!(w, "  {dim}{detail}{dim:#}")?;
+                writeln!(w, "  {dim}{}{dim:#}", filter(detail))?;
             }
         }
         Ok(())

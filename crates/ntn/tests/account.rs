@@ -20,7 +20,7 @@ fn whoami_with_an_env_token_names_the_person_and_workspace() {
     let token = sb.mint_token(ALICE, &acme);
     let mut env = TestEnv::new().with_sandbox(&sb);
     env.set("NOTION_API_TOKEN", &token);
-    let out = run(env.ntn().arg("whoami"));
+    let out = env.run(&["whoami"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout.contains("Alice Example <alice@acme.test>"),
@@ -54,7 +54,7 @@ fn whoami_json_is_the_api_user_object() {
     let token = sb.mint_token(ALICE, &acme);
     let mut env = TestEnv::new().with_sandbox(&sb);
     env.set("NOTION_API_TOKEN", &token);
-    let out = run(env.ntn().args(["whoami", "--json"]));
+    let out = env.run(&["whoami", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v = json_out(&out);
     assert_eq!(v["object"], "user");
@@ -70,7 +70,7 @@ fn whoami_with_a_stored_login_says_where_the_token_came_from() {
     let token = sb.mint_token(ALICE, &globex);
     let env = TestEnv::new().with_sandbox(&sb);
     seed_login(&env, "local", &globex, "Globex", Some(&token), true);
-    let out = run(env.ntn().arg("whoami"));
+    let out = env.run(&["whoami"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("Globex"), "{}", out.stdout);
     assert!(
@@ -87,7 +87,7 @@ fn whoami_401_names_the_token_source() {
     let acme = sb.workspace("Acme");
     let mut env = TestEnv::new().with_sandbox(&sb);
     env.set("NOTION_API_TOKEN", "ntn_not_a_real_token");
-    let out = run(env.ntn().arg("whoami"));
+    let out = env.run(&["whoami"]);
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(
         out.stderr.contains("NOTION_API_TOKEN was rejected"),
@@ -99,7 +99,7 @@ fn whoami_401_names_the_token_source() {
 
     env.unset("NOTION_API_TOKEN");
     seed_login(&env, "local", &acme, "Acme", Some("ntn_revoked"), true);
-    let out = run(env.ntn().arg("-v").arg("whoami"));
+    let out = env.run(&["-v", "whoami"]);
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(
         out.stderr.contains("stored login for Acme was rejected"),
@@ -127,7 +127,7 @@ fn whoami_api_failure_is_exit_5() {
 // ---- doctor ----
 
 fn doctor(env: &TestEnv) -> (i32, Value) {
-    let out = run(env.ntn().args(["doctor", "--json"]));
+    let out = env.run(&["doctor", "--json"]);
     (out.code, json_out(&out))
 }
 
@@ -163,7 +163,7 @@ fn doctor_passes_with_a_good_stored_login() {
             .unwrap()
             .contains("Acme")
     );
-    let human = run(env.ntn().arg("doctor"));
+    let human = env.run(&["doctor"]);
     assert_eq!(human.code, 0);
     assert!(human.stdout.contains("✓ API"), "{}", human.stdout);
     assert!(!human.stdout.contains(&token));
@@ -199,7 +199,7 @@ fn doctor_warns_when_the_env_token_shadows_a_login_and_on_loose_modes() {
             .unwrap()
             .contains("chmod 600")
     );
-    let human = run(env.ntn().arg("doctor"));
+    let human = env.run(&["doctor"]);
     assert!(human.stdout.contains("! token source"), "{}", human.stdout);
 }
 
@@ -215,7 +215,7 @@ fn doctor_fails_with_exit_4_for_a_rejected_token() {
     let api = check(&v, "API");
     assert_eq!(api["status"], "fail");
     assert!(api["hint"].as_str().unwrap().contains("ntn login"));
-    let human = run(env.ntn().arg("doctor"));
+    let human = env.run(&["doctor"]);
     assert_eq!(human.code, 4);
     assert!(human.stdout.contains("✗ API"), "{}", human.stdout);
     assert!(human.stdout.contains("hint:"), "{}", human.stdout);
@@ -320,7 +320,7 @@ fn logout_forgets_the_environment_and_keeps_the_files() {
         &json!({"version": "1", "sessionId": "s", "verificationCode": "ABCD",
                 "env": "local", "baseUrl": "http://127.0.0.1:9", "expiresAtMs": now + 60_000}),
     );
-    let out = run(env.ntn().arg("logout"));
+    let out = env.run(&["logout"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.is_empty());
     assert!(
@@ -340,10 +340,10 @@ fn logout_forgets_the_environment_and_keeps_the_files() {
     );
     assert!(!env.file("pending-login.json").exists());
 
-    let out = run(env.ntn().arg("logout"));
+    let out = env.run(&["logout"]);
     assert_eq!(out.code, 0);
     assert!(out.stderr.contains("Already logged out"), "{}", out.stderr);
-    let out = run(env.ntn().args(["auth", "token"]));
+    let out = env.run(&["auth", "token"]);
     assert_eq!(out.code, 4);
 }
 
@@ -352,7 +352,24 @@ fn logout_one_workspace_clears_the_default_only_if_it_was_that_one() {
     let mut env = TestEnv::new();
     offline(&mut env);
     three_logins(&env);
-    let out = run(env.ntn().args(["--workspace", "g1", "logout"]));
+    // A workspace that is not logged in is an error listing the ones that are.
+    let before = std::fs::read(env.file("workspaces.json")).unwrap();
+    let out = env.run(&["--workspace", "zzz", "logout"]);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("error: workspace zzz is not logged in for environment local\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("Acme (a1)") && out.stderr.contains("`ntn logout --env local`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read(env.file("workspaces.json")).unwrap(), before);
+
+    let out = env.run(&["--workspace", "g1", "logout"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr.contains("Logged out of Globex"),
@@ -366,17 +383,13 @@ fn logout_one_workspace_clears_the_default_only_if_it_was_that_one() {
     assert!(env.read_json("auth.json").get("g1").is_none());
     assert_eq!(env.read_json("auth.json")["a1"], "tok-a");
 
-    let out = run(env.ntn().args(["--workspace", "a1", "logout"]));
+    let out = env.run(&["--workspace", "a1", "logout"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         env.read_json("config.json")["defaultWorkspaceIds"]
             .get("local")
             .is_none()
     );
-
-    let out = run(env.ntn().args(["--workspace", "zzz", "logout"]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("Already logged out"), "{}", out.stderr);
 }
 
 #[test]
@@ -384,7 +397,7 @@ fn logout_all_environments_forgets_everything() {
     let mut env = TestEnv::new();
     offline(&mut env);
     three_logins(&env);
-    let out = run(env.ntn().args(["logout", "--all-environments"]));
+    let out = env.run(&["logout", "--all-environments"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     for n in ["Acme", "Globex", "Prod WS"] {
         assert!(out.stderr.contains(n), "{}", out.stderr);
@@ -406,7 +419,7 @@ fn logout_keeps_a_token_another_environment_still_uses() {
     offline(&mut env);
     seed_login(&env, "local", "shared", "Acme", Some("tok-s"), true);
     seed_login(&env, "prod", "shared", "Acme", None, true);
-    let out = run(env.ntn().arg("logout"));
+    let out = env.run(&["logout"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(read_json_or_empty(&env, "auth.json")["shared"], "tok-s");
 }
@@ -423,7 +436,7 @@ fn debug_reports_everything_and_redacts_tokens() {
     let secret = "ntn_0123456789abcdefghij0123456789abcdefghij01234567";
     env.set("NOTION_API_TOKEN", secret);
     env.set("NOTION_WORKSPACE_ID", "a1");
-    let out = run(env.ntn().args(["debug", "--json"]));
+    let out = env.run(&["debug", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!out.stdout.contains(secret));
     assert!(!out.stdout.contains("tok-a"));
@@ -448,8 +461,10 @@ fn debug_reports_everything_and_redacts_tokens() {
     assert_eq!(
         v["workspaces"],
         json!([
-            {"id": "a1", "name": "Acme", "default": true, "token_stored": true, "token_error": null},
-            {"id": "g1", "name": "Globex", "default": false, "token_stored": false, "token_error": null},
+            {"id": "a1", "name": "Acme", "default": true, "token_stored": true, "token_error": null,
+             "token_rejected_at": null},
+            {"id": "g1", "name": "Globex", "default": false, "token_stored": false, "token_error": null,
+             "token_rejected_at": null},
         ])
     );
     assert_eq!(
@@ -458,7 +473,7 @@ fn debug_reports_everything_and_redacts_tokens() {
     );
     assert_eq!(v["variables"]["NOTION_WORKSPACE_ID"], "a1");
 
-    let human = run(env.ntn().arg("debug"));
+    let human = env.run(&["debug"]);
     assert_eq!(human.code, 0);
     assert!(!human.stdout.contains(secret));
     let redacted = format!("NOTION_API_TOKEN=<set, {} chars>", secret.len());
@@ -499,7 +514,7 @@ fn debug_reports_an_unusable_keychain_instead_of_failing() {
 fn debug_reports_a_missing_notion_home() {
     let mut env = TestEnv::new();
     env.set("NOTION_HOME", "/nonexistent/notion-home");
-    let out = run(env.ntn().args(["debug", "--json"]));
+    let out = env.run(&["debug", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v = json_out(&out);
     assert!(
@@ -515,7 +530,7 @@ fn debug_reports_a_missing_notion_home() {
 #[test]
 fn auth_without_subcommand_shows_help() {
     let env = TestEnv::new();
-    let out = run(env.ntn().arg("auth"));
+    let out = env.run(&["auth"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("token"), "{}", out.stdout);
     assert!(out.stdout.contains("Usage"), "{}", out.stdout);
@@ -530,10 +545,186 @@ fn help_of_account_commands_lists_their_variables() {
         &["debug"],
         &["doctor"],
         &["auth", "token"],
+        &["login"],
+        &["login", "poll"],
     ] {
-        let out = run(env.ntn().args(cmd).arg("--help"));
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let out = env.run(&args);
         assert_eq!(out.code, 0);
         assert!(out.stdout.contains("Environment variables:"), "{cmd:?}");
         assert!(out.stdout.contains("NOTION_KEYRING"), "{cmd:?}");
+    }
+    // `ntn login --help` lists every variable that changes what login does.
+    let out = env.run(&["login", "--help"]);
+    for var in [
+        "NOTION_API_TOKEN",
+        "NOTION_WORKSPACE_ID",
+        "NOTION_KEYRING",
+        "NOTION_HOME",
+        "NOTION_ENV",
+        "NOTION_BASE_URL",
+        "NOTION_API_BASE_URL",
+        "BROWSER",
+        "DISPLAY",
+        "SSH_CONNECTION",
+        "XDG_CONFIG_HOME",
+    ] {
+        assert!(out.stdout.contains(var), "{var}: {}", out.stdout);
+    }
+    // --json and --plain on every account command that prints data.
+    for cmd in [
+        &["whoami"][..],
+        &["debug"],
+        &["doctor"],
+        &["auth", "token"],
+        &["login"],
+        &["login", "poll"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let out = env.run(&args);
+        for flag in ["--json", "--plain"] {
+            assert!(out.stdout.contains(flag), "{cmd:?} {flag}");
+        }
+        args.pop();
+        args.extend(["--json", "--plain"]);
+        assert_eq!(
+            env.run(&args).code,
+            2,
+            "{cmd:?}: --json and --plain conflict"
+        );
+    }
+}
+
+// ---- --plain, redaction, logout hints ----
+
+#[test]
+fn plain_output_of_the_account_commands_is_one_tsv_record_per_line() {
+    let sb = Sandbox::start();
+    let acme = sb.workspace("Acme");
+    let token = sb.mint_token(ALICE, &acme);
+    let env = TestEnv::new().with_sandbox(&sb);
+    seed_login(&env, "local", &acme, "Acme", Some(&token), true);
+    let fields = |out: &common::Out| -> Vec<Vec<String>> {
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+            .lines()
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect()
+    };
+
+    let rows = fields(&env.run(&["whoami", "--plain"]));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        rows[0][1..],
+        [acme.as_str(), "Acme", "default", "auth.json"]
+    );
+    assert!(rows[0][0].contains(ALICE), "{rows:?}");
+
+    let rows = fields(&env.run(&["auth", "token", "--plain"]));
+    assert_eq!(
+        rows,
+        [[
+            token.as_str(),
+            "default",
+            acme.as_str(),
+            "Acme",
+            "auth.json"
+        ]]
+    );
+
+    let rows = fields(&env.run(&["doctor", "--plain"]));
+    assert!(rows.iter().all(|r| r.len() == 4), "{rows:?}");
+    let api = rows.iter().find(|r| r[0] == "API").expect("an API row");
+    assert_eq!(api[1], "ok");
+    assert!(api[2].contains("Acme"), "{api:?}");
+
+    let rows = fields(&env.run(&["debug", "--plain"]));
+    assert!(rows.contains(&vec!["environment".to_string(), "local".to_string()]));
+    assert!(
+        rows.contains(&vec![
+            "workspace".to_string(),
+            acme.clone(),
+            "Acme".into(),
+            "default".into(),
+            "stored".into()
+        ]),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "file" && r[1] == "auth.json" && r[2] == "ok")
+    );
+    assert!(!format!("{rows:?}").contains(&token));
+
+    let rows = fields(&env.run(&["login", "--workspace", &acme, "--plain"]));
+    assert_eq!(rows, [[acme.as_str(), "Acme", "local"]]);
+}
+
+#[test]
+fn passwords_in_base_urls_are_never_printed() {
+    let pw = "hunter2-secret";
+    let mut env = TestEnv::new();
+    env.set("NOTION_ENV", "local");
+    env.set("NOTION_BASE_URL", &format!("http://me:{pw}@127.0.0.1:9"));
+    env.set(
+        "NOTION_API_BASE_URL",
+        &format!("http://me:{pw}@127.0.0.1:9/"),
+    );
+    env.set("NOTION_API_TOKEN", "ntn_some_token");
+    let mut printed = String::new();
+    for args in [
+        &["debug"][..],
+        &["debug", "--json"],
+        &["debug", "--plain"],
+        &["doctor"],
+        &["doctor", "--json"],
+        &["-v", "whoami"],
+        &["-v", "api", "v1/users/me"],
+    ] {
+        let out = env.run(args);
+        printed.push_str(&out.stdout);
+        printed.push_str(&out.stderr);
+        assert!(
+            !out.stdout.contains(pw) && !out.stderr.contains(pw),
+            "{args:?}: {}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    assert!(printed.contains("http://***@127.0.0.1:9"), "{printed}");
+}
+
+#[test]
+fn logout_with_an_unreachable_keychain_never_suggests_leaving_tokens_behind() {
+    // The D-Bus address is read by the keychain library from the process
+    // environment: this needs a process of its own.
+    let mut env = TestEnv::new();
+    env.unset("NOTION_KEYRING");
+    env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    seed_login(&env, "prod", "w1", "Acme", None, true);
+    for (args, cmd) in [
+        (&["logout"][..], "`ntn logout`"),
+        (
+            &["logout", "--workspace", "w1"],
+            "`ntn logout --workspace w1`",
+        ),
+        (
+            &["logout", "--all-environments"],
+            "`ntn logout --all-environments`",
+        ),
+    ] {
+        let out = run(env.ntn().args(args));
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("keychain"), "{}", out.stderr);
+        assert!(!out.stderr.contains("NOTION_KEYRING"), "{}", out.stderr);
+        assert!(out.stderr.contains(cmd), "{cmd}: {}", out.stderr);
+        // Nothing was forgotten: the login is still there to log out of.
+        assert!(
+            env.read_json("workspaces.json")["environments"]["prod"]
+                .get("w1")
+                .is_some()
+        );
     }
 }

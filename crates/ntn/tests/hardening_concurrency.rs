@@ -218,7 +218,7 @@ fn fifty_processes_switching_logging_in_and_out_leave_consistent_files() {
         let local = assert_consistent(&env, &format!("round {round}"));
         eprintln!("round {round}: {logins} logins stored; cached now {local:?}");
         // What the files say is what ntn uses.
-        let out = run(env.ntn().args(["auth", "token", "--json"]));
+        let out = env.run(&["auth", "token", "--json"]);
         let default = read(&env, "config.json").and_then(|c| {
             c["defaultWorkspaceIds"]["local"]
                 .as_str()
@@ -279,7 +279,7 @@ fn a_writer_killed_at_random_moments_never_leaves_a_partial_file() {
             let _ = read(&env, name);
         }
         // Temp files a killed writer left are not state: ntn ignores them.
-        let out = run(env.ntn().args(["debug", "--json"]));
+        let out = env.run(&["debug", "--json"]);
         assert_eq!(out.code, 0, "iteration {i}: {}", out.stderr);
         let v: Value = serde_json::from_str(&out.stdout).unwrap();
         assert!(!v.to_string().contains("corrupt"), "iteration {i}: {v}");
@@ -311,10 +311,24 @@ fn a_writer_killed_at_random_moments_never_leaves_a_partial_file() {
     }
     // And the state still works.
     seed_all(&env);
-    let out = run(env.ntn().args(["login", "--workspace", "ws-3"]));
+    let out = env.run(&["login", "--workspace", "ws-3"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let out = run(env.ntn().args(["auth", "token"]));
+    let out = env.run(&["auth", "token"]);
     assert_eq!(out.stdout.trim(), "ntn_fake_3");
+    // The next write of each file removes what killed writers left (temp
+    // files may hold tokens): a logout rewrites the three files, a new
+    // two-step login the pending one.
+    let out = env.run(&["logout"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = env.run(&["login", "--no-browser"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let litter: Vec<String> = std::fs::read_dir(env.notion_home())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(litter.is_empty(), "temp files left: {litter:?}");
 }
 
 #[test]

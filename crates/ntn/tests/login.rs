@@ -6,7 +6,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use ntn::output::TestUi;
+use ntn::support::ManualClock;
 
 use common::{ALICE, GUEST, RESTRICTED, Sandbox, TestEnv, mode, run};
 use rexpect::process::WaitStatus;
@@ -128,10 +132,10 @@ fn users_me(sb: &Sandbox, token: &str) -> u16 {
 /// Logs in with the two-step flow (file store) and returns the workspace id.
 fn two_step_login(sb: &Sandbox, env: &TestEnv, name: &str, n: usize) -> String {
     let ws = sb.workspace(name);
-    let out = run(env.ntn().args(["login", "--no-browser"]));
+    let out = env.run(&["login", "--no-browser"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     approve(sb, &nth_code(sb, n), ALICE, &ws);
-    let out = run(env.ntn().args(["login", "poll"]));
+    let out = env.run(&["login", "poll"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     ws
 }
@@ -178,7 +182,7 @@ fn two_step_then_poll_stores_the_login_in_auth_json() {
     let env = TestEnv::new().with_sandbox(&sb);
     let acme = sb.workspace("Acme");
 
-    let out = run(env.ntn().args(["login", "--no-browser", "--json"]));
+    let out = env.run(&["login", "--no-browser", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     let code = nth_code(&sb, 1);
@@ -201,7 +205,7 @@ fn two_step_then_poll_stores_the_login_in_auth_json() {
     assert!(!env.file("auth.json").exists());
 
     approve(&sb, &code, ALICE, &acme);
-    let out = run(env.ntn().args(["login", "poll", "--json"]));
+    let out = env.run(&["login", "poll", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         serde_json::from_str::<Value>(&out.stdout).unwrap(),
@@ -227,11 +231,13 @@ fn two_step_then_poll_stores_the_login_in_auth_json() {
     // No spinner when stderr is not a terminal.
     assert!(!out.stderr.contains('\r'), "{:?}", out.stderr);
 
-    // Nothing pending any more.
-    let out = run(env.ntn().args(["login", "poll"]));
+    // Nothing pending any more; the hint names the commands whole.
+    let out = env.run(&["login", "poll"]);
     assert_eq!(out.code, 4);
     assert!(
-        out.stderr.contains("hint: run `ntn login`"),
+        out.stderr.contains(
+            "hint: run `ntn login --env local` (or `ntn login --no-browser --env local`) to start one"
+        ),
         "{}",
         out.stderr
     );
@@ -243,7 +249,7 @@ fn without_a_terminal_login_falls_back_to_the_two_step_flow() {
     let mut env = TestEnv::new().with_sandbox(&sb);
     let record = browser_script(&mut env);
     env.set("DISPLAY", ":0");
-    let out = run(env.ntn().arg("login"));
+    let out = env.run(&["login"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr.contains("Not opening a browser"),
@@ -265,13 +271,13 @@ fn an_expired_session_is_reported_and_forgotten() {
     let sb = Sandbox::start_with(&["--login-ttl", "1"]);
     let env = TestEnv::new().with_sandbox(&sb);
     // Polling runs into the expiry.
-    let out = run(env.ntn().args(["login", "--no-browser"]));
+    let out = env.run(&["login", "--no-browser"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let out = run(env.ntn().args(["login", "poll"]));
+    let out = env.run(&["login", "poll"]);
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("Login session expired. Run `ntn login` to start over."),
+            .contains("Login session expired. Run `ntn login --env local` to start over."),
         "{}",
         out.stderr
     );
@@ -279,12 +285,12 @@ fn an_expired_session_is_reported_and_forgotten() {
     assert_nothing_stored(&env);
 
     // A pending login that expired while nobody polled.
-    let out = run(env.ntn().args(["login", "--no-browser"]));
+    let out = env.run(&["login", "--no-browser"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     wait_for("expiry", || {
         (sb.sessions().last().unwrap()["status"] == "expired").then_some(())
     });
-    let out = run(env.ntn().args(["login", "poll"]));
+    let out = env.run(&["login", "poll"]);
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(
         out.stderr.contains("Login session expired"),
@@ -301,12 +307,12 @@ fn guests_and_restricted_members_are_refused_with_alternatives() {
     let env = TestEnv::new().with_sandbox(&sb);
     let acme = sb.workspace("Acme");
     for (n, email) in [(1, GUEST), (2, RESTRICTED)] {
-        let out = run(env.ntn().args(["login", "--no-browser"]));
+        let out = env.run(&["login", "--no-browser"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         // The sandbox refuses the approval and denies the session.
         let (status, _) = sb.approve(&nth_code(&sb, n), email, &acme);
         assert_ne!(status, 200);
-        let out = run(env.ntn().args(["login", "poll"]));
+        let out = env.run(&["login", "poll"]);
         assert_eq!(out.code, 4, "{email}: {}", out.stderr);
         for needle in ["full workspace membership", "admin", "NOTION_API_TOKEN"] {
             assert!(
@@ -324,11 +330,11 @@ fn guests_and_restricted_members_are_refused_with_alternatives() {
 fn a_login_denied_in_the_browser_exits_4() {
     let sb = Sandbox::start();
     let env = TestEnv::new().with_sandbox(&sb);
-    let out = run(env.ntn().args(["login", "--no-browser"]));
+    let out = env.run(&["login", "--no-browser"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let (status, body) = sb.deny(&nth_code(&sb, 1));
     assert_eq!(status, 200, "{body}");
-    let out = run(env.ntn().args(["login", "poll"]));
+    let out = env.run(&["login", "poll"]);
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(
         out.stderr.contains("Login was denied in the browser"),
@@ -343,16 +349,25 @@ fn a_login_denied_in_the_browser_exits_4() {
 fn poll_timeout_keeps_the_pending_login() {
     let sb = Sandbox::start();
     let env = TestEnv::new().with_sandbox(&sb);
-    assert_eq!(run(env.ntn().args(["login", "--no-browser"])).code, 0);
-    let started = Instant::now();
-    let out = run(env.ntn().args(["login", "poll", "--timeout", "1"]));
+    assert_eq!(env.run(&["login", "--no-browser"]).code, 0);
+    // The bound is measured on the command's clock (a manual one here).
+    let clock = Arc::new(ManualClock::new());
+    let out = env.run_full(
+        &["login", "poll", "--timeout", "1"],
+        TestUi::new(),
+        clock.clone(),
+    );
     assert_eq!(out.code, 4, "{}", out.stderr);
-    assert!(started.elapsed() < Duration::from_secs(10));
+    let slept = clock.slept();
+    assert!(
+        slept >= Duration::from_secs(1) && slept < Duration::from_secs(2),
+        "{slept:?}"
+    );
     assert!(out.stderr.contains("still pending"), "{}", out.stderr);
     assert!(pending_file(&env).exists());
     // ...and a later poll finishes it.
     approve(&sb, &nth_code(&sb, 1), ALICE, &sb.workspace("Globex"));
-    let out = run(env.ntn().args(["login", "poll"]));
+    let out = env.run(&["login", "poll"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("Logged in to Globex"), "{}", out.stderr);
 }
@@ -361,14 +376,13 @@ fn poll_timeout_keeps_the_pending_login() {
 fn the_pending_login_keeps_its_environment_and_base_url() {
     let sb = Sandbox::start();
     let env = TestEnv::new().with_sandbox(&sb);
-    assert_eq!(run(env.ntn().args(["login", "--no-browser"])).code, 0);
+    assert_eq!(env.run(&["login", "--no-browser"]).code, 0);
     approve(&sb, &nth_code(&sb, 1), ALICE, &sb.workspace("Acme"));
     // Another environment and a dead base URL on the command line: the
     // pending login's own (local, the sandbox) win.
-    let out = run(env
-        .ntn()
-        .args(["--env", "prod", "login", "poll"])
-        .env("NOTION_BASE_URL", "http://127.0.0.1:9"));
+    let mut env = env;
+    env.set("NOTION_BASE_URL", "http://127.0.0.1:9");
+    let out = env.run(&["--env", "prod", "login", "poll"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("local"), "{}", out.stderr);
     assert_eq!(default_ws(&env), Some(sb.workspace("Acme")));
@@ -384,7 +398,7 @@ fn faults_on_init_and_redeem_are_retried() {
     let acme = sb.workspace("Acme");
     sb.fault(json!({"path_prefix": INIT, "status": 503, "count": 1}));
     sb.fault(json!({"path_prefix": INIT, "cut": true, "count": 1}));
-    let out = run(env.ntn().args(["login", "--no-browser"]));
+    let out = env.run(&["login", "--no-browser"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(count(&sb, INIT), 3);
 
@@ -393,12 +407,16 @@ fn faults_on_init_and_redeem_are_retried() {
     sb.fault(json!({"path_prefix": REDEEM, "status": 500, "count": 1}));
     sb.fault(json!({"path_prefix": REDEEM, "status": 503, "count": 1}));
     sb.fault(json!({"path_prefix": REDEEM, "cut": true, "count": 1}));
-    let started = Instant::now();
-    let out = run(env.ntn().args(["login", "poll"]));
+    let clock = Arc::new(ManualClock::new());
+    let out = env.run_full(&["login", "poll"], TestUi::new(), clock.clone());
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("Logged in to Acme"), "{}", out.stderr);
-    // Retry-After: 1 was honoured.
-    assert!(started.elapsed() >= Duration::from_secs(1));
+    // Retry-After: 1 was honoured (on the command's clock).
+    assert!(
+        clock.slept() >= Duration::from_secs(1),
+        "{:?}",
+        clock.sleeps()
+    );
     let redeems: Vec<u64> = sb
         .requests()
         .iter()
@@ -421,7 +439,7 @@ fn init_gives_up_with_exit_5_when_the_server_keeps_refusing() {
     let env = TestEnv::new().with_sandbox(&sb);
     // Retry-After beyond the retry budget: ntn stops instead of waiting.
     sb.fault(json!({"path_prefix": INIT, "status": 429, "retry_after": 120, "count": 5}));
-    let out = run(env.ntn().args(["login", "--no-browser"]));
+    let out = env.run(&["login", "--no-browser"]);
     assert_eq!(out.code, 5, "{}", out.stderr);
     assert!(
         out.stderr.contains("could not start a login session"),
@@ -436,20 +454,21 @@ fn init_gives_up_with_exit_5_when_the_server_keeps_refusing() {
 fn client_errors_on_redeem_stop_polling() {
     let sb = Sandbox::start();
     let env = TestEnv::new().with_sandbox(&sb);
-    assert_eq!(run(env.ntn().args(["login", "--no-browser"])).code, 0);
+    assert_eq!(env.run(&["login", "--no-browser"]).code, 0);
     // A 400 is not retried: the server's message, exit 5, the login stays pending.
     sb.fault(json!({"path_prefix": REDEEM, "status": 400, "count": 1}));
-    let out = run(env.ntn().args(["login", "poll"]));
+    let out = env.run(&["login", "poll"]);
     assert_eq!(out.code, 5, "{}", out.stderr);
     assert_eq!(count(&sb, REDEEM), 1);
     assert!(pending_file(&env).exists());
     // A 404 means the session is gone.
     sb.fault(json!({"path_prefix": REDEEM, "status": 404, "count": 1}));
-    let out = run(env.ntn().args(["login", "poll"]));
+    let out = env.run(&["login", "poll"]);
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(out.stderr.contains("gone"), "{}", out.stderr);
     assert!(
-        out.stderr.contains("hint: run `ntn login`"),
+        out.stderr
+            .contains("hint: run `ntn login --env local` to start over"),
         "{}",
         out.stderr
     );
@@ -461,7 +480,7 @@ fn client_errors_on_redeem_stop_polling() {
 fn sigint_during_poll_keeps_the_pending_login() {
     let sb = Sandbox::start();
     let env = TestEnv::new().with_sandbox(&sb);
-    assert_eq!(run(env.ntn().args(["login", "--no-browser"])).code, 0);
+    assert_eq!(env.run(&["login", "--no-browser"]).code, 0);
     let child = env
         .std_command()
         .args(["login", "poll"])
@@ -481,7 +500,7 @@ fn sigint_during_poll_keeps_the_pending_login() {
     assert!(stderr.contains("ntn login poll"), "{stderr}");
     assert!(pending_file(&env).exists());
     approve(&sb, &nth_code(&sb, 1), ALICE, &sb.workspace("Acme"));
-    let out = run(env.ntn().args(["login", "poll"]));
+    let out = env.run(&["login", "poll"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
@@ -497,7 +516,7 @@ fn workspace_flag_switches_without_network() {
     assert_eq!(default_ws(&env).as_deref(), Some(globex.as_str()));
 
     sb.clear_requests();
-    let out = run(env.ntn().args(["login", "--workspace", &acme, "--json"]));
+    let out = env.run(&["login", "--workspace", &acme, "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         out.stderr,
@@ -513,7 +532,7 @@ fn workspace_flag_switches_without_network() {
     assert!(sb.requests().is_empty(), "{:?}", sb.requests());
 
     // Unknown id: exit 4 with a hint, nothing changed.
-    let out = run(env.ntn().args(["login", "--workspace", "nope"]));
+    let out = env.run(&["login", "--workspace", "nope"]);
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(out.stderr.contains("hint:"), "{}", out.stderr);
     assert_eq!(default_ws(&env).as_deref(), Some(acme.as_str()));
@@ -636,7 +655,7 @@ fn ctrl_c_while_waiting_leaves_a_resumable_login() {
     assert_nothing_stored(&env);
 
     approve(&sb, &nth_code(&sb, 1), ALICE, &sb.workspace("Acme"));
-    let out = run(env.ntn().args(["login", "poll"]));
+    let out = env.run(&["login", "poll"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("Logged in to Acme"), "{}", out.stderr);
     assert!(!pending_file(&env).exists());
@@ -733,4 +752,241 @@ fn no_browser_skips_the_picker() {
     assert!(!out.contains("Choose a workspace"), "{out}");
     assert_eq!(exit_code(&mut p), 0);
     assert_eq!(sb.sessions().len(), 2);
+}
+
+// ---------------------------------------------------------------------------
+// always a way back
+
+#[test]
+fn ctrl_c_in_the_picker_restores_the_cursor_and_says_login_cancelled() {
+    let sb = Sandbox::start();
+    let mut env = TestEnv::new().with_sandbox(&sb);
+    let record = browser_script(&mut env);
+    env.set("DISPLAY", ":0");
+    two_step_login(&sb, &env, "Acme", 1);
+    let mut p = pty(&env, &["login"]);
+    let shown = p.exp_string("Authenticate with new workspace").unwrap();
+    p.send_control('c').unwrap();
+    let rest = p.exp_eof().unwrap();
+    let all = format!("{shown}{rest}");
+    assert!(all.contains("login cancelled"), "{all:?}");
+    // The picker hid the cursor; it is shown again after the last hiding.
+    let hidden = all
+        .rfind("\u{1b}[?25l")
+        .expect("the picker hides the cursor");
+    assert!(all[hidden..].contains("\u{1b}[?25h"), "{all:?}");
+    match p.process().wait().unwrap() {
+        WaitStatus::Exited(_, code) => assert_eq!(code, 130),
+        other => panic!("unexpected status {other:?}"),
+    }
+    assert!(!record.exists(), "no browser");
+    assert_eq!(sb.sessions().len(), 1, "no new session");
+}
+
+#[test]
+fn a_token_the_api_rejected_is_marked_and_choosing_it_signs_in_again() {
+    let sb = Sandbox::start();
+    let mut env = TestEnv::new().with_sandbox(&sb);
+    let record = browser_script(&mut env);
+    env.set("DISPLAY", ":0");
+    let acme = two_step_login(&sb, &env, "Acme", 1);
+    let dead = auth_json(&env)[&acme].as_str().unwrap().to_string();
+    sb.revoke(&dead);
+
+    // The rejection says how to sign in again, and marks the workspace.
+    let out = env.run(&["whoami"]);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    let again = format!("`ntn login --workspace {acme} --fresh --env local`");
+    assert!(out.stderr.contains(&again), "{}", out.stderr);
+    assert!(
+        env.read_json("workspaces.json")["environments"]["local"][&acme]["tokenRejectedAt"]
+            .is_string()
+    );
+    // So does any command that meets the 401.
+    let out = env.run(&["api", "v1/users/me"]);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(out.stderr.contains(&again), "{}", out.stderr);
+    // `ntn login --workspace` still switches to it (no network), with a word.
+    let out = env.run(&["login", "--workspace", &acme]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the API rejected this workspace's token"),
+        "{}",
+        out.stderr
+    );
+
+    // The picker marks it; choosing it (the default, preselected) starts a
+    // fresh browser login instead of switching to the dead token.
+    sb.clear_requests();
+    let mut p = pty(&env, &["login"]);
+    let listed = p.exp_string("Authenticate with new workspace").unwrap();
+    assert!(
+        listed.contains(&format!(
+            "Acme ({acme})  [default]  (token rejected by the API: sign in again)"
+        )),
+        "{listed}"
+    );
+    p.send("\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("The API rejected the token of Acme: starting a new login.")
+        .unwrap();
+    p.exp_string("Your verification code").unwrap();
+    wait_for("the browser script", || record.exists().then_some(()));
+    approve(&sb, &nth_code(&sb, 2), ALICE, &acme);
+    p.exp_string(&format!("Logged in to Acme ({acme})"))
+        .unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let fresh = auth_json(&env)[&acme].as_str().unwrap().to_string();
+    assert_ne!(fresh, dead);
+    assert_eq!(users_me(&sb, &fresh), 200);
+    assert!(
+        env.read_json("workspaces.json")["environments"]["local"][&acme]
+            .get("tokenRejectedAt")
+            .is_none()
+    );
+    let out = env.run(&["debug", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&out.stdout).unwrap()["workspaces"][0]["token_rejected_at"],
+        Value::Null
+    );
+}
+
+#[test]
+fn a_token_accepted_again_loses_its_rejected_mark() {
+    let sb = Sandbox::start();
+    let env = TestEnv::new().with_sandbox(&sb);
+    let acme = two_step_login(&sb, &env, "Acme", 1);
+    // A 401 from a passing fault: the token itself is fine.
+    sb.fault(json!({"path_prefix": "/v1/users/me", "status": 401, "count": 1}));
+    assert_eq!(env.run(&["whoami"]).code, 4);
+    let entry = || env.read_json("workspaces.json")["environments"]["local"][&acme].clone();
+    assert!(entry()["tokenRejectedAt"].is_string(), "{}", entry());
+    let out = env.run(&["debug"]);
+    assert!(
+        out.stdout.contains("rejected by the API at"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(env.run(&["whoami"]).code, 0);
+    assert!(entry().get("tokenRejectedAt").is_none(), "{}", entry());
+}
+
+#[test]
+fn fresh_signs_in_again_even_with_a_stored_token() {
+    let sb = Sandbox::start();
+    let env = TestEnv::new().with_sandbox(&sb);
+    let acme = two_step_login(&sb, &env, "Acme", 1);
+    let globex = sb.workspace("Globex");
+    // --workspace ID --fresh: a new login (here the two-step one), not a switch.
+    let out = env.run(&["login", "--workspace", &acme, "--fresh", "--no-browser"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(sb.sessions().len(), 2);
+    approve(&sb, &nth_code(&sb, 2), ALICE, &globex);
+    let out = env.run(&["login", "poll"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("Logged in to Globex"), "{}", out.stderr);
+    // Without --fresh, --workspace and --no-browser still conflict.
+    let out = env.run(&["login", "--workspace", &acme, "--no-browser"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--fresh"), "{}", out.stderr);
+}
+
+#[test]
+fn the_loser_of_two_concurrent_polls_reports_the_success() {
+    use std::io::{BufRead, BufReader};
+    let sb = Sandbox::start();
+    let env = TestEnv::new().with_sandbox(&sb);
+    let acme = sb.workspace("Acme");
+    assert_eq!(env.run(&["login", "--no-browser"]).code, 0);
+    let spawn = || {
+        env.std_command()
+            .args(["login", "poll"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = spawn();
+    wait_for("the first poll", || (count(&sb, REDEEM) >= 1).then_some(()));
+    let mut second = spawn();
+    // The second one sees the first and waits for it.
+    let mut err2 = BufReader::new(second.stderr.take().unwrap());
+    let mut waiting = String::new();
+    while !waiting.contains("Another `ntn login poll` is already waiting") {
+        let mut line = String::new();
+        assert!(err2.read_line(&mut line).unwrap() > 0, "{waiting}");
+        waiting.push_str(&line);
+    }
+    approve(&sb, &nth_code(&sb, 1), ALICE, &acme);
+    let out1 = first.wait_with_output().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err2, &mut rest).unwrap();
+    let out2 = second.wait_with_output().unwrap();
+    let err1 = String::from_utf8_lossy(&out1.stderr);
+    assert_eq!(out1.status.code(), Some(0), "{err1}");
+    assert!(
+        err1.contains(&format!("Logged in to Acme ({acme})")),
+        "{err1}"
+    );
+    assert_eq!(out2.status.code(), Some(0), "{waiting}{rest}");
+    assert!(
+        rest.contains(&format!(
+            "Logged in to Acme ({acme}) (by the other `ntn login poll`)"
+        )),
+        "{rest}"
+    );
+    // One redeem answered "confirmed"; nobody was told the session is gone.
+    assert!(!rest.contains("gone"), "{rest}");
+    assert!(!pending_file(&env).exists());
+}
+
+#[test]
+fn plain_output_of_login_and_poll() {
+    let sb = Sandbox::start();
+    let env = TestEnv::new().with_sandbox(&sb);
+    let out = env.run(&["login", "--no-browser", "--plain"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let fields: Vec<&str> = out.stdout.trim_end_matches('\n').split('\t').collect();
+    assert_eq!(fields.len(), 4, "{:?}", out.stdout);
+    assert!(fields[0].starts_with(&format!("{}/cli-login/", sb.url)));
+    assert_eq!(fields[1], nth_code(&sb, 1));
+    assert!(fields[2].ends_with('Z'));
+    assert_eq!(fields[3], "ntn login poll --env local");
+    let acme = sb.workspace("Acme");
+    approve(&sb, fields[1], ALICE, &acme);
+    let out = env.run(&["login", "poll", "--plain"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, format!("{acme}\tAcme\tlocal\n"));
+}
+
+#[test]
+fn the_browser_opener_never_sees_the_token_variable() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::start();
+    let mut env = TestEnv::new().with_sandbox(&sb);
+    let script = env.dir.path().join("browser-env.sh");
+    let dump = env.dir.path().join("browser-env.txt");
+    std::fs::write(&script, format!("#!/bin/sh\nenv > '{}'\n", dump.display())).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.set("BROWSER", script.to_str().unwrap());
+    env.set("DISPLAY", ":0");
+    env.set("NOTION_API_TOKEN", "ntn_env_secret_value");
+    let mut p = pty(&env, &["login"]);
+    p.exp_string("Your verification code").unwrap();
+    wait_for("the browser script", || {
+        std::fs::read_to_string(&dump)
+            .ok()
+            .filter(|t| t.contains("DISPLAY"))
+    });
+    approve(&sb, &nth_code(&sb, 1), ALICE, &sb.workspace("Acme"));
+    p.exp_string("Logged in to Acme").unwrap();
+    // The login is shadowed by the variable: say so.
+    p.exp_string("NOTION_API_TOKEN is set and wins over this login")
+        .unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let seen = std::fs::read_to_string(&dump).unwrap();
+    assert!(!seen.contains("NOTION_API_TOKEN"), "{seen}");
+    assert!(!seen.contains("ntn_env_secret_value"), "{seen}");
 }

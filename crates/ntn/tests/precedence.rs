@@ -258,3 +258,60 @@ fn a_workspace_flag_shadowed_by_the_env_token_is_warned_about() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 }
+
+#[test]
+fn without_a_default_the_only_login_is_used_and_several_are_named() {
+    // One login, no default (a config.json of `{}`): it is used.
+    let env = TestEnv::new();
+    seed_login(&env, "prod", "w1", "Acme", Some("tok-1"), false);
+    write_json_file(&env, "config.json", &json!({}));
+    let v = token_json(&env.run(&["auth", "token", "--json"]));
+    assert_eq!(v["token"], "tok-1");
+    assert_eq!(v["source"], "only");
+
+    // Several and no default: say which exist and how to choose.
+    seed_login(&env, "prod", "w2", "Globex", Some("tok-2"), false);
+    for args in [&["auth", "token"][..], &["whoami"], &["doctor"]] {
+        let out = env.run(args);
+        assert_eq!(out.code, 4, "{args:?}: {}", out.stderr);
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            text.contains("no default workspace is set for environment prod, and 2 are logged in: Acme (w1), Globex (w2)"),
+            "{args:?}: {text}"
+        );
+        assert!(
+            text.contains("choose one with `ntn login --workspace ID`"),
+            "{args:?}: {text}"
+        );
+    }
+    // Choosing one makes it the default.
+    assert_eq!(env.run(&["login", "--workspace", "w2"]).code, 0);
+    assert_eq!(env.run(&["auth", "token"]).stdout, "tok-2\n");
+
+    // After `ntn logout --workspace <the default>`, the one left is used.
+    let out = env.run(&["logout", "--workspace", "w2"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = token_json(&env.run(&["auth", "token", "--json"]));
+    assert_eq!(v["token"], "tok-1");
+    assert_eq!(v["source"], "only");
+}
+
+#[test]
+fn ids_that_cannot_be_workspace_ids_are_usage_errors() {
+    let mut env = two_logins();
+    for id in ["../w1", "w1/x", "w\u{1b}[2J"] {
+        let out = env.run(&["--workspace", id, "auth", "token"]);
+        assert_eq!(out.code, 2, "{id:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("is not a workspace id"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+        env.set("NOTION_WORKSPACE_ID", id);
+        let out = env.run(&["auth", "token"]);
+        assert_eq!(out.code, 2, "{id:?}: {}", out.stderr);
+        assert!(out.stderr.contains("NOTION_WORKSPACE_ID"), "{}", out.stderr);
+        env.unset("NOTION_WORKSPACE_ID");
+    }
+}

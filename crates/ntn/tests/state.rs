@@ -197,6 +197,10 @@ fn official_files_are_read_and_unknown_fields_survive() {
 fn state_left_by_the_official_tool_in_dot_notion_is_found() {
     let mut env = TestEnv::new();
     env.unset("NOTION_HOME");
+    // Whatever XDG_CONFIG_HOME says: $XDG_CONFIG_HOME/notion does not exist.
+    let xdg = env.dir.path().join("xdg");
+    std::fs::create_dir(&xdg).unwrap();
+    env.set("XDG_CONFIG_HOME", xdg.to_str().unwrap());
     let dot = env.home().join(".notion");
     std::fs::create_dir(&dot).unwrap();
     std::fs::write(
@@ -210,13 +214,185 @@ fn state_left_by_the_official_tool_in_dot_notion_is_found() {
     )
     .unwrap();
     std::fs::write(dot.join("auth.json"), r#"{"w1":"tok-1"}"#).unwrap();
-    let out = run(env.ntn().args(["auth", "token"]));
+    let out = env.run(&["auth", "token"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "tok-1\n");
-    let out = run(env.ntn().args(["debug", "--json"]));
+    let out = env.run(&["debug", "--json"]);
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["config_dir"]["rule"], "~/.notion");
     assert_eq!(v["config_dir"]["path"], dot.to_str().unwrap());
+    assert!(!xdg.join("notion").exists());
+}
+
+#[test]
+fn without_any_config_directory_the_first_of_the_order_is_created_private() {
+    let sb = common::Sandbox::start();
+    let mut env = TestEnv::new().with_sandbox(&sb);
+    env.unset("NOTION_HOME");
+    let xdg = env.dir.path().join("xdg");
+    env.set("XDG_CONFIG_HOME", xdg.to_str().unwrap());
+    let out = env.run(&["login", "--no-browser"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(mode(&xdg.join("notion")), 0o700);
+    assert!(xdg.join("notion/pending-login.json").exists());
+    assert!(!env.home().join(".config").exists());
+    assert!(!env.home().join(".notion").exists());
+}
+
+#[test]
+fn a_config_directory_others_may_write_to_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    seed_login(&env, "prod", "w1", "Acme", Some("tok-1"), true);
+    for m in [0o777, 0o770, 0o1777] {
+        std::fs::set_permissions(env.notion_home(), std::fs::Permissions::from_mode(m)).unwrap();
+        for args in [
+            &["auth", "token"][..],
+            &["logout"],
+            &["login", "--workspace", "w1"],
+        ] {
+            let out = env.run(args);
+            assert_eq!(out.code, 1, "{m:o} {args:?}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("is writable by other users"),
+                "{}",
+                out.stderr
+            );
+            assert!(
+                out.stderr.contains("hint: make it private with `chmod 700"),
+                "{}",
+                out.stderr
+            );
+            assert!(!out.stdout.contains("tok-1"));
+        }
+        // debug says why instead of failing.
+        let out = env.run(&["debug"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            out.stdout.contains("writable by other users"),
+            "{}",
+            out.stdout
+        );
+    }
+    std::fs::set_permissions(env.notion_home(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(env.run(&["auth", "token"]).stdout, "tok-1\n");
+}
+
+#[test]
+fn planted_links_for_lock_and_temp_files_are_never_followed() {
+    let env = TestEnv::new();
+    seed_login(&env, "prod", "w1", "Acme", Some("tok-1"), true);
+    seed_login(&env, "prod", "w2", "Globex", Some("tok-2"), false);
+    let outside = env.dir.path().join("outside");
+    // A link where the state lock goes: refused, nothing created elsewhere.
+    std::os::unix::fs::symlink(&outside, env.file(".state.lock")).unwrap();
+    let out = env.run(&["login", "--workspace", "w2"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains(".state.lock"), "{}", out.stderr);
+    assert!(out.stderr.contains("symbolic link"), "{}", out.stderr);
+    assert!(!outside.exists(), "the planted link was followed");
+    std::fs::remove_file(env.file(".state.lock")).unwrap();
+    // The same for the lock of auth.json.
+    std::os::unix::fs::symlink(&outside, env.file(".auth.lock")).unwrap();
+    let out = env.run(&["logout", "--workspace", "w2"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains(".auth.lock"), "{}", out.stderr);
+    assert!(!outside.exists(), "the planted link was followed");
+    std::fs::remove_file(env.file(".auth.lock")).unwrap();
+
+    // Temp names: a link among them is removed (not followed) with the
+    // litter of a killed writer, which may hold tokens.
+    std::fs::write(&outside, "precious").unwrap();
+    std::os::unix::fs::symlink(&outside, env.file(".auth.json.Ab12Cd.tmp")).unwrap();
+    std::fs::write(env.file(".auth.json.Zz99Yy.tmp"), r#"{"w9":"tok-litter"}"#).unwrap();
+    std::fs::write(env.file(".config.json.Qq11Ww.tmp"), "{}").unwrap();
+    let out = env.run(&["logout", "--workspace", "w2"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "precious");
+    let left: Vec<String> = std::fs::read_dir(env.notion_home())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    // auth.json was rewritten: its stale temp files are gone; config.json
+    // was not (w2 was not the default), so its own stays for now.
+    assert_eq!(left, [".config.json.Qq11Ww.tmp"]);
+}
+
+#[test]
+fn secret_files_found_readable_by_others_are_tightened_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    seed_login(&env, "prod", "w1", "Acme", Some("tok-1"), true);
+    seed_login(&env, "prod", "w2", "Globex", Some("tok-2"), false);
+    std::fs::set_permissions(
+        env.file("auth.json"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let out = env.run(&["logout", "--workspace", "w2"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(mode(&env.file("auth.json")), 0o600);
+    assert!(
+        out.stderr.contains(
+            "auth.json was readable by other users (mode 0644); it is now private (0600)"
+        ),
+        "{}",
+        out.stderr
+    );
+    // Once private, no more warnings.
+    let out = env.run(&["logout", "--workspace", "w1"]);
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+}
+
+#[test]
+fn waiting_for_a_held_lock_says_so_and_gives_up_after_a_bound() {
+    use std::sync::Arc;
+    let env = TestEnv::new();
+    seed_login(&env, "prod", "w1", "Acme", Some("tok-1"), true);
+    seed_login(&env, "prod", "w2", "Globex", Some("tok-2"), false);
+    // Another process holds the state lock (here: this test, on its own
+    // open file, which conflicts with ntn's as another process's would).
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(env.file(".state.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    let clock = Arc::new(ntn::support::ManualClock::new());
+    let real = std::time::Instant::now();
+    let out = env.run_full(
+        &["login", "--workspace", "w2"],
+        ntn::output::TestUi::new(),
+        clock.clone(),
+    );
+    // Measured on the command's clock: no real time passed.
+    assert!(real.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Waiting for another ntn process to finish with"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("error: gave up after 30 s"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("hint:"), "{}", out.stderr);
+    assert!(clock.slept() >= std::time::Duration::from_secs(30));
+    assert_eq!(
+        env.read_json("config.json")["defaultWorkspaceIds"]["prod"],
+        "w1"
+    );
+    // Released: it works at once, and says nothing about waiting.
+    held.unlock().unwrap();
+    drop(held);
+    let out = env.run(&["login", "--workspace", "w2"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("Waiting"), "{}", out.stderr);
 }
 
 /// Broken contents for each file: (file, bytes, words the error must contain).
@@ -240,6 +416,14 @@ fn broken_cases() -> Vec<(&'static str, &'static str, &'static str)> {
         "not valid",
     ));
     v.push(("auth.json", r#"{"w1": 5}"#, "not valid"));
+    // A wrong value type for another workspace makes the file corrupt too
+    // (it used to read as "missing from auth.json", or pass unnoticed).
+    v.push(("auth.json", r#"{"w2": 5}"#, "not valid"));
+    v.push((
+        "auth.json",
+        r#"{"w1": "tok-1", "w2": {"a": 1}}"#,
+        "not valid",
+    ));
     v
 }
 
@@ -259,11 +443,7 @@ fn broken_files_are_named_left_untouched_and_exit_1() {
         seed_login(&env, "prod", "w1", "Acme", Some("tok-1"), true);
         std::fs::write(env.file(file), bytes).unwrap();
         for args in [&["auth", "token"][..], &["logout"][..], &["whoami"][..]] {
-            if bytes == r#"{"w1": 5}"# && args == ["logout"] {
-                // Logging out of w1 removes its malformed entry: asked for.
-                continue;
-            }
-            let out = run(env.ntn().args(args));
+            let out = env.run(args);
             assert_eq!(out.code, 1, "{file} {bytes:?} {args:?}: {}", out.stderr);
             assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
             assert!(
@@ -282,7 +462,7 @@ fn broken_files_are_named_left_untouched_and_exit_1() {
             assert_untouched(&env.file(file), bytes);
         }
         // debug reports the broken file instead of failing.
-        let out = run(env.ntn().args(["debug", "--json"]));
+        let out = env.run(&["debug", "--json"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         let v: Value = serde_json::from_str(&out.stdout).unwrap();
         let f = v["files"]
@@ -294,7 +474,7 @@ fn broken_files_are_named_left_untouched_and_exit_1() {
             .clone();
         assert_eq!(f["state"], "corrupt", "{file} {bytes:?}: {v}");
         assert!(f["error"].as_str().unwrap().contains(file));
-        let human = run(env.ntn().arg("debug"));
+        let human = env.run(&["debug"]);
         assert_eq!(human.code, 0);
         assert!(human.stdout.contains("corrupt"), "{}", human.stdout);
         assert_untouched(&env.file(file), bytes);

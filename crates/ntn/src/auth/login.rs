@@ -18,6 +18,12 @@
 //! [`poll`] retries them (honouring `Retry-After`) until the session
 //! expires; other 4xx answers stop with the server's message. Every wait is
 //! on the client's clock.
+//!
+//! The reply of a confirmed login carries a token: both requests go only over
+//! HTTPS, or plain HTTP to loopback ([`check_transport`]), in every
+//! environment. What the server names is checked before it is used: the
+//! workspace id must be an id ([`crate::state::check_workspace_id`]), the
+//! name is capped.
 
 use std::time::{Duration, Instant};
 
@@ -91,6 +97,7 @@ impl Session {
             expires_at_ms: self.expires_at_ms,
             poll_interval_ms: Some(self.poll_interval.as_millis() as u64),
             created_at_ms: now_ms,
+            approved: None,
         }
     }
 
@@ -182,12 +189,31 @@ fn poll_policy(interval: Duration) -> RetryPolicy {
     }
 }
 
+/// Refuses a login base URL that is plain HTTP to anything but loopback:
+/// the login's reply carries a token.
+pub fn check_transport(base: &str) -> Result<()> {
+    let lower = base.to_ascii_lowercase();
+    if lower.starts_with("https://")
+        || (lower.starts_with("http://") && crate::http::is_loopback_url(base))
+    {
+        return Ok(());
+    }
+    Err(Error::local(format!(
+        "refusing to log in over plain HTTP to {}: the login's reply carries a token",
+        crate::http::host_of(base)
+    ))
+    .hint(
+        "use an https:// URL for NOTION_BASE_URL (plain http:// is only allowed for localhost and 127.0.0.1)",
+    ))
+}
+
 /// Starts a session (see [`init_policy`]); fails with exit code 5.
 pub fn init(client: &Client, base: &str) -> Result<Session> {
     init_with_budget(client, base, INIT_BUDGET)
 }
 
 pub fn init_with_budget(client: &Client, base: &str, budget: Duration) -> Result<Session> {
+    check_transport(base)?;
     let req = Request::new("POST", format!("{base}{INIT_PATH}")).json(&json!({}));
     let clock = client.clock();
     let policy = init_policy(budget);
@@ -334,8 +360,16 @@ pub fn parse_redeem(v: &Value) -> Result<Status> {
                     .ok_or_else(|| {
                         Error::api("the server confirmed the login but named no workspace")
                     })?;
+            if let Err(why) = crate::state::check_workspace_id(&workspace_id) {
+                return Err(Error::api(format!(
+                    "the server confirmed the login for a workspace id ntn will not use ({why}); nothing was stored"
+                ))
+                .hint("check NOTION_BASE_URL: it should be a Notion server"));
+            }
             let workspace_name = text("spaceName")
                 .or_else(|| text("workspaceName"))
+                .map(|n| crate::state::cap_name(&n))
+                .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| workspace_id.clone());
             Ok(Status::Confirmed(Confirmed {
                 token,
@@ -412,6 +446,7 @@ pub fn poll(
     interrupt: Option<&Interrupt>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<PollEnd> {
+    check_transport(base)?;
     let clock = client.clock();
     let interrupted = || interrupt.is_some_and(Interrupt::is_raised);
     let policy = poll_policy(session.poll_interval);
@@ -552,5 +587,50 @@ mod tests {
         assert!(parse_redeem(&json!({"status": "weird"})).is_err());
         let e = parse_redeem(&json!({"status": "confirmed", "token": "ntn_secret"})).unwrap_err();
         assert!(!e.message().contains("ntn_secret"));
+    }
+
+    #[test]
+    fn hostile_workspaces_are_refused_or_capped() {
+        for id in ["../../etc", "a/b", "x\u{1b}[2J", ""] {
+            let r = parse_redeem(&json!({"status": "confirmed", "token": "t", "spaceId": id}));
+            assert!(r.is_err(), "{id:?}");
+        }
+        let long = "n".repeat(5 * 1024 * 1024);
+        match parse_redeem(
+            &json!({"status": "confirmed", "token": "t", "spaceId": "w1", "spaceName": long}),
+        )
+        .unwrap()
+        {
+            Status::Confirmed(c) => {
+                assert_eq!(
+                    c.workspace_name.chars().count(),
+                    crate::state::MAX_NAME_CHARS
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "https://www.notion.so",
+            "http://127.0.0.1:3000",
+            "http://localhost:1",
+            "http://[::1]:2",
+        ] {
+            assert!(check_transport(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://evil.example:18097",
+            "http://www.notion.so",
+            "HTTP://10.0.0.1",
+        ] {
+            let e = check_transport(bad).unwrap_err();
+            assert_eq!(e.exit_code().code(), 1);
+            assert!(e.message().contains("plain HTTP"), "{}", e.message());
+        }
+        let e = check_transport("http://user:secret@evil.example").unwrap_err();
+        assert!(!e.message().contains("secret"), "{}", e.message());
     }
 }

@@ -4,7 +4,15 @@
 //!
 //! 1. `NOTION_API_TOKEN` when set and non-empty;
 //! 2. else the stored token of the `--workspace` flag, else of `NOTION_WORKSPACE_ID`;
-//! 3. else the stored token of this environment's default workspace.
+//! 3. else the stored token of this environment's default workspace;
+//! 4. else, when this environment has exactly one logged-in workspace, its
+//!    token; with several and no default, an error that lists them and says
+//!    how to choose (`ntn login --workspace ID`).
+//!
+//! [`check_ready`] is what a login checks before it asks the server or the
+//! browser anything: that its result could be stored. A token the API
+//! rejected marks its workspace ([`mark_rejected`]) so that `ntn login` offers
+//! a fresh sign-in for it.
 //!
 //! [`save_login`], [`switch_default`], [`token_stored`] and [`logout`] keep
 //! the state files and the secret store in step: a token is written (and read
@@ -20,8 +28,10 @@ pub mod pending;
 
 use crate::env::EnvName;
 use crate::error::{Error, Result};
-use crate::secrets::{self, Backend, FileStore, SecretStore, Token, open_store};
-use crate::state::{State, WorkspaceEntry};
+use crate::secrets::{
+    self, Backend, FileStore, SecretStore, StoreError, StoreErrorKind, Token, open_store,
+};
+use crate::state::{self as st, State, WorkspaceEntry};
 
 /// The variable holding a token that wins over stored logins.
 pub const VAR_API_TOKEN: &str = crate::vars::API_TOKEN;
@@ -67,6 +77,8 @@ pub enum TokenSource {
     WorkspaceEnv,
     /// The environment's default workspace in `config.json`.
     DefaultWorkspace,
+    /// The only logged-in workspace of the environment (no default is set).
+    OnlyLogin,
 }
 
 impl TokenSource {
@@ -77,6 +89,7 @@ impl TokenSource {
             TokenSource::WorkspaceFlag => "the --workspace flag",
             TokenSource::WorkspaceEnv => "NOTION_WORKSPACE_ID",
             TokenSource::DefaultWorkspace => "the default workspace",
+            TokenSource::OnlyLogin => "the only logged-in workspace",
         }
     }
 }
@@ -114,9 +127,35 @@ pub fn resolve_token(s: &Settings, state: &dyn Fn() -> Result<State>) -> Result<
     resolve_stored(s, &state()?)
 }
 
+/// `ntn login` with `args` for `env`: the command a hint names, whole
+/// (`--env` included when it is not prod).
+pub fn login_command(env: EnvName, args: &str) -> String {
+    command_for(env, "login", args)
+}
+
+/// `ntn debug` for `env` (it lists the logged-in workspaces).
+pub fn debug_command(env: EnvName) -> String {
+    command_for(env, "debug", "")
+}
+
+fn command_for(env: EnvName, command: &str, args: &str) -> String {
+    let mut c = format!("ntn {command}");
+    if !args.is_empty() {
+        c.push(' ');
+        c.push_str(args);
+    }
+    if env != EnvName::Prod {
+        c.push_str(" --env ");
+        c.push_str(env.as_str());
+    }
+    c
+}
+
 /// Which stored login a command would use, without reading the secret store:
 /// the `--workspace` flag, else `NOTION_WORKSPACE_ID`, else the environment's
-/// default. `Ok(None)` when nothing is selected (not logged in).
+/// default, else its only logged-in workspace. `Ok(None)` when nothing is
+/// logged in; an error naming the choices when several are and none is the
+/// default, or when a given id cannot be a workspace id (exit 2).
 pub fn selected_workspace(s: &Settings, state: &State) -> Result<Option<(String, TokenSource)>> {
     if let Some(id) = s
         .workspace_flag
@@ -124,15 +163,43 @@ pub fn selected_workspace(s: &Settings, state: &State) -> Result<Option<(String,
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
+        st::checked_id(id, "--workspace")?;
         return Ok(Some((id.to_string(), TokenSource::WorkspaceFlag)));
     }
     if let Some(id) = &s.workspace_var {
+        st::checked_id(id, VAR_WORKSPACE_ID)?;
         return Ok(Some((id.clone(), TokenSource::WorkspaceEnv)));
     }
     let config = state.config()?;
-    Ok(config
-        .default_workspace(s.env)
-        .map(|id| (id.to_string(), TokenSource::DefaultWorkspace)))
+    if let Some(id) = config.default_workspace(s.env) {
+        return Ok(Some((id.to_string(), TokenSource::DefaultWorkspace)));
+    }
+    let workspaces = state.workspaces()?;
+    match workspaces.list(s.env).as_slice() {
+        [] => Ok(None),
+        [only] => Ok(Some((only.id.clone(), TokenSource::OnlyLogin))),
+        several => Err(choose_one(s.env, several)),
+    }
+}
+
+/// "Acme (id), Globex (id)".
+fn listing(list: &[&WorkspaceEntry]) -> String {
+    list.iter()
+        .map(|w| display_name(&w.name, &w.id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn choose_one(env: EnvName, several: &[&WorkspaceEntry]) -> Error {
+    Error::auth(format!(
+        "no default workspace is set for environment {env}, and {} are logged in: {}",
+        several.len(),
+        listing(several)
+    ))
+    .hint(format!(
+        "choose one with `{}` (or pass --workspace ID to a single command)",
+        login_command(env, "--workspace ID")
+    ))
 }
 
 fn not_logged_in(env: EnvName) -> Error {
@@ -142,7 +209,8 @@ fn not_logged_in(env: EnvName) -> Error {
         format!(" (environment {env})")
     };
     Error::auth(format!("not logged in{env_note}")).hint(format!(
-        "run `ntn login`, or set {VAR_API_TOKEN} to a personal access token"
+        "run `{}`, or set {VAR_API_TOKEN} to a personal access token",
+        login_command(env, "")
     ))
 }
 
@@ -151,15 +219,22 @@ fn unknown_workspace(env: EnvName, id: &str, source: &TokenSource) -> Error {
         "workspace {id} (from {}) is not logged in for environment {env}",
         source.describe()
     ))
-    .hint("`ntn debug` lists the logged-in workspaces; `ntn login` adds one")
+    .hint(format!(
+        "`{}` lists the logged-in workspaces; `{}` adds one",
+        debug_command(env),
+        login_command(env, "")
+    ))
 }
 
-fn missing_token(entry_name: &str, id: &str, store: &str) -> Error {
+fn missing_token(env: EnvName, entry_name: &str, id: &str, store: &str) -> Error {
     let label = display_name(entry_name, id);
     Error::auth(format!(
         "the token for workspace {label} is missing from {store}"
     ))
-    .hint("run `ntn login` to sign in to it again")
+    .hint(format!(
+        "run `{}` to sign in to it again",
+        login_command(env, &format!("--workspace {id} --fresh"))
+    ))
 }
 
 fn display_name(name: &str, id: &str) -> String {
@@ -179,7 +254,12 @@ pub fn resolve_stored(s: &Settings, state: &State) -> Result<Credential> {
     };
     let workspaces = state.workspaces()?;
     let entry = workspaces.get(env, &id).cloned();
-    if entry.is_none() && source != TokenSource::DefaultWorkspace {
+    if entry.is_none()
+        && matches!(
+            source,
+            TokenSource::WorkspaceFlag | TokenSource::WorkspaceEnv
+        )
+    {
         return Err(unknown_workspace(env, &id, &source));
     }
     let name = entry.as_ref().map(|e| e.name.clone()).unwrap_or_default();
@@ -193,8 +273,66 @@ pub fn resolve_stored(s: &Settings, state: &State) -> Result<Credential> {
             store: Some(store.describe()),
         }),
         None if entry.is_none() => Err(not_logged_in(env)),
-        None => Err(missing_token(&name, &id, &store.describe())),
+        None => Err(missing_token(env, &name, &id, &store.describe())),
     }
+}
+
+/// Checks, before a login asks anything of the server or the browser, that
+/// what it gets could be stored: the config directory can be written, its
+/// files read, and the chosen secret store can keep a token now (for the
+/// keychain: reachable and unlocked). Errors are those of the failing part
+/// (a keychain error carries the `NOTION_KEYRING=0` hint).
+pub fn check_ready(s: &Settings, state: &State) -> Result<()> {
+    state.check_writable()?;
+    state.config()?;
+    state.workspaces()?;
+    open_store(state, &s.store)?.check_can_store()
+}
+
+/// Records that the API rejected the token of workspace `id` of `env` (at
+/// `when`, RFC 3339), so that `ntn login` offers to sign in to it again.
+/// Nothing is written when the workspace is not cached.
+pub fn mark_rejected(state: &State, env: EnvName, id: &str, when: &str) -> Result<()> {
+    if state.workspaces()?.get(env, id).is_none() {
+        return Ok(());
+    }
+    let lock = state.lock()?;
+    let mut w = state.workspaces()?;
+    if w.mark_rejected(env, id, when) {
+        state.save_workspaces(&lock, &w)?;
+    }
+    Ok(())
+}
+
+/// Records that the API accepted the token of workspace `id` of `env`
+/// again: the mark [`mark_rejected`] left goes. Nothing is written otherwise.
+pub fn note_accepted(state: &State, env: EnvName, id: &str) -> Result<()> {
+    if state
+        .workspaces()?
+        .get(env, id)
+        .is_none_or(|e| e.rejected_at().is_none())
+    {
+        return Ok(());
+    }
+    let lock = state.lock()?;
+    let mut w = state.workspaces()?;
+    if w.clear_rejected(env, id) {
+        state.save_workspaces(&lock, &w)?;
+    }
+    Ok(())
+}
+
+/// The hint for a stored token the API rejected (`name`: the workspace's
+/// name, when known).
+pub fn rejected_hint(env: EnvName, id: &str, name: Option<&str>) -> String {
+    let which = match name.filter(|n| !n.is_empty() && *n != id) {
+        Some(n) => format!("{n} ({id})"),
+        None => format!("workspace {id}"),
+    };
+    format!(
+        "the API rejected the stored login for {which}: run `{}` to sign in to it again",
+        login_command(env, &format!("--workspace {id} --fresh"))
+    )
 }
 
 /// Stores a confirmed login: the token in the secret store (read back), the
@@ -209,6 +347,11 @@ pub fn save_login(
     let id = workspace_id.trim();
     if id.is_empty() {
         return Err(Error::auth("the login did not name a workspace"));
+    }
+    if let Err(why) = st::check_workspace_id(id) {
+        return Err(Error::api(format!(
+            "the login named a workspace id ntn will not store: {why}"
+        )));
     }
     if token.expose().trim().is_empty() {
         return Err(Error::auth("the login returned an empty token"));
@@ -241,21 +384,87 @@ pub fn switch_default(s: &Settings, state: &State, workspace_id: &str) -> Result
     let env = s.env;
     // Checked and written under the state lock: a logout running at the same
     // time cannot forget the workspace between the check and the write.
+    st::checked_id(workspace_id, "--workspace")?;
     let lock = state.lock()?;
     let Some(entry) = state.workspaces()?.get(env, workspace_id).cloned() else {
         return Err(Error::auth(format!(
             "workspace {workspace_id} is not logged in for environment {env}"
         ))
-        .hint("`ntn debug` lists the logged-in workspaces; `ntn login` adds one"));
+        .hint(format!(
+            "`{}` lists the logged-in workspaces; `{}` adds one",
+            debug_command(env),
+            login_command(env, "")
+        )));
     };
     let store = open_store(state, &s.store)?;
     if store.get(workspace_id)?.is_none() {
-        return Err(missing_token(&entry.name, workspace_id, &store.describe()));
+        return Err(missing_token(
+            env,
+            &entry.name,
+            workspace_id,
+            &store.describe(),
+        ));
     }
     let mut c = state.config()?;
     c.set_default_workspace(env, Some(workspace_id));
     state.save_config(&lock, &c)?;
     Ok(entry)
+}
+
+/// `ntn logout` with the flags of `scope`, for `env`.
+pub fn logout_command(env: EnvName, scope: &LogoutScope) -> String {
+    let mut c = String::from("ntn logout");
+    match scope {
+        LogoutScope::Environment => {}
+        LogoutScope::Workspace(id) => {
+            c.push_str(" --workspace ");
+            c.push_str(id);
+        }
+        LogoutScope::AllEnvironments => c.push_str(" --all-environments"),
+    }
+    if env != EnvName::Prod && *scope != LogoutScope::AllEnvironments {
+        c.push_str(" --env ");
+        c.push_str(env.as_str());
+    }
+    c
+}
+
+fn unknown_for_logout(env: EnvName, id: &str, known: &[&WorkspaceEntry]) -> Error {
+    let e = Error::auth(format!(
+        "workspace {id} is not logged in for environment {env}"
+    ));
+    if known.is_empty() {
+        e.hint(format!("no workspace is logged in for environment {env}"))
+    } else {
+        e.hint(format!(
+            "the logged-in workspaces are: {}; `{}` forgets them all",
+            listing(known),
+            logout_command(env, &LogoutScope::Environment)
+        ))
+    }
+}
+
+/// A keychain failure during a logout: the hint says how to reach the
+/// keychain, never to set `NOTION_KEYRING=0` (its tokens would stay behind).
+fn logout_store_error(e: Error, env: EnvName, scope: &LogoutScope) -> Error {
+    let Some(kind) = e.data::<StoreError>().map(|d| d.kind) else {
+        return e;
+    };
+    let fix = match kind {
+        StoreErrorKind::Locked => {
+            "unlock the keychain (for example by logging in to the desktop session)"
+        }
+        StoreErrorKind::NoService => {
+            "start the keychain service (a D-Bus session with a Secret Service such as gnome-keyring)"
+        }
+        StoreErrorKind::TimedOut => "wait until the keychain answers again",
+        StoreErrorKind::Unsupported => "use a build of ntn that supports this keychain",
+        StoreErrorKind::NotFound | StoreErrorKind::Other => "make the keychain usable",
+    };
+    e.hint(format!(
+        "{fix}, then run `{}` again: the tokens are in the keychain, so it must be reachable to delete them",
+        logout_command(env, scope)
+    ))
 }
 
 /// What `ntn logout` forgets.
@@ -304,6 +513,9 @@ impl LogoutReport {
 /// a pending login. The files themselves stay.
 pub fn logout(s: &Settings, state: &State, scope: &LogoutScope) -> Result<LogoutReport> {
     let env = s.env.as_str().to_string();
+    if let LogoutScope::Workspace(id) = scope {
+        st::checked_id(id, "--workspace")?;
+    }
     // The state lock is held until the files are updated, so that a login or
     // a switch running at the same time happens wholly before or after this
     // logout (never a token or default left for a forgotten workspace). Not
@@ -340,12 +552,11 @@ pub fn logout(s: &Settings, state: &State, scope: &LogoutScope) -> Result<Logout
             }
         }
         LogoutScope::Workspace(id) => {
-            let name = workspaces
-                .environments
-                .get(&env)
-                .and_then(|m| m.get(id))
-                .map(|w| w.name.clone())
-                .unwrap_or_default();
+            let entry = workspaces.get(s.env, id);
+            if entry.is_none() && config.default_workspace(s.env) != Some(id.as_str()) {
+                return Err(unknown_for_logout(s.env, id, &workspaces.list(s.env)));
+            }
+            let name = entry.map(|w| w.name.clone()).unwrap_or_default();
             add(&env, id, &name);
         }
     }
@@ -367,7 +578,9 @@ pub fn logout(s: &Settings, state: &State, scope: &LogoutScope) -> Result<Logout
             if deleted.contains(id) || still_used(id) {
                 continue;
             }
-            let had_token = store.delete(id)?;
+            let had_token = store
+                .delete(id)
+                .map_err(|e| logout_store_error(e, s.env, scope))?;
             let mut had_file_token = false;
             if let Some(f) = &also_file {
                 match f.delete(id) {

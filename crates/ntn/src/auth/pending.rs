@@ -4,16 +4,52 @@
 //! `<config dir>/pending-login.json`, mode 0600 (the session id redeems a
 //! token, so it is a secret). One pending login at a time; it records its own
 //! environment and base URL, which win over the command line when polling.
+//!
+//! A login the server confirmed but ntn could not store (a keychain that
+//! locked meanwhile, a full disk) is kept here too ([`PendingLogin::approved`],
+//! with its token), so that `ntn login poll` stores it once the problem is
+//! fixed, without asking the browser again.
 
 use serde::{Deserialize, Serialize};
 
 use crate::env::EnvName;
 use crate::error::Result;
+use crate::secrets::Token;
 use crate::state::{State, files};
 
 pub const PENDING_FILE: &str = "pending-login.json";
 
-/// A login session started but not yet redeemed.
+/// A login the server confirmed, kept until it is stored.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovedLogin {
+    /// The token: never printed.
+    pub token: String,
+    pub workspace_id: String,
+    #[serde(default)]
+    pub workspace_name: String,
+    /// Unix milliseconds.
+    #[serde(default)]
+    pub approved_at_ms: u64,
+}
+
+impl ApprovedLogin {
+    pub fn token(&self) -> Token {
+        Token::new(self.token.clone())
+    }
+}
+
+impl std::fmt::Debug for ApprovedLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApprovedLogin")
+            .field("token", &"[redacted]")
+            .field("workspace_id", &self.workspace_id)
+            .field("workspace_name", &self.workspace_name)
+            .finish()
+    }
+}
+
+/// A login session started but not yet redeemed (or redeemed but not stored).
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingLogin {
@@ -34,6 +70,9 @@ pub struct PendingLogin {
     pub poll_interval_ms: Option<u64>,
     #[serde(default)]
     pub created_at_ms: u64,
+    /// Set when the server confirmed the login but it could not be stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved: Option<ApprovedLogin>,
 }
 
 fn one() -> String {
@@ -48,14 +87,16 @@ impl std::fmt::Debug for PendingLogin {
             .field("env", &self.env)
             .field("base_url", &self.base_url)
             .field("expires_at_ms", &self.expires_at_ms)
+            .field("approved", &self.approved)
             .finish()
     }
 }
 
 impl PendingLogin {
-    /// Whether it expired by `now_ms` (Unix milliseconds).
+    /// Whether it expired by `now_ms` (Unix milliseconds). An approved login
+    /// never expires here: its token outlives the session.
     pub fn is_expired(&self, now_ms: u64) -> bool {
-        now_ms >= self.expires_at_ms
+        self.approved.is_none() && now_ms >= self.expires_at_ms
     }
 
     /// Milliseconds left before expiry at `now_ms` (0 when expired).
@@ -75,26 +116,33 @@ pub fn load(state: &State) -> Result<Option<PendingLogin>> {
 
 /// Saves (replaces) the pending login, 0600, atomically, under the state lock.
 pub fn save(state: &State, pending: &PendingLogin) -> Result<()> {
-    let _lock = state.lock()?;
-    files::write_json(&state.path(PENDING_FILE), pending)
+    let lock = state.lock()?;
+    state.write(&lock, PENDING_FILE, pending, true)
 }
 
 /// Removes the pending login. With `Some(env)`, only when it belongs to that
 /// environment. Returns whether a file was removed.
 pub fn clear(state: &State, env: Option<EnvName>) -> Result<bool> {
+    clear_if(state, |p| env.is_none_or(|e| p.env == e.as_str()))
+}
+
+/// Removes the pending login of the session `session_id` (not one that
+/// replaced it meanwhile). Returns whether a file was removed.
+pub fn clear_session(state: &State, session_id: &str) -> Result<bool> {
+    clear_if(state, |p| p.session_id == session_id)
+}
+
+fn clear_if(state: &State, wanted: impl Fn(&PendingLogin) -> bool) -> Result<bool> {
     let path = state.path(PENDING_FILE);
-    if !path.exists() {
+    if std::fs::symlink_metadata(&path).is_err() {
         return Ok(false);
     }
-    if let Some(env) = env {
-        // A corrupt pending file is reported, not silently deleted.
-        match load(state)? {
-            Some(p) if p.env == env.as_str() => {}
-            _ => return Ok(false),
-        }
-    }
     let _lock = state.lock()?;
-    files::remove(&path)
+    // A corrupt pending file is reported, not silently deleted.
+    match load(state)? {
+        Some(p) if wanted(&p) => files::remove(&path),
+        _ => Ok(false),
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +175,7 @@ mod tests {
             expires_at_ms: now_ms() + 60_000,
             poll_interval_ms: Some(2000),
             created_at_ms: now_ms(),
+            approved: None,
         }
     }
 
@@ -142,6 +191,37 @@ mod tests {
         assert!(!clear(&s, Some(EnvName::Prod)).unwrap());
         assert!(clear(&s, Some(EnvName::Local)).unwrap());
         assert!(load(&s).unwrap().is_none());
+        // Only the session asked for is cleared.
+        save(&s, &sample("local")).unwrap();
+        assert!(!clear_session(&s, "another-session").unwrap());
+        assert!(clear_session(&s, "secret-session").unwrap());
+    }
+
+    #[test]
+    fn an_approved_login_keeps_its_token_privately_and_never_expires() {
+        let (_d, s) = state();
+        let mut p = sample("local");
+        p.expires_at_ms = 1;
+        p.approved = Some(ApprovedLogin {
+            token: "ntn_kept".into(),
+            workspace_id: "w1".into(),
+            workspace_name: "Acme".into(),
+            approved_at_ms: 2,
+        });
+        save(&s, &p).unwrap();
+        let back = load(&s).unwrap().unwrap();
+        assert!(!back.is_expired(now_ms()));
+        assert_eq!(back.approved.as_ref().unwrap().token().expose(), "ntn_kept");
+        assert!(!format!("{back:?}").contains("ntn_kept"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let m = std::fs::metadata(s.path(PENDING_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(m & 0o777, 0o600);
+        }
     }
 
     fn sample_like(p: &PendingLogin) -> PendingLogin {

@@ -19,8 +19,14 @@ pub enum AuthCommand {
         long_about = "Print the token a command would use, on stdout followed by a newline. \
 This is the only command that prints a token: keep its output out of logs.\n\n\
 The token is NOTION_API_TOKEN when set, else the stored token of --workspace, else of \
-NOTION_WORKSPACE_ID, else of this environment's default workspace.\n\n\
-Examples:\n  curl -H \"Authorization: Bearer $(ntn auth token)\" ...\n  ntn auth token --json",
+NOTION_WORKSPACE_ID, else of this environment's default workspace, else of its only \
+logged-in workspace.\n\n\
+--json prints {\"token\",\"source\",\"workspace_id\",\"workspace_name\",\"store\"}. --plain \
+prints one tab-separated line without a header: token, source (env, workspace_flag, \
+workspace_env, default, only), workspace id, workspace name, store (the last three empty \
+for NOTION_API_TOKEN).\n\n\
+Examples:\n  curl -H \"Authorization: Bearer $(ntn auth token)\" ...\n  ntn auth token --json\n  \
+ntn auth token --plain | cut -f2",
         after_long_help = crate::env_help!(@token)
     )]
     Token(TokenArgs),
@@ -28,9 +34,8 @@ Examples:\n  curl -H \"Authorization: Bearer $(ntn auth token)\" ...\n  ntn auth
 
 #[derive(Debug, clap::Args)]
 pub struct TokenArgs {
-    /// Print JSON: {"token","source","workspace_id","workspace_name"}
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: crate::output::FormatArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
@@ -49,17 +54,28 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
 }
 
 fn token(ctx: &Context, args: TokenArgs) -> Result<()> {
+    use crate::output::{Format, Table};
     let cred = ctx.credential()?;
-    if args.json {
-        ctx.ui.json(&serde_json::json!({
+    match args.format.format() {
+        Format::Json => ctx.ui.json(&serde_json::json!({
             "token": cred.token.expose(),
             "source": source_key(&cred.source),
             "workspace_id": cred.workspace_id,
             "workspace_name": cred.workspace_name,
             "store": cred.store,
-        }))
-    } else {
-        ctx.ui.line(cred.token.expose())
+        })),
+        Format::Plain => {
+            let mut t = Table::new(["TOKEN", "SOURCE", "WORKSPACE_ID", "WORKSPACE", "STORE"]);
+            t.row([
+                cred.token.expose().to_string(),
+                source_key(&cred.source).to_string(),
+                cred.workspace_id.clone().unwrap_or_default(),
+                cred.workspace_name.clone().unwrap_or_default(),
+                cred.store.clone().unwrap_or_default(),
+            ]);
+            t.print(&ctx.ui, Format::Plain)
+        }
+        Format::Human => ctx.ui.line(cred.token.expose()),
     }
 }
 
@@ -71,5 +87,6 @@ pub fn source_key(s: &crate::auth::TokenSource) -> &'static str {
         T::WorkspaceFlag => "workspace_flag",
         T::WorkspaceEnv => "workspace_env",
         T::DefaultWorkspace => "default",
+        T::OnlyLogin => "only",
     }
 }

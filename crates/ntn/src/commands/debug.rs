@@ -18,13 +18,19 @@ use crate::state::{AUTH_FILE, CONFIG_FILE, Config, State, WORKSPACES_FILE, Works
 directory and the rule that chose it, each state file and its state, the secret store and why, \
 the logged-in workspaces (default marked, token stored or not) and the NOTION_* variables that \
 are set (token values redacted). Nothing is sent over the network.\n\n\
-Examples:\n  ntn debug\n  ntn debug --json",
+Passwords in URLs are shown as ***.\n\n\
+--plain prints tab-separated lines without a header, the first field saying what the line is:\n  \
+version VERSION\n  environment ENV\n  url base|api|docs URL SOURCE (default or the variable)\n  \
+config_dir PATH RULE MODE (or: config_dir - - ERROR)\n  \
+file NAME ok|missing|corrupt MODE ERROR\n  \
+store BACKEND STORE REASON ERROR\n  \
+workspace ID NAME default|- stored|missing|unknown\n  variable NAME VALUE\n\n\
+Examples:\n  ntn debug\n  ntn debug --json\n  ntn debug --plain | grep ^workspace",
     after_long_help = crate::env_help!(@token)
 )]
 pub struct Args {
-    /// Print JSON (for scripts and bug reports)
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: crate::output::FormatArgs,
 }
 
 /// Variables shown by `ntn debug`; values of the secret ones are redacted.
@@ -64,7 +70,7 @@ pub fn variables(vars: &crate::vars::Vars) -> Vec<(String, String)> {
                     format!("<set, {n} chars>")
                 }
             } else {
-                raw.to_string_lossy().into_owned()
+                crate::output::text::redact_url(&raw.to_string_lossy()).into_owned()
             };
             (k, value)
         })
@@ -72,9 +78,10 @@ pub fn variables(vars: &crate::vars::Vars) -> Vec<(String, String)> {
 }
 
 fn url_json(u: &ResolvedUrl) -> Value {
+    let url = crate::output::text::redact_url(&u.url);
     match &u.source {
-        UrlSource::Default => json!({"url": u.url, "overridden": false, "variable": null}),
-        UrlSource::Variable(v) => json!({"url": u.url, "overridden": true, "variable": v}),
+        UrlSource::Default => json!({"url": url, "overridden": false, "variable": null}),
+        UrlSource::Variable(v) => json!({"url": url, "overridden": true, "variable": v}),
     }
 }
 
@@ -238,6 +245,7 @@ pub fn report(ctx: &Context) -> Value {
                 "default": default.as_deref() == Some(w.id.as_str()),
                 "token_stored": stored,
                 "token_error": err,
+                "token_rejected_at": w.rejected_at(),
             }));
         }
     }
@@ -251,17 +259,87 @@ pub fn report(ctx: &Context) -> Value {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    use crate::output::Format;
     let r = report(ctx);
-    if args.json {
-        return ctx.ui.json(&r);
+    match args.format.format() {
+        Format::Json => ctx.ui.json(&r),
+        Format::Plain => print_plain(ctx, &r),
+        Format::Human => print_human(ctx, &r),
     }
-    print_human(ctx, &r)
 }
 
 /// A string of the report, cleaned for the terminal (it may hold names and
-/// ids from the server or from state files).
+/// ids from the server or from state files, paths and variables).
 fn s(v: &Value) -> std::borrow::Cow<'_, str> {
     crate::output::text::clean(v.as_str().unwrap_or(""))
+}
+
+/// A string of the report for a `--plain` cell ("-" when absent).
+fn cell(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+fn print_plain(ctx: &Context, r: &Value) -> Result<()> {
+    use crate::output::{Format, Table};
+    let mut t = Table::new(["KIND", "A", "B", "C", "D"]);
+    t.row(["version".to_string(), cell(&r["version"])]);
+    t.row(["environment".to_string(), cell(&r["environment"])]);
+    for k in ["base", "api", "docs"] {
+        let u = &r["urls"][k];
+        let source = u["variable"].as_str().unwrap_or("default").to_string();
+        t.row(["url".to_string(), k.to_string(), cell(&u["url"]), source]);
+    }
+    let cd = &r["config_dir"];
+    match cd["error"].as_str() {
+        Some(e) => t.row(["config_dir", "-", "-", e]),
+        None => t.row([
+            "config_dir".to_string(),
+            cell(&cd["path"]),
+            cell(&cd["rule"]),
+            cell(&cd["mode"]),
+        ]),
+    }
+    for f in r["files"].as_array().into_iter().flatten() {
+        t.row([
+            "file".to_string(),
+            cell(&f["name"]),
+            cell(&f["state"]),
+            cell(&f["mode"]),
+            cell(&f["error"]),
+        ]);
+    }
+    let k = &r["keyring"];
+    if k.is_object() {
+        t.row([
+            "store".to_string(),
+            cell(&k["backend"]),
+            cell(&k["store"]),
+            cell(&k["reason"]),
+            cell(&k["error"]),
+        ]);
+    }
+    for w in r["workspaces"].as_array().into_iter().flatten() {
+        let token = match &w["token_stored"] {
+            Value::Bool(true) => "stored",
+            Value::Bool(false) => "missing",
+            _ => "unknown",
+        };
+        t.row([
+            "workspace".to_string(),
+            cell(&w["id"]),
+            cell(&w["name"]),
+            if w["default"] == true { "default" } else { "-" }.to_string(),
+            token.to_string(),
+        ]);
+    }
+    for (name, v) in r["variables"].as_object().into_iter().flatten() {
+        t.row(["variable".to_string(), name.clone(), cell(v)]);
+    }
+    t.print(&ctx.ui, Format::Plain)
 }
 
 fn print_human(ctx: &Context, r: &Value) -> Result<()> {
@@ -280,10 +358,14 @@ fn print_human(ctx: &Context, r: &Value) -> Result<()> {
         lines.push(format!("  {label}  {}{note}", s(&u["url"])));
     }
     let cd = &r["config_dir"];
-    if let Some(err) = cd["error"].as_str() {
-        lines.push(format!("{}  {BAD}{err}{BAD:#}", h("config directory:")));
-        if let Some(hint) = cd["hint"].as_str() {
-            lines.push(format!("  hint: {hint}"));
+    if cd["error"].is_string() {
+        lines.push(format!(
+            "{}  {BAD}{}{BAD:#}",
+            h("config directory:"),
+            s(&cd["error"])
+        ));
+        if cd["hint"].is_string() {
+            lines.push(format!("  hint: {}", s(&cd["hint"])));
         }
     } else {
         let exists = if cd["exists"] == true {
@@ -315,17 +397,19 @@ fn print_human(ctx: &Context, r: &Value) -> Result<()> {
     }
     let k = &r["keyring"];
     if k.is_object() {
-        let line = match k["store"].as_str() {
-            Some(store) => format!(
-                "{}  {store}  {DIM}({}){DIM:#}",
+        let line = if k["store"].is_string() {
+            format!(
+                "{}  {}  {DIM}({}){DIM:#}",
                 h("secret store:"),
+                s(&k["store"]),
                 s(&k["reason"])
-            ),
-            None => format!("{}  {BAD}unknown{BAD:#}", h("secret store:")),
+            )
+        } else {
+            format!("{}  {BAD}unknown{BAD:#}", h("secret store:"))
         };
         lines.push(line);
-        if let Some(e) = k["error"].as_str() {
-            lines.push(format!("  {WARN}{e}{WARN:#}"));
+        if k["error"].is_string() {
+            lines.push(format!("  {WARN}{}{WARN:#}", s(&k["error"])));
         }
     }
     let ws = r["workspaces"].as_array().cloned().unwrap_or_default();
@@ -335,11 +419,17 @@ fn print_human(ctx: &Context, r: &Value) -> Result<()> {
         lines.push(h("workspaces:"));
         for w in &ws {
             let mark = if w["default"] == true { "*" } else { " " };
-            let token = match &w["token_stored"] {
+            let mut token = match &w["token_stored"] {
                 Value::Bool(true) => format!("{OK}token stored{OK:#}"),
                 Value::Bool(false) => format!("{BAD}token missing{BAD:#}"),
                 _ => format!("{WARN}token unknown{WARN:#}"),
             };
+            if w["token_rejected_at"].is_string() {
+                token.push_str(&format!(
+                    "  {WARN}rejected by the API at {}{WARN:#}",
+                    s(&w["token_rejected_at"])
+                ));
+            }
             lines.push(format!(
                 "  {mark} {}  {}  {token}",
                 s(&w["id"]),
@@ -352,7 +442,8 @@ fn print_human(ctx: &Context, r: &Value) -> Result<()> {
         && !ws.iter().any(|w| w["id"] == d)
     {
         lines.push(format!(
-            "  {WARN}default workspace {d} is not in workspaces.json{WARN:#}"
+            "  {WARN}default workspace {} is not in workspaces.json{WARN:#}",
+            crate::output::text::clean(d)
         ));
     }
     let vars = r["variables"].as_object().cloned().unwrap_or_default();
@@ -361,7 +452,7 @@ fn print_human(ctx: &Context, r: &Value) -> Result<()> {
     } else {
         lines.push(h("variables:"));
         for (k, v) in vars {
-            lines.push(format!("  {k}={}", s(&v)));
+            lines.push(format!("  {}={}", crate::output::text::clean(&k), s(&v)));
         }
     }
     for l in lines {

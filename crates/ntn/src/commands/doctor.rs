@@ -23,13 +23,15 @@ permissions, each state file, the keychain, which token source wins, the workspa
 the token, the API (GET /v1/users/me) and a pending login.\n\n\
 Exit 0 when every check passes (warnings allowed); otherwise the code of the first failure \
 (1 local, 4 authentication, 5 API or network).\n\n\
-Examples:\n  ntn doctor\n  ntn doctor --json",
+--json prints {\"ok\", \"checks\": [{\"name\",\"status\",\"detail\",\"hint\"}]}. --plain prints \
+one tab-separated line per check, without a header: name, status (ok, warn, fail), detail, \
+hint (empty when there is none).\n\n\
+Examples:\n  ntn doctor\n  ntn doctor --json\n  ntn doctor --plain | cut -f1,2",
     after_long_help = crate::env_help!(@token)
 )]
 pub struct Args {
-    /// Print JSON: {"ok", "checks": [{"name","status","detail","hint"}]}
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: crate::output::FormatArgs,
 }
 
 /// The API check's timeout.
@@ -59,7 +61,7 @@ impl Check {
         Check {
             name: name.into(),
             status: Status::Ok,
-            detail: detail.into(),
+            detail: redacted(detail.into()),
             hint: None,
             code: None,
         }
@@ -69,8 +71,8 @@ impl Check {
         Check {
             name: name.into(),
             status: Status::Warn,
-            detail: detail.into(),
-            hint: Some(hint.into()),
+            detail: redacted(detail.into()),
+            hint: Some(redacted(hint.into())),
             code: None,
         }
     }
@@ -79,8 +81,8 @@ impl Check {
         Check {
             name: name.into(),
             status: Status::Fail,
-            detail: detail.into(),
-            hint,
+            detail: redacted(detail.into()),
+            hint: hint.map(redacted),
             code: Some(code),
         }
     }
@@ -93,6 +95,11 @@ impl Check {
             e.exit_code(),
         )
     }
+}
+
+/// Passwords in URLs never reach the report.
+fn redacted(s: String) -> String {
+    crate::output::text::redact_urls(&s).into_owned()
 }
 
 #[cfg(unix)]
@@ -248,7 +255,11 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
                         "{} names workspace {id}, which is not logged in for environment {env}",
                         src.describe()
                     ),
-                    Some("`ntn debug` lists the logged-in workspaces; `ntn login` adds one".into()),
+                    Some(format!(
+                        "`{}` lists the logged-in workspaces; `{}` adds one",
+                        auth::debug_command(env),
+                        auth::login_command(env, "")
+                    )),
                     ExitCode::Auth,
                 ));
             } else {
@@ -261,10 +272,15 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
         (None, Ok(None)) => out.push(Check::fail(
             "token source",
             format!("not logged in (environment {env})"),
-            Some("run `ntn login`, or set NOTION_API_TOKEN to a personal access token".into()),
+            Some(format!(
+                "run `{}`, or set NOTION_API_TOKEN to a personal access token",
+                auth::login_command(env, "")
+            )),
             ExitCode::Auth,
         )),
-        (None, Err(_)) => {} // config.json is corrupt: already reported.
+        // A corrupt config.json or workspaces.json was reported above.
+        (None, Err(_)) if !files_ok => {}
+        (None, Err(e)) => out.push(Check::from_error("token source", e)),
     }
 
     // 5. Token present, API reachable and token accepted.
@@ -316,14 +332,27 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
                     ),
                 ));
             }
-            Err(e) => out.push(Check::from_error("API", &e)),
+            Err(e) => out.push(Check::from_error("API", &ctx.after_error(e))),
         }
     }
 
     // 6. Pending login.
     if let Ok(Some(p)) = auth::pending::load(&state) {
         let now = ctx.clock.unix_ms();
-        if p.is_expired(now) {
+        let poll = match p.env_name() {
+            Some(e) if e != crate::env::EnvName::Prod => format!("ntn login poll --env {e}"),
+            _ => "ntn login poll".to_string(),
+        };
+        if let Some(a) = &p.approved {
+            out.push(Check::warn(
+                "pending login",
+                format!(
+                    "the login to {} ({}) was approved but is not stored yet",
+                    a.workspace_name, a.workspace_id
+                ),
+                format!("run `{poll}` to store it"),
+            ));
+        } else if p.is_expired(now) {
             out.push(Check::warn(
                 "pending login",
                 format!("the login session started for {} has expired", p.env),
@@ -349,8 +378,25 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let first_fail = checks.iter().find(|c| c.status == Status::Fail);
     let ok = first_fail.is_none();
     let ui = &ctx.ui;
-    if args.json {
+    let format = args.format.format();
+    if format == crate::output::Format::Json {
         ui.json(&serde_json::json!({"ok": ok, "checks": checks}))?;
+    } else if format == crate::output::Format::Plain {
+        let mut t = crate::output::Table::new(["NAME", "STATUS", "DETAIL", "HINT"]);
+        for c in &checks {
+            let status = match c.status {
+                Status::Ok => "ok",
+                Status::Warn => "warn",
+                Status::Fail => "fail",
+            };
+            t.row([
+                c.name.clone(),
+                status.to_string(),
+                c.detail.clone(),
+                c.hint.clone().unwrap_or_default(),
+            ]);
+        }
+        t.print(ui, crate::output::Format::Plain)?;
     } else {
         use crate::output::style::{BAD, DIM, OK, WARN};
         for c in &checks {
@@ -367,7 +413,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
             if let Some(h) = &c.hint
                 && c.status != Status::Ok
             {
-                ui.line(format_args!("    {DIM}hint:{DIM:#} {h}"))?;
+                ui.line(format_args!(
+                    "    {DIM}hint:{DIM:#} {}",
+                    crate::output::text::clean(h)
+                ))?;
             }
         }
     }

@@ -8,24 +8,35 @@
 //!   session, save it as a pending login, print the URL, the code and the
 //!   command to run next (`ntn login poll`), exit 0.
 //! * Picker: with cached workspaces and a terminal, choose one of them
-//!   (switching needs no network when its token is stored) or authenticate
-//!   with a new one. `--workspace ID` switches without a prompt.
+//!   (switching needs no network when its token is stored and was not
+//!   rejected) or authenticate with a new one. `--workspace ID` switches
+//!   without a prompt; `--fresh` signs in again in the browser.
 //!
-//! Messages go to stderr; `--json` prints the result on stdout.
+//! Before a session is started (or a pending one redeemed), the result must
+//! be storable ([`crate::auth::check_ready`]) and the base URL must be HTTPS
+//! or loopback. A login the server confirmed but that could not be stored is
+//! kept in the pending login (0600) and stored by the next `ntn login poll`.
+//! Polls of one pending login run one at a time (`.login.lock`); one that
+//! waited for another reports how the other ended.
+//!
+//! Messages go to stderr; `--json` / `--plain` print the result on stdout.
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::auth::browser::{self, Opener};
 use crate::auth::login::{self as proto, Confirmed, PollEnd, Session};
-use crate::auth::pending;
+use crate::auth::login_command;
+use crate::auth::pending::{self, ApprovedLogin, PendingLogin};
 use crate::context::Context;
 use crate::env::{EnvName, Environment, ResolvedUrl, UrlSource};
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitCode, Result};
 use crate::output::text::clean;
-use crate::output::{Spinner, style};
-use crate::state::State;
+use crate::output::{Format, FormatArgs, Spinner, Table, style};
+use crate::secrets::StoreError;
+use crate::state::{DirLock, LOGIN_LOCK_FILE, State};
 use crate::support::time;
 
 #[derive(Debug, clap::Args)]
@@ -36,19 +47,29 @@ With a terminal and a browser at hand, `ntn login` opens the login page, shows a
 verification code to compare with the page, and waits until you approve. Without \
 one (--no-browser, SSH, no display, scripts) it prints the URL and the code and \
 exits; approve on any device, then run `ntn login poll`.\n\n\
+Before it starts, ntn checks that the login could be stored: the config directory must be \
+writable and the secret store (the OS keychain, or auth.json with NOTION_KEYRING=0) usable. \
+A login approved but not stored (say the keychain locked meanwhile) is kept, private, until \
+`ntn login poll` stores it. The login URL must be https://, or http:// to localhost.\n\n\
 When this environment already has logged-in workspaces, `ntn login` offers them \
-(switching needs no network) and \"Authenticate with new workspace\". \
-`ntn login --workspace ID` switches without asking.\n\n\
+(switching needs no network) and \"Authenticate with new workspace\"; one whose token the \
+API rejected is marked, and choosing it signs in again. \
+`ntn login --workspace ID` switches without asking; `--fresh` signs in again in the \
+browser (for that workspace with --workspace ID).\n\n\
 A browser is opened only in an interactive terminal, never over SSH and, on Linux, \
 only with a display (DISPLAY or WAYLAND_DISPLAY), also when BROWSER is set: the \
-opener runs detached from the terminal.\n\n\
+opener runs detached from the terminal, without NOTION_API_TOKEN.\n\n\
+--json prints the result: {\"workspace_id\",\"workspace_name\",\"env\"}, or for the two-step \
+flow {\"browser_url\",\"verification_code\",\"expires_at\",\"next_command\"}. --plain prints \
+the same values as one tab-separated line, in that order, without a header.\n\n\
 Examples:\n  ntn login\n  ntn login --no-browser && ntn login poll\n  \
-ntn login --workspace 1f2e3d4c-...",
+ntn login --workspace 1f2e3d4c-...\n  ntn login --workspace 1f2e3d4c-... --fresh",
     after_long_help = crate::env_help!(
+        @token,
         "  BROWSER                    browser command(s), `:`-separated; %s is the URL",
         "  DISPLAY, WAYLAND_DISPLAY   without either, no browser is opened (Linux)",
         "  SSH_CONNECTION, SSH_TTY    over SSH no browser is opened",
-        "  NOTION_KEYRING             0 keeps the token in auth.json, not the keychain",
+        "  XDG_CONFIG_HOME, HOME      where the config directory is, without NOTION_HOME",
     )
 )]
 pub struct Args {
@@ -59,9 +80,12 @@ pub struct Args {
     #[arg(long)]
     pub no_browser: bool,
 
-    /// Print the result as JSON on stdout (for scripts and agents)
+    /// Sign in again in the browser even when a token is stored (with --workspace ID: for that workspace)
     #[arg(long)]
-    pub json: bool,
+    pub fresh: bool,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -73,10 +97,15 @@ pub enum LoginCommand {
 #[derive(Debug, clap::Args)]
 #[command(
     long_about = "Wait for the pending login (from `ntn login --no-browser`, or an \
-interrupted `ntn login`) to be approved, then store the token.\n\n\
-The pending login remembers its environment and base URL; they win over --env.",
+interrupted `ntn login`) to be approved, then store the token. A login that was approved \
+but could not be stored is stored now, without asking the server again.\n\n\
+The pending login remembers its environment and base URL; they win over --env. One poll \
+runs at a time: a second one waits for the first and reports how it ended.\n\n\
+--json prints {\"workspace_id\",\"workspace_name\",\"env\"}; --plain prints the same three \
+values as one tab-separated line without a header.",
     after_long_help = crate::env_help!(
-        "  NOTION_KEYRING             0 keeps the token in auth.json, not the keychain",
+        @token,
+        "  XDG_CONFIG_HOME, HOME      where the config directory is, without NOTION_HOME",
     )
 )]
 pub struct PollArgs {
@@ -84,9 +113,8 @@ pub struct PollArgs {
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
 
-    /// Print the result as JSON on stdout
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
@@ -108,22 +136,47 @@ fn poll_command_text(env: EnvName) -> String {
 fn login(ctx: &Context, args: &Args) -> Result<()> {
     let state = ctx.state()?;
     let ui = &ctx.ui;
+    let format = args.format.format();
+    // A login approved earlier but not stored comes first: never lose it.
+    if let Ok(Some(p)) = pending::load(&state)
+        && let Some(a) = p.approved.clone()
+    {
+        ui.message(format_args!(
+            "A login to {} ({}) was approved earlier but not stored yet; storing it now.",
+            clean(&a.workspace_name),
+            clean(&a.workspace_id)
+        ));
+        let pctx = pending_context(ctx, &state, &p)?;
+        return store_kept(&pctx, &state, &p, &a, format);
+    }
+    let mut expected: Option<String> = None;
     if let Some(id) = ctx.workspace_flag.as_deref() {
-        if args.no_browser {
-            return Err(Error::usage(
-                "--workspace switches to a stored login and --no-browser starts a new one",
-            )
-            .hint("use one of them"));
+        crate::state::checked_id(id, "--workspace")?;
+        if !args.fresh {
+            if args.no_browser {
+                return Err(Error::usage(
+                    "--workspace switches to a stored login and --no-browser starts a new one",
+                )
+                .hint("add --fresh to sign in to that workspace again, or use one of them"));
+            }
+            return switch_to(ctx, &state, id, format);
         }
-        return switch_to(ctx, &state, id, args.json);
+        expected = Some(id.to_string());
     }
     let interactive = ui.is_interactive();
-    if interactive && !args.no_browser {
+    if interactive && !args.no_browser && !args.fresh {
+        // Ctrl-C in the picker must end it cleanly ("login cancelled"), not
+        // kill the process with the cursor hidden.
+        let _ = ctx.interrupt();
         match pick(ctx, &state)? {
-            Pick::Switch(id) => return switch_to(ctx, &state, &id, args.json),
+            Pick::Switch(id) => return switch_to(ctx, &state, &id, format),
+            Pick::Again(id) => expected = Some(id),
             Pick::New => {}
         }
     }
+    let base = ctx.env.base();
+    proto::check_transport(base)?;
+    crate::auth::check_ready(&ctx.auth_settings(), &state)?;
     let opener = if args.no_browser {
         None
     } else {
@@ -136,11 +189,18 @@ fn login(ctx: &Context, args: &Args) -> Result<()> {
         }
     };
     let client = ctx.http(proto::REQUEST_TIMEOUT);
-    let base = ctx.env.base();
     let session = proto::init(&client, base)?;
     match opener {
-        None => two_step(ctx, &state, &session, args.json),
-        Some(opener) => browser_flow(ctx, &state, &client, &session, &opener, args.json),
+        None => two_step(ctx, &state, &session, format),
+        Some(opener) => browser_flow(
+            ctx,
+            &state,
+            &client,
+            &session,
+            &opener,
+            format,
+            expected.as_deref(),
+        ),
     }
 }
 
@@ -149,12 +209,15 @@ fn login(ctx: &Context, args: &Args) -> Result<()> {
 
 enum Pick {
     Switch(String),
+    /// Sign in again to this workspace (its token is missing or was rejected).
+    Again(String),
     New,
 }
 
 /// Offers the cached workspaces of this environment (sorted by name, the
 /// default marked) and "Authenticate with new workspace". A workspace whose
-/// token is missing starts a new login.
+/// token is missing, or was rejected by the API, is marked, and choosing it
+/// starts a new login.
 fn pick(ctx: &Context, state: &State) -> Result<Pick> {
     let env = ctx.env.name;
     let workspaces = state.workspaces()?;
@@ -165,7 +228,7 @@ fn pick(ctx: &Context, state: &State) -> Result<Pick> {
     let settings = ctx.auth_settings();
     let default = state.config()?.default_workspace(env).map(str::to_string);
     let mut items = Vec::new();
-    let mut stored = Vec::new();
+    let mut usable = Vec::new();
     for w in &list {
         let has = crate::auth::token_stored(&settings, state, &w.id)?;
         let name = if w.name.is_empty() { &w.id } else { &w.name };
@@ -175,9 +238,11 @@ fn pick(ctx: &Context, state: &State) -> Result<Pick> {
         }
         if !has {
             label.push_str("  (signed out: sign in again)");
+        } else if w.rejected_at().is_some() {
+            label.push_str("  (token rejected by the API: sign in again)");
         }
         items.push(label);
-        stored.push(has);
+        usable.push(has && w.rejected_at().is_none());
     }
     items.push("Authenticate with new workspace".to_string());
     let start = default
@@ -190,13 +255,19 @@ fn pick(ctx: &Context, state: &State) -> Result<Pick> {
         .select(&format!("Choose a workspace ({env})"), &items, start)
         .map_err(|e| Error::local("the workspace picker failed").cause(&e))?;
     match chosen {
-        Some(i) if i < list.len() && stored[i] => Ok(Pick::Switch(list[i].id.clone())),
+        Some(i) if i < list.len() && usable[i] => Ok(Pick::Switch(list[i].id.clone())),
         Some(i) if i < list.len() => {
+            let w = list[i];
+            let why = if w.rejected_at().is_some() {
+                "The API rejected the token of"
+            } else {
+                "No token is stored for"
+            };
             ctx.ui.message(format_args!(
-                "No token is stored for {}: starting a new login.",
-                clean(&list[i].name)
+                "{why} {}: starting a new login.",
+                clean(if w.name.is_empty() { &w.id } else { &w.name })
             ));
-            Ok(Pick::New)
+            Ok(Pick::Again(w.id.clone()))
         }
         Some(_) => Ok(Pick::New),
         None => Err(Error::interrupted("login cancelled")),
@@ -204,27 +275,26 @@ fn pick(ctx: &Context, state: &State) -> Result<Pick> {
 }
 
 /// Makes a stored login the default (no network).
-fn switch_to(ctx: &Context, state: &State, id: &str, json: bool) -> Result<()> {
+fn switch_to(ctx: &Context, state: &State, id: &str, format: Format) -> Result<()> {
     let env = ctx.env.name;
     let known = state.workspaces()?.get(env, id).cloned();
     let Some(entry) = known else {
         return Err(
             Error::auth(format!("workspace {id} is not logged in ({env})")).hint(format!(
-                "run `ntn login` to sign in to it{}; `ntn debug` lists the logged-in workspaces",
-                env_flag(env)
+                "run `{}` to sign in to it; `{}` lists the logged-in workspaces",
+                login_command(env, ""),
+                crate::auth::debug_command(env)
             )),
         );
     };
     let settings = ctx.auth_settings();
     if !crate::auth::token_stored(&settings, state, id)? {
-        return Err(Error::auth(format!(
-            "no token is stored for {} ({id})",
-            clean(&entry.name)
-        ))
-        .hint(format!(
-            "run `ntn login{}` and choose it to sign in again",
-            env_flag(env)
-        )));
+        return Err(
+            Error::auth(format!("no token is stored for {} ({id})", entry.name)).hint(format!(
+                "run `{}` to sign in again",
+                login_command(env, &format!("--workspace {id} --fresh"))
+            )),
+        );
     }
     let entry = crate::auth::switch_default(&settings, state, id)?;
     let ok = style::OK;
@@ -233,24 +303,20 @@ fn switch_to(ctx: &Context, state: &State, id: &str, json: bool) -> Result<()> {
         clean(&entry.name),
         clean(&entry.id)
     ));
-    if json {
-        print_result(ctx, env, &entry.id, &entry.name)?;
+    if let Some(when) = entry.rejected_at() {
+        ctx.ui.warn(format_args!(
+            "the API rejected this workspace's token on {}; if it still fails, run `{}`",
+            clean(when),
+            login_command(env, &format!("--workspace {id} --fresh"))
+        ));
     }
-    Ok(())
-}
-
-fn env_flag(env: EnvName) -> String {
-    if env == EnvName::Prod {
-        String::new()
-    } else {
-        format!(" --env {env}")
-    }
+    print_result(ctx, format, env, &entry.id, &entry.name)
 }
 
 // ---------------------------------------------------------------------------
 // The two flows
 
-fn two_step(ctx: &Context, state: &State, session: &Session, json: bool) -> Result<()> {
+fn two_step(ctx: &Context, state: &State, session: &Session, format: Format) -> Result<()> {
     let env = ctx.env.name;
     let now = ctx.clock.unix_ms();
     pending::save(
@@ -278,15 +344,37 @@ fn two_step(ctx: &Context, state: &State, session: &Session, json: bool) -> Resu
     ));
     ui.message("");
     ui.message(format_args!("  {emph}{next}{emph:#}"));
-    if json {
-        ui.json(&json!({
+    let expires_at = time::format_rfc3339(session.expires_at_ms);
+    match format {
+        Format::Json => ui.json(&json!({
             "browser_url": session.browser_url,
             "verification_code": session.verification_code,
-            "expires_at": time::format_rfc3339(session.expires_at_ms),
+            "expires_at": expires_at,
             "next_command": next,
-        }))?;
+        })),
+        Format::Plain => {
+            let mut t = Table::new(["URL", "CODE", "EXPIRES", "NEXT"]);
+            t.row([
+                session.browser_url.clone(),
+                session.verification_code.clone(),
+                expires_at,
+                next,
+            ]);
+            t.print(ui, Format::Plain)
+        }
+        Format::Human => Ok(()),
     }
-    Ok(())
+}
+
+fn spinner_tick(spinner: &mut Spinner, p: &proto::Progress) {
+    spinner.tick(
+        "Waiting for approval in the browser...",
+        p.remaining,
+        p.retrying
+            .as_deref()
+            .map(|w| format!("retrying: {}", clean(w)))
+            .as_deref(),
+    )
 }
 
 fn browser_flow(
@@ -295,7 +383,8 @@ fn browser_flow(
     client: &crate::http::Client,
     session: &Session,
     opener: &Opener,
-    json: bool,
+    format: Format,
+    expected: Option<&str>,
 ) -> Result<()> {
     let code = style::CODE;
     let emph = style::EMPH;
@@ -325,26 +414,15 @@ fn browser_flow(
         session,
         None,
         Some(&interrupt),
-        &mut |p| {
-            spinner.tick(
-                "Waiting for approval in the browser...",
-                p.remaining,
-                p.retrying
-                    .as_deref()
-                    .map(|w| format!("retrying: {w}"))
-                    .as_deref(),
-            )
-        },
+        &mut |p| spinner_tick(&mut spinner, p),
     );
     spinner.clear();
+    let env = ctx.env.name;
+    let now = ctx.clock.unix_ms();
+    let pending = session.to_pending(env.as_str(), ctx.env.base(), now);
     match end? {
         PollEnd::Interrupted => {
-            let env = ctx.env.name;
-            let now = ctx.clock.unix_ms();
-            pending::save(
-                state,
-                &session.to_pending(env.as_str(), ctx.env.base(), now),
-            )?;
+            pending::save(state, &pending)?;
             Err(
                 Error::interrupted("Login interrupted; the session is kept as a pending login")
                     .hint(format!(
@@ -354,76 +432,280 @@ fn browser_flow(
                     )),
             )
         }
-        other => finish(ctx, state, other, json, None),
+        other => finish(
+            ctx,
+            state,
+            other,
+            format,
+            &Finishing {
+                pending: &pending,
+                from_file: false,
+                expected,
+                lock: None,
+            },
+        ),
     }
 }
 
-/// Handles how polling ended: stores a confirmed login, or explains why not.
-/// `pending_env` is set when a pending login file is being redeemed.
+/// What [`finish`] needs to know about the login being finished.
+struct Finishing<'a> {
+    /// The session, as a pending login (kept when storing fails).
+    pending: &'a PendingLogin,
+    /// Whether it is the pending login file being redeemed (cleared at the end).
+    from_file: bool,
+    /// The workspace the user meant to sign in to again, if any.
+    expected: Option<&'a str>,
+    /// The login lock, whose record tells a waiting poll how this ended.
+    lock: Option<&'a DirLock>,
+}
+
+/// How a `ntn login poll` ended, left in the login lock for a poll that waited.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Outcome {
+    verification_code: String,
+    /// Whether the login was stored.
+    stored: bool,
+    #[serde(default)]
+    workspace_id: String,
+    #[serde(default)]
+    workspace_name: String,
+    #[serde(default)]
+    env: String,
+    /// Why it was not, when it was not.
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    exit: i32,
+}
+
+impl Finishing<'_> {
+    fn record(&self, outcome: &Outcome) {
+        if let Some(lock) = self.lock
+            && let Ok(bytes) = serde_json::to_vec(outcome)
+        {
+            let _ = lock.set_record(&bytes);
+        }
+    }
+}
+
+/// Handles how polling ended: stores a confirmed login (or keeps it when it
+/// cannot be stored), or explains why not.
 fn finish(
     ctx: &Context,
     state: &State,
     end: PollEnd,
-    json: bool,
-    pending_env: Option<EnvName>,
+    format: Format,
+    f: &Finishing<'_>,
 ) -> Result<()> {
+    let env = ctx.env.name;
     let drop_pending = || -> Result<()> {
-        if let Some(env) = pending_env {
-            pending::clear(state, Some(env))?;
+        if f.from_file {
+            pending::clear_session(state, &f.pending.session_id)?;
         }
         Ok(())
     };
+    let ended = |e: Error| -> Error {
+        f.record(&Outcome {
+            verification_code: f.pending.verification_code.clone(),
+            message: e.message().to_string(),
+            exit: e.exit_code().code(),
+            ..Outcome::default()
+        });
+        e
+    };
     match end {
         PollEnd::Confirmed(c) => {
-            store(ctx, state, &c)?;
-            drop_pending()?;
-            let ok = style::OK;
-            ctx.ui.message(format_args!(
-                "{ok}Logged in to{ok:#} {} ({})",
-                clean(&c.workspace_name),
-                clean(&c.workspace_id)
-            ));
-            if json {
-                print_result(ctx, ctx.env.name, &c.workspace_id, &c.workspace_name)?;
+            if let Err(e) = store(ctx, state, &c) {
+                return Err(keep_approved(ctx, state, f.pending, &c, e));
             }
-            Ok(())
+            drop_pending()?;
+            f.record(&Outcome {
+                verification_code: f.pending.verification_code.clone(),
+                stored: true,
+                workspace_id: c.workspace_id.clone(),
+                workspace_name: c.workspace_name.clone(),
+                env: env.as_str().to_string(),
+                ..Outcome::default()
+            });
+            logged_in(
+                ctx,
+                format,
+                &c.workspace_id,
+                &c.workspace_name,
+                f.expected,
+                "",
+            )
         }
         PollEnd::Expired => {
             drop_pending()?;
-            Err(Error::auth(
-                "Login session expired. Run `ntn login` to start over.",
-            ))
+            Err(ended(Error::auth(format!(
+                "Login session expired. Run `{}` to start over.",
+                login_command(env, "")
+            ))))
         }
         PollEnd::Denied { reason, message } => {
             drop_pending()?;
-            Err(denied_error(reason.as_deref(), message.as_deref()))
+            Err(ended(denied_error(
+                env,
+                reason.as_deref(),
+                message.as_deref(),
+            )))
         }
         PollEnd::Gone => {
             drop_pending()?;
-            Err(Error::auth(
-                "The login session is gone: the server no longer knows it (already used, or unknown)",
-            )
-            .hint("run `ntn login` to start over"))
+            Err(ended(
+                Error::auth(
+                    "The login session is gone: the server no longer knows it (already used, or unknown)",
+                )
+                .hint(format!("run `{}` to start over", login_command(env, ""))),
+            ))
         }
         PollEnd::TimedOut => Err(Error::auth(
             "Gave up waiting: the login is not approved yet and is still pending",
         )
         .hint(format!(
             "approve it in the browser, then run `{}` again",
-            poll_command_text(ctx.env.name)
+            poll_command_text(env)
         ))),
         PollEnd::Interrupted => Err(Error::interrupted(
             "Stopped waiting; the login is still pending",
         )
-        .hint(format!(
-            "run `{}` to resume",
-            poll_command_text(ctx.env.name)
-        ))),
+        .hint(format!("run `{}` to resume", poll_command_text(env)))),
     }
 }
 
+/// Says that the login is stored and prints the result.
+fn logged_in(
+    ctx: &Context,
+    format: Format,
+    id: &str,
+    name: &str,
+    expected: Option<&str>,
+    note: &str,
+) -> Result<()> {
+    let ok = style::OK;
+    let env = ctx.env.name;
+    ctx.ui.message(format_args!(
+        "{ok}Logged in to{ok:#} {} ({}){note}",
+        clean(name),
+        clean(id)
+    ));
+    if let Some(want) = expected.filter(|w| *w != id) {
+        ctx.ui.warn(format_args!(
+            "you signed in to {} ({}), not to workspace {}",
+            clean(name),
+            clean(id),
+            clean(want)
+        ));
+    }
+    if ctx.vars.value(crate::vars::API_TOKEN).is_some() {
+        ctx.ui.warn(format_args!(
+            "NOTION_API_TOKEN is set and wins over this login; unset it to use the login"
+        ));
+    }
+    print_result(ctx, format, env, id, name)
+}
+
+/// Keeps a confirmed login that could not be stored in the pending login
+/// (0600), for `ntn login poll` to store later; the error says so.
+fn keep_approved(
+    ctx: &Context,
+    state: &State,
+    pending: &PendingLogin,
+    c: &Confirmed,
+    err: Error,
+) -> Error {
+    let env = ctx.env.name;
+    let label = format!("{} ({})", c.workspace_name, c.workspace_id);
+    let mut kept = pending.clone();
+    kept.approved = Some(ApprovedLogin {
+        token: c.token.expose().to_string(),
+        workspace_id: c.workspace_id.clone(),
+        workspace_name: c.workspace_name.clone(),
+        approved_at_ms: ctx.clock.unix_ms(),
+    });
+    let poll = poll_command_text(env);
+    let store_error = err.data::<StoreError>().cloned();
+    let out = match pending::save(state, &kept) {
+        Ok(()) => {
+            let mut hint = format!(
+                "the approved login is kept, private, in {}: fix the problem, then run `{poll}` to store it",
+                state.path(pending::PENDING_FILE).display()
+            );
+            if store_error.is_some() {
+                hint.push_str(&format!(
+                    " (or `NOTION_KEYRING=0 {poll}` to keep the token in auth.json)"
+                ));
+            }
+            Error::new(
+                err.exit_code(),
+                format!(
+                    "the login to {label} was approved, but storing it failed: {}",
+                    err.message()
+                ),
+            )
+            .hint(hint)
+        }
+        Err(e2) => Error::new(
+            err.exit_code(),
+            format!(
+                "the login to {label} was approved, but storing it failed ({}) and it could not be kept for later ({})",
+                err.message(),
+                e2.message()
+            ),
+        )
+        .hint(format!(
+            "fix the problem, then run `{}` to sign in again",
+            login_command(env, "")
+        )),
+    };
+    let out = out.cause(&err);
+    match store_error {
+        Some(d) => out.with_data(d),
+        None => out,
+    }
+}
+
+/// Stores a login that was approved earlier but not stored (no network).
+fn store_kept(
+    ctx: &Context,
+    state: &State,
+    p: &PendingLogin,
+    a: &ApprovedLogin,
+    format: Format,
+) -> Result<()> {
+    let c = Confirmed {
+        token: a.token(),
+        workspace_id: a.workspace_id.clone(),
+        workspace_name: a.workspace_name.clone(),
+    };
+    if let Err(e) = store(ctx, state, &c) {
+        let poll = poll_command_text(ctx.env.name);
+        let mut hint = format!("fix the problem, then run `{poll}` again");
+        if e.data::<StoreError>().is_some() {
+            hint.push_str(&format!(
+                " (or `NOTION_KEYRING=0 {poll}` to keep the token in auth.json)"
+            ));
+        }
+        return Err(Error::new(
+            e.exit_code(),
+            format!(
+                "the approved login to {} ({}) is still not stored: {}",
+                a.workspace_name,
+                a.workspace_id,
+                e.message()
+            ),
+        )
+        .hint(hint)
+        .cause(&e));
+    }
+    pending::clear_session(state, &p.session_id)?;
+    logged_in(ctx, format, &c.workspace_id, &c.workspace_name, None, "")
+}
+
 /// The error for a refused login.
-pub fn denied_error(reason: Option<&str>, message: Option<&str>) -> Error {
+pub fn denied_error(env: EnvName, reason: Option<&str>, message: Option<&str>) -> Error {
     let role = match reason {
         Some("guest") => Some("you are a guest in this workspace"),
         Some("restricted") => Some("your membership in this workspace is restricted"),
@@ -437,8 +719,10 @@ pub fn denied_error(reason: Option<&str>, message: Option<&str>) -> Error {
             "a workspace admin can upgrade your role to member; or use a personal access \
              token instead: set NOTION_API_TOKEN (see `ntn login --help`)",
         ),
-        None => Error::auth("Login was denied in the browser")
-            .hint("run `ntn login` to try again, and approve the request"),
+        None => Error::auth("Login was denied in the browser").hint(format!(
+            "run `{}` to try again, and approve the request",
+            login_command(env, "")
+        )),
     };
     match message {
         Some(m) => err.cause_text(format!("the server said: {}", clean(m))),
@@ -456,81 +740,211 @@ fn store(ctx: &Context, state: &State, c: &Confirmed) -> Result<()> {
     )
 }
 
-fn print_result(ctx: &Context, env: EnvName, id: &str, name: &str) -> Result<()> {
-    ctx.ui.json(&json!({
-        "workspace_id": id,
-        "workspace_name": name,
-        "env": env.as_str(),
-    }))
+fn print_result(ctx: &Context, format: Format, env: EnvName, id: &str, name: &str) -> Result<()> {
+    match format {
+        Format::Json => ctx.ui.json(&json!({
+            "workspace_id": id,
+            "workspace_name": name,
+            "env": env.as_str(),
+        })),
+        Format::Plain => {
+            let mut t = Table::new(["ID", "NAME", "ENV"]);
+            t.row([id, name, env.as_str()]);
+            t.print(&ctx.ui, Format::Plain)
+        }
+        Format::Human => Ok(()),
+    }
 }
 
 // ---------------------------------------------------------------------------
 // `ntn login poll`
 
-fn poll_command(ctx: &Context, args: PollArgs) -> Result<()> {
-    let state = ctx.state()?;
-    let ui = &ctx.ui;
-    let Some(p) = pending::load(&state)? else {
-        return Err(Error::auth("there is no pending login to finish")
-            .hint("run `ntn login` (or `ntn login --no-browser`) to start one"));
-    };
+/// The context of a pending login: its own environment and base URL win.
+fn pending_context(ctx: &Context, state: &State, p: &PendingLogin) -> Result<Context> {
     let Some(env_name) = p.env_name() else {
         return Err(Error::local(format!(
             "the pending login in {} names an unknown environment {:?}",
             state.path(pending::PENDING_FILE).display(),
             p.env
         ))
-        .hint("run `ntn login` to start over"));
+        .hint(format!(
+            "run `{}` to start over",
+            login_command(ctx.env.name, "")
+        )));
     };
-    // The pending login's environment and base URL win.
     let env = pending_environment(ctx, env_name, &p.base_url)?;
     if env_name != ctx.env.name {
-        ui.message(format_args!(
+        ctx.ui.message(format_args!(
             "Finishing the pending login for the {env_name} environment."
         ));
     }
     let mut pctx = ctx.clone();
     pctx.env = env;
     pctx.workspace_flag = None;
-    let session = proto::Session::from_pending(&p);
+    Ok(pctx)
+}
+
+fn poll_command(ctx: &Context, args: PollArgs) -> Result<()> {
+    let state = ctx.state()?;
+    let format = args.format.format();
+    let Some(p) = pending::load(&state)? else {
+        return Err(no_pending(ctx.env.name));
+    };
+    let pctx = pending_context(ctx, &state, &p)?;
+    if let Some(a) = &p.approved {
+        return store_kept(&pctx, &state, &p, a, format);
+    }
+    let env_name = pctx.env.name;
     let now = ctx.clock.unix_ms();
     if p.is_expired(now) {
-        pending::clear(&state, Some(env_name))?;
-        return Err(Error::auth(
-            "Login session expired. Run `ntn login` to start over.",
-        ));
+        pending::clear_session(&state, &p.session_id)?;
+        return Err(Error::auth(format!(
+            "Login session expired. Run `{}` to start over.",
+            login_command(env_name, "")
+        )));
     }
+    proto::check_transport(pctx.env.base())?;
+    crate::auth::check_ready(&pctx.auth_settings(), &state)?;
+    let deadline = args
+        .timeout
+        .map(|s| ctx.clock.now() + Duration::from_secs(s));
+    let interrupt = ctx.interrupt();
+
+    // One poll at a time: a second one waits, then reports how the first ended.
+    let lock = match state.try_lock_named(LOGIN_LOCK_FILE)? {
+        Some(l) => l,
+        None => {
+            let lock = wait_for_other_poll(ctx, &state, &p, deadline, &interrupt)?;
+            match pending::load(&state)? {
+                Some(now_p) if now_p.session_id == p.session_id => {
+                    if let Some(a) = &now_p.approved {
+                        return store_kept(&pctx, &state, &now_p, a, format);
+                    }
+                    lock
+                }
+                _ => return other_poll_outcome(&pctx, &lock, &p, format),
+            }
+        }
+    };
+
+    let session = proto::Session::from_pending(&p);
     let code = style::CODE;
-    ui.message(format_args!(
+    ctx.ui.message(format_args!(
         "Waiting for the login with code {code}{}{code:#} to be approved ({} left)...",
         clean(&session.verification_code),
         time::long(session.remaining(now))
     ));
-    let deadline = args
-        .timeout
-        .map(|s| ctx.clock.now() + Duration::from_secs(s));
     let client = ctx.http(proto::REQUEST_TIMEOUT);
-    let interrupt = ctx.interrupt();
-    let mut spinner = Spinner::new(ui);
+    let mut spinner = Spinner::new(&ctx.ui);
     let end = proto::poll(
         &client,
         pctx.env.base(),
         &session,
         deadline,
         Some(&interrupt),
-        &mut |pr| {
-            spinner.tick(
-                "Waiting for approval in the browser...",
-                pr.remaining,
-                pr.retrying
-                    .as_deref()
-                    .map(|w| format!("retrying: {w}"))
-                    .as_deref(),
-            )
-        },
+        &mut |pr| spinner_tick(&mut spinner, pr),
     );
     spinner.clear();
-    finish(&pctx, &state, end?, args.json, Some(env_name))
+    finish(
+        &pctx,
+        &state,
+        end?,
+        format,
+        &Finishing {
+            pending: &p,
+            from_file: true,
+            expected: None,
+            lock: Some(&lock),
+        },
+    )
+}
+
+fn no_pending(env: EnvName) -> Error {
+    Error::auth("there is no pending login to finish").hint(format!(
+        "run `{}` (or `{}`) to start one",
+        login_command(env, ""),
+        login_command(env, "--no-browser")
+    ))
+}
+
+/// Waits (on the clock, Ctrl-C and `deadline` honoured) until the poll that
+/// holds the login lock is done, and takes the lock.
+fn wait_for_other_poll(
+    ctx: &Context,
+    state: &State,
+    p: &PendingLogin,
+    deadline: Option<std::time::Instant>,
+    interrupt: &crate::support::Interrupt,
+) -> Result<DirLock> {
+    ctx.ui.message(
+        "Another `ntn login poll` is already waiting for this login; waiting for it to finish...",
+    );
+    let clock = &ctx.clock;
+    // The other poll stops at the session's expiry; a little grace after it.
+    let expiry = clock.now()
+        + Duration::from_millis(p.remaining_ms(clock.unix_ms()))
+        + Duration::from_secs(30);
+    loop {
+        if let Some(l) = state.try_lock_named(LOGIN_LOCK_FILE)? {
+            return Ok(l);
+        }
+        if interrupt.is_raised() {
+            return Err(
+                Error::interrupted("Stopped waiting; the login is still pending").hint(format!(
+                    "run `{}` to resume",
+                    poll_command_text(ctx.env.name)
+                )),
+            );
+        }
+        let now = clock.now();
+        if deadline.is_some_and(|d| now >= d) || now >= expiry {
+            return Err(Error::auth(
+                "Gave up waiting for the other `ntn login poll`; the login is still pending",
+            )
+            .hint(format!(
+                "run `{}` again once the other one has finished",
+                poll_command_text(ctx.env.name)
+            )));
+        }
+        clock.sleep(Duration::from_millis(100));
+    }
+}
+
+/// Reports how the poll this one waited for ended (from the lock's record).
+fn other_poll_outcome(
+    ctx: &Context,
+    lock: &DirLock,
+    p: &PendingLogin,
+    format: Format,
+) -> Result<()> {
+    let outcome: Option<Outcome> = serde_json::from_slice(&lock.record()).ok();
+    match outcome.filter(|o| o.verification_code == p.verification_code) {
+        Some(o) if o.stored => logged_in(
+            ctx,
+            format,
+            &o.workspace_id,
+            &o.workspace_name,
+            None,
+            " (by the other `ntn login poll`)",
+        ),
+        Some(o) => {
+            let code = match o.exit {
+                1 => ExitCode::Local,
+                5 => ExitCode::Api,
+                130 => ExitCode::Interrupted,
+                _ => ExitCode::Auth,
+            };
+            Err(Error::new(
+                code,
+                format!("the other `ntn login poll` ended: {}", o.message),
+            )
+            .hint(format!(
+                "run `{}` to start over",
+                login_command(ctx.env.name, "")
+            )))
+        }
+        None => Err(no_pending(ctx.env.name)),
+    }
 }
 
 fn pending_environment(ctx: &Context, name: EnvName, base_url: &str) -> Result<Environment> {
@@ -564,14 +978,19 @@ mod tests {
     #[test]
     fn refusals_explain_what_to_do() {
         for reason in ["guest", "restricted"] {
-            let e = denied_error(Some(reason), Some("you are a guest in Acme"));
+            let e = denied_error(EnvName::Prod, Some(reason), Some("you are a guest in Acme"));
             assert_eq!(e.exit_code().code(), 4);
             assert!(e.message().contains("full workspace membership"));
             let hint = e.hint_text().unwrap();
             assert!(hint.contains("admin") && hint.contains("NOTION_API_TOKEN"));
         }
-        let e = denied_error(Some("user_denied"), None);
+        let e = denied_error(EnvName::Local, Some("user_denied"), None);
         assert_eq!(e.message(), "Login was denied in the browser");
         assert_eq!(e.exit_code().code(), 4);
+        // A hint names the command whole, flags included.
+        assert_eq!(
+            e.hint_text().unwrap(),
+            "run `ntn login --env local` to try again, and approve the request"
+        );
     }
 }

@@ -10,6 +10,9 @@ use crate::error::Result;
 deleted from the keychain (or auth.json), the workspaces are removed from workspaces.json and \
 the default from config.json, and a pending login is dropped. Nothing is sent over the network; \
 the files stay in place.\n\n\
+--workspace ID forgets one logged-in workspace; an id that is not logged in is an error \
+(exit 4) that lists the logged-in ones. When the tokens are in the keychain, the keychain must \
+be reachable: a logout never leaves them behind.\n\n\
 Examples:\n  ntn logout                       forget every workspace of this environment\n  \
 ntn logout --workspace ID        forget one workspace\n  \
 ntn logout --all-environments    forget everything",
@@ -33,17 +36,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let report = auth::logout(&ctx.auth_settings(), &state, &scope)?;
     let ui = &ctx.ui;
     for w in &report.warnings {
-        ui.warn(w);
+        ui.warn(crate::output::text::clean(w));
     }
     let names = report.names();
     if names.is_empty() {
-        match &scope {
-            LogoutScope::Workspace(id) => ui.message(format_args!(
-                "Already logged out of workspace {}",
-                crate::output::text::clean(id)
-            )),
-            _ => ui.message("Already logged out"),
-        }
+        ui.message("Already logged out");
         if report.pending_cleared {
             ui.message("Dropped the pending login");
         }

@@ -238,6 +238,9 @@ mod tests {
             headers: vec![],
             body: br#"{"code":"x\u001b[2J","message":"bad\u001b]0;t\u0007"}"#.to_vec(),
         };
-        assert_eq!(error_from_response(&resp).message(), "bad]0;t (400 x[2J)");
+        assert_eq!(
+            error_from_response(&resp).message(),
+            "bad\\x1b]0;t\\x07 (400 x\\x1b[2J)"
+        );
     }
 }

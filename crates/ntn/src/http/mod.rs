@@ -778,12 +778,15 @@ pub fn encode(s: &str) -> String {
 
 /// `host[:port]` of a URL, for messages.
 pub fn host_of(url: &str) -> &str {
-    url.split("://")
+    let authority = url
+        .split("://")
         .nth(1)
         .unwrap_or(url)
         .split(['/', '?', '#'])
         .next()
-        .unwrap_or("")
+        .unwrap_or("");
+    // Never the user information (`user:password@`): it is not the host.
+    authority.rsplit('@').next().unwrap_or(authority)
 }
 
 fn header_pairs(h: &ureq::http::HeaderMap) -> Vec<(String, String)> {
@@ -802,7 +805,7 @@ fn log_request(ui: &Ui, method: &str, url: &str, headers: &[(String, String)], t
     let dim = crate::output::style::DIM;
     ui.message(format_args!(
         "{dim}> {method} {}{dim:#}",
-        crate::output::text::clean(url)
+        crate::output::text::for_terminal(url)
     ));
     for (k, v) in headers {
         ui.message(format_args!(

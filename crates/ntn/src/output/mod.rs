@@ -245,9 +245,11 @@ impl Ui {
     }
 
     /// Writes an error as the user sees it (`-v` adds causes and details).
+    /// Its texts may hold names, ids and messages from servers and files:
+    /// they are made safe first ([`text::for_terminal`]).
     pub fn error(&self, e: &Error, verbose: bool) {
         let mut err = self.err();
-        let _ = e.write_to(&mut err, verbose);
+        let _ = e.write_filtered(&mut err, verbose, &text::for_terminal);
     }
 
     /// Flushes stdout (and stderr).

@@ -1,8 +1,12 @@
 //! The file store: `auth.json` in the config directory, a flat map
 //! `{"<workspace id>": "<token>"}` (the official tool's format). Mode 0600
-//! whatever the umask, atomic writes, unknown keys kept, and its own lock
-//! (`.auth.lock`) around every read-modify-write so that it can be used while
-//! the state lock is held elsewhere in the same operation.
+//! whatever the umask (a file found readable by others is made private at
+//! the next write, with a warning), atomic writes, unknown keys kept, and its
+//! own lock (`.auth.lock`) around every read-modify-write so that it can be
+//! used while the state lock is held elsewhere in the same operation.
+//!
+//! Every value must be a string (a token) or null: a file holding anything
+//! else is corrupt, whichever workspace is asked for, and is left untouched.
 
 use std::path::PathBuf;
 
@@ -33,34 +37,39 @@ impl FileStore {
     }
 
     fn lock(&self) -> Result<DirLock> {
-        self.state.ensure_dir()?;
-        DirLock::acquire(&self.state.dir().path, AUTH_LOCK_FILE)
+        self.state.lock_named(AUTH_LOCK_FILE)
     }
 
-    /// Reads the whole map (empty when the file is missing).
+    /// Reads the whole map (empty when the file is missing). Every value must
+    /// be a string or null; anything else makes the file corrupt.
     pub fn read_all(&self) -> Result<Map<String, Value>> {
         let path = self.path();
         let value: Option<Value> = files::read_json(&path)?;
-        match value {
-            None => Ok(Map::new()),
-            Some(Value::Object(m)) => Ok(m),
-            Some(_) => Err(files::corrupt(
+        let map = match value {
+            None => return Ok(Map::new()),
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return Err(files::corrupt(
+                    &path,
+                    "is not valid: expected an object mapping workspace ids to tokens",
+                ));
+            }
+        };
+        match map.iter().find(|(_, v)| !v.is_string() && !v.is_null()) {
+            Some((id, _)) => Err(files::corrupt(
                 &path,
-                "is not valid: expected an object mapping workspace ids to tokens",
+                &format!(
+                    "is not valid: the entry for workspace {:?} is not a string",
+                    crate::output::text::truncate(id, 60)
+                ),
             )),
+            None => Ok(map),
         }
     }
 
     /// Checks the whole file: an object whose values are all token strings.
     pub fn validate(&self) -> Result<()> {
-        let map = self.read_all()?;
-        match map.iter().find(|(_, v)| !v.is_string() && !v.is_null()) {
-            Some((id, _)) => Err(files::corrupt(
-                &self.path(),
-                &format!("is not valid: the entry for workspace {id} is not a string"),
-            )),
-            None => Ok(()),
-        }
+        self.read_all().map(drop)
     }
 
     fn token_in(&self, map: &Map<String, Value>, workspace_id: &str) -> Result<Option<Token>> {
@@ -70,7 +79,7 @@ impl FileStore {
             Some(Value::String(s)) => Ok(Some(Token::new(s.trim()))),
             Some(_) => Err(files::corrupt(
                 &self.path(),
-                &format!("is not valid: the entry for workspace {workspace_id} is not a string"),
+                "is not valid: an entry is not a string",
             )),
         }
     }
@@ -87,13 +96,13 @@ impl SecretStore for FileStore {
     }
 
     fn set(&self, workspace_id: &str, token: &Token) -> Result<()> {
-        let _lock = self.lock()?;
+        let lock = self.lock()?;
         let mut map = self.read_all()?;
         map.insert(
             workspace_id.to_string(),
             Value::String(token.expose().to_string()),
         );
-        files::write_json(&self.path(), &map)?;
+        self.state.write(&lock, AUTH_FILE, &map, true)?;
         // Read back: the token must be there before the login is recorded.
         let back = self.read_all()?;
         match self.token_in(&back, workspace_id)? {
@@ -110,12 +119,12 @@ impl SecretStore for FileStore {
         if !self.path().exists() {
             return Ok(false);
         }
-        let _lock = self.lock()?;
+        let lock = self.lock()?;
         let mut map = self.read_all()?;
         if map.remove(workspace_id).is_none() {
             return Ok(false);
         }
-        files::write_json(&self.path(), &map)?;
+        self.state.write(&lock, AUTH_FILE, &map, true)?;
         Ok(true)
     }
 
@@ -148,14 +157,14 @@ mod tests {
         assert!(fs.get("w1").unwrap().is_none());
         assert!(!fs.delete("w1").unwrap());
         fs.set("w1", &Token::new("secret-1")).unwrap();
-        std::fs::write(fs.path(), r#"{"w1":"secret-1","other":"x","meta":{"a":1}}"#).unwrap();
+        std::fs::write(fs.path(), r#"{"w1":"secret-1","other":"x","gone":null}"#).unwrap();
         fs.set("w2", &Token::new("secret-2")).unwrap();
         assert_eq!(fs.get("w1").unwrap().unwrap().expose(), "secret-1");
         assert_eq!(fs.get("w2").unwrap().unwrap().expose(), "secret-2");
         assert!(fs.delete("w1").unwrap());
         assert!(fs.get("w1").unwrap().is_none());
         let v: Value = serde_json::from_slice(&std::fs::read(fs.path()).unwrap()).unwrap();
-        assert_eq!(v["meta"]["a"], 1);
+        assert_eq!(v["gone"], Value::Null);
         assert_eq!(v["other"], "x");
         #[cfg(unix)]
         {
@@ -169,13 +178,22 @@ mod tests {
     fn wrong_shapes_are_errors_and_untouched() {
         let (_d, fs) = store();
         std::fs::create_dir_all(fs.path().parent().unwrap()).unwrap();
-        for bad in ["[]", "\"x\"", "{\"w1\": 3}", "{\"w1\":"] {
+        // A wrong value anywhere makes the whole file corrupt, whichever
+        // workspace is asked for.
+        for bad in [
+            "[]",
+            "\"x\"",
+            "{\"w1\": 3}",
+            "{\"w1\":",
+            "{\"w2\": {\"t\": \"x\"}}",
+            "{\"w1\": \"t\", \"w2\": [1]}",
+        ] {
             std::fs::write(fs.path(), bad).unwrap();
             let e = fs.get("w1").unwrap_err();
             assert!(e.message().contains("auth.json"), "{bad}: {}", e.message());
-            if !bad.contains('3') {
-                assert!(fs.set("w1", &Token::new("t")).is_err());
-            }
+            assert_eq!(e.exit_code().code(), 1);
+            assert!(fs.set("w1", &Token::new("t")).is_err());
+            assert!(fs.delete("w1").is_err());
             assert_eq!(std::fs::read_to_string(fs.path()).unwrap(), bad);
         }
     }

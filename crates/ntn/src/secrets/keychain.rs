@@ -341,6 +341,20 @@ mod imp {
     pub fn check(ss: &SecretService<'_>) -> Outcome<()> {
         search(ss, HashMap::from([("service", KEYCHAIN_SERVICE)])).map(|_| ())
     }
+
+    /// Whether a new item could be stored: the default collection exists and
+    /// is unlocked (unlocked first, through the service's prompt when it has
+    /// one).
+    pub fn can_store(ss: &SecretService<'_>) -> Outcome<()> {
+        let collection = ss.get_default_collection()?;
+        if collection.is_locked()? {
+            collection.unlock()?;
+            if collection.is_locked()? {
+                return Err(Failure::Service(SsError::Locked));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Tokens in the OS keychain.
@@ -423,6 +437,10 @@ impl SecretStore for KeychainStore {
     fn check(&self) -> Result<()> {
         self.conn
             .run("reach the keychain", self.timeout, imp::check)
+    }
+
+    fn check_can_store(&self) -> Result<()> {
+        self.conn.run("store a token", self.timeout, imp::can_store)
     }
 
     fn backend(&self) -> Backend {

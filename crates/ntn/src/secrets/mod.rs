@@ -157,6 +157,11 @@ pub trait SecretStore {
     fn check(&self) -> Result<()> {
         Ok(())
     }
+    /// Checks that the store could keep a new token now (before a login asks
+    /// the browser): for the keychain, that it is reachable and unlocked.
+    fn check_can_store(&self) -> Result<()> {
+        self.check()
+    }
     /// Which backend this is.
     fn backend(&self) -> Backend;
 }

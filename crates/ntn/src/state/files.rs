@@ -1,20 +1,32 @@
 //! Reading and writing state files safely.
 //!
 //! * Reads refuse symlinks, directories, huge files, non-UTF-8 and bad JSON with
-//!   an error that names the file; the file is never touched.
-//! * Writes are atomic: a temp file in the same directory (created 0600), write,
-//!   fsync, rename, fsync the directory.
-//! * [`DirLock`] is an exclusive advisory lock on a lock file in the directory;
-//!   hold it around every read-modify-write.
+//!   an error that names the file; the file is never touched. Files are opened
+//!   without following a symbolic link.
+//! * Writes are atomic: a temp file in the same directory (created new, 0600,
+//!   so a planted link is never followed), write, fsync, rename, fsync the
+//!   directory. [`write_state`] (for files guarded by a [`DirLock`]) also
+//!   refuses to write more than ntn would read back ([`MAX_STATE_FILE`]),
+//!   removes temp files a killed writer left, and says when it replaced a
+//!   file others could read.
+//! * [`DirLock`] is an exclusive advisory lock on a lock file in the directory
+//!   (opened without following a link; it must be a regular file); hold it
+//!   around every read-modify-write. Waiting for it says so after a moment
+//!   and gives up after a bound ([`LockWait`], measured on its clock).
+//! * [`check_writable`] proves that a file can be created in a directory.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
+use crate::output::Ui;
+use crate::support::{Clock, SystemClock};
 
 /// State files are small; anything larger is not ours.
 pub const MAX_STATE_FILE: u64 = 4 * 1024 * 1024;
@@ -30,29 +42,65 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
         .map_err(|e| corrupt(path, &format!("is not valid: {}", describe_json_error(&e))))
 }
 
+/// Opens `path` for reading without following a symbolic link.
+fn open_nofollow(path: &Path) -> std::io::Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    opts.open(path)
+}
+
+fn is_symlink_error(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return true;
+    }
+    let _ = e;
+    false
+}
+
+fn symlink_error(path: &Path) -> Error {
+    Error::local(format!(
+        "{} is a symbolic link; ntn only uses regular files for its state",
+        path.display()
+    ))
+    .hint("replace the link with a copy of the file it points to")
+}
+
 /// Reads a state file as UTF-8 text. `Ok(None)` when it does not exist.
 pub fn read_text(path: &Path) -> Result<Option<String>> {
+    let cannot = |e: &std::io::Error| {
+        Error::local(format!("cannot read {}", path.display()))
+            .hint("check the file's permissions")
+            .cause(e)
+    };
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::local(format!("cannot read {}", path.display()))
-                .hint("check the file's permissions")
-                .cause(&e));
-        }
+        Err(e) => return Err(cannot(&e)),
     };
     if meta.file_type().is_symlink() {
-        return Err(Error::local(format!(
-            "{} is a symbolic link; ntn only uses regular files for its state",
-            path.display()
-        ))
-        .hint("replace the link with a copy of the file it points to"));
+        return Err(symlink_error(path));
     }
     if meta.is_dir() {
         return Err(
             Error::local(format!("{} is a directory, not a file", path.display()))
                 .hint("move the directory out of the way"),
         );
+    }
+    let file = match open_nofollow(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if is_symlink_error(&e) => return Err(symlink_error(path)),
+        Err(e) => return Err(cannot(&e)),
+    };
+    let meta = file.metadata().map_err(|e| cannot(&e))?;
+    if !meta.is_file() {
+        return Err(corrupt(path, "is not a regular file"));
     }
     if meta.len() > MAX_STATE_FILE {
         return Err(corrupt(
@@ -61,13 +109,12 @@ pub fn read_text(path: &Path) -> Result<Option<String>> {
         ));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    File::open(path)
-        .and_then(|f| f.take(MAX_STATE_FILE + 1).read_to_end(&mut bytes))
-        .map_err(|e| {
-            Error::local(format!("cannot read {}", path.display()))
-                .hint("check the file's permissions")
-                .cause(&e)
-        })?;
+    file.take(MAX_STATE_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_STATE_FILE {
+        return Err(corrupt(path, "is too large"));
+    }
     let text = String::from_utf8(bytes).map_err(|_| corrupt(path, "is not UTF-8 text"))?;
     if text.trim().is_empty() {
         return Err(corrupt(path, "is empty"));
@@ -93,12 +140,92 @@ pub fn corrupt(path: &Path, what: &str) -> Error {
     ))
 }
 
-/// Serialises `value` as pretty JSON and writes it atomically with mode 0600.
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+fn encode<T: Serialize>(path: &Path, value: &T) -> Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(value)
         .map_err(|e| Error::local(format!("cannot encode {}", path.display())).cause(&e))?;
     bytes.push(b'\n');
-    write_atomic(path, &bytes)
+    Ok(bytes)
+}
+
+/// Serialises `value` as pretty JSON and writes it atomically with mode 0600.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_atomic(path, &encode(path, value)?)
+}
+
+/// What [`write_state`] found while writing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The mode of the file it replaced, when others could read or write it
+    /// (the new file is 0600).
+    pub tightened_from: Option<u32>,
+}
+
+/// Writes a state file guarded by `_lock` (the [`DirLock`] that guards it,
+/// held by the caller) as pretty JSON: refuses to write more than
+/// [`MAX_STATE_FILE`] (ntn would refuse to read it back), removes temp files
+/// of this name that a killed writer left (under the lock nobody else is
+/// writing it), then writes atomically, 0600.
+pub fn write_state<T: Serialize>(path: &Path, value: &T, _lock: &DirLock) -> Result<Written> {
+    let bytes = encode(path, value)?;
+    if bytes.len() as u64 > MAX_STATE_FILE {
+        return Err(Error::local(format!(
+            "not writing {}: it would be {} bytes, more than the {} ntn reads back",
+            path.display(),
+            bytes.len(),
+            MAX_STATE_FILE
+        ))
+        .hint("this is a bug in ntn or a hostile server reply; the file was left as it was"));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+        remove_stale_temps(dir, name);
+    }
+    let tightened_from = loose_mode(path);
+    write_atomic(path, &bytes)?;
+    Ok(Written { tightened_from })
+}
+
+/// The mode of `path` when others may read or write it (Unix).
+fn loose_mode(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::symlink_metadata(path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.permissions().mode() & 0o777)
+            .filter(|m| m & 0o077 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// The prefix and suffix of the temp files [`write_atomic`] makes for `name`.
+fn temp_affixes(name: &str) -> (String, &'static str) {
+    (format!(".{name}."), ".tmp")
+}
+
+/// Removes the temp files of `name` in `dir` (left by a writer that was
+/// killed between creating and renaming one). Links are removed, never
+/// followed. Only call it while holding the lock that guards `name`.
+pub fn remove_stale_temps(dir: &Path, name: &str) {
+    let (prefix, suffix) = temp_affixes(name);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file_name = e.file_name();
+        let Some(n) = file_name.to_str() else {
+            continue;
+        };
+        if n.starts_with(&prefix) && n.ends_with(suffix) && n.len() > prefix.len() + suffix.len() {
+            // `remove_file` removes a link itself, not what it points to.
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Writes `bytes` to `path` atomically: temp file (0600) in the same directory,
@@ -115,7 +242,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             .cause(e)
     };
     if let Ok(meta) = std::fs::symlink_metadata(path)
-        && (meta.file_type().is_symlink() || meta.is_dir())
+        && (meta.file_type().is_symlink() || !meta.is_file())
     {
         return Err(Error::local(format!(
             "{} is not a regular file; ntn will not replace it",
@@ -123,19 +250,46 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         ))
         .hint("move it out of the way"));
     }
+    let (prefix, suffix) = temp_affixes(name);
+    // tempfile creates the file with O_CREAT|O_EXCL: an existing name (a
+    // planted link included) is never opened, another name is tried.
     let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
+        .prefix(&prefix)
+        .suffix(suffix)
         .permissions(private_file_permissions())
         .tempfile_in(dir)
         .map_err(|e| fail(&e))?;
     tmp.write_all(bytes).map_err(|e| fail(&e))?;
     tmp.as_file().sync_all().map_err(|e| fail(&e))?;
     // The mode is set explicitly: some umasks could widen or narrow it.
-    set_private(tmp.path()).map_err(|e| fail(&e))?;
+    set_private_file(tmp.as_file()).map_err(|e| fail(&e))?;
     tmp.persist(path).map_err(|e| fail(&e.error))?;
     sync_dir(dir);
     Ok(())
+}
+
+/// Proves that a file can be created in `dir` (creates and removes one).
+pub fn check_writable(dir: &Path) -> Result<()> {
+    const PROBE: &str = "ntn-write-check";
+    remove_stale_temps(dir, PROBE);
+    let (prefix, suffix) = temp_affixes(PROBE);
+    tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(suffix)
+        .permissions(private_file_permissions())
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| {
+            Error::local(format!(
+                "the config directory {} is not writable, so a login could not be stored",
+                dir.display()
+            ))
+            .hint(format!(
+                "make it writable (chmod u+w {}), or set NOTION_HOME to a writable directory",
+                dir.display()
+            ))
+            .cause(&e)
+        })
 }
 
 /// Removes a file; `Ok(false)` when it did not exist.
@@ -171,6 +325,17 @@ pub fn set_private(path: &Path) -> std::io::Result<()> {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
     let _ = path;
+    Ok(())
+}
+
+/// Sets mode 0600 on an open file (no-op off Unix).
+fn set_private_file(file: &File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    let _ = file;
     Ok(())
 }
 
@@ -211,36 +376,169 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// An exclusive lock on `<dir>/<name>`, released on drop.
+/// How long to wait for a lock, on which clock, and where to say so.
+#[derive(Clone)]
+pub struct LockWait {
+    pub clock: Arc<dyn Clock>,
+    /// After this long, a note on stderr says that ntn is waiting.
+    pub notice_after: Duration,
+    /// After this long, give up with an error.
+    pub give_up_after: Duration,
+    /// Where the note goes (none: no note).
+    pub ui: Option<Ui>,
+}
+
+impl std::fmt::Debug for LockWait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockWait")
+            .field("notice_after", &self.notice_after)
+            .field("give_up_after", &self.give_up_after)
+            .finish()
+    }
+}
+
+/// How long [`LockWait`] waits before it says so, by default.
+pub const LOCK_NOTICE_AFTER: Duration = Duration::from_secs(1);
+/// How long [`LockWait`] waits before it gives up, by default. Locks are held
+/// for the few milliseconds of a read-modify-write (a keychain call at most),
+/// so this is far beyond any healthy wait.
+pub const LOCK_GIVE_UP_AFTER: Duration = Duration::from_secs(30);
+/// How often a waiting lock is tried again.
+const LOCK_RETRY: Duration = Duration::from_millis(50);
+
+impl Default for LockWait {
+    fn default() -> Self {
+        LockWait {
+            clock: Arc::new(SystemClock),
+            notice_after: LOCK_NOTICE_AFTER,
+            give_up_after: LOCK_GIVE_UP_AFTER,
+            ui: None,
+        }
+    }
+}
+
+/// An exclusive lock on `<dir>/<name>`, released on drop. The lock file may
+/// hold a small record for the next holder ([`DirLock::record`]).
 #[derive(Debug)]
 pub struct DirLock {
-    _file: File,
+    file: File,
     path: PathBuf,
 }
 
-impl DirLock {
-    /// Blocks until the lock is held.
-    pub fn acquire(dir: &Path, name: &str) -> Result<DirLock> {
-        let path = dir.join(name);
-        let mut opts = OpenOptions::new();
-        opts.create(true).truncate(false).read(true).write(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+/// Opens (creating, 0600) a lock file without following a link; it must be
+/// a regular file.
+fn open_lock_file(dir: &Path, name: &str) -> Result<(File, PathBuf)> {
+    let path = dir.join(name);
+    let mut opts = OpenOptions::new();
+    opts.create(true).truncate(false).read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = opts.open(&path).map_err(|e| {
+        if is_symlink_error(&e) {
+            return Error::local(format!(
+                "the lock file {} is a symbolic link; ntn does not follow links in its config directory",
+                path.display()
+            ))
+            .hint(format!("remove it (rm {}); ntn makes a new one", path.display()));
         }
-        let file = opts.open(&path).map_err(|e| {
-            Error::local(format!("cannot open the lock file {}", path.display()))
-                .hint(format!("check that {} is writable", dir.display()))
-                .cause(&e)
-        })?;
-        file.lock()
-            .map_err(|e| Error::local(format!("cannot lock {}", path.display())).cause(&e))?;
-        Ok(DirLock { _file: file, path })
+        Error::local(format!("cannot open the lock file {}", path.display()))
+            .hint(format!("check that {} is writable", dir.display()))
+            .cause(&e)
+    })?;
+    match file.metadata() {
+        Ok(m) if m.is_file() => Ok((file, path)),
+        _ => Err(Error::local(format!(
+            "the lock file {} is not a regular file",
+            path.display()
+        ))
+        .hint("remove it; ntn makes a new one")),
+    }
+}
+
+impl Drop for DirLock {
+    /// Unlocks explicitly: closing the file alone would keep the lock while a
+    /// copy of the descriptor lives on (a child process between its fork and
+    /// its exec).
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+impl DirLock {
+    /// Takes the lock, waiting for another holder as `wait` says: a note
+    /// after `notice_after`, an error after `give_up_after`.
+    pub fn acquire(dir: &Path, name: &str, wait: &LockWait) -> Result<DirLock> {
+        let (file, path) = open_lock_file(dir, name)?;
+        let start = wait.clock.now();
+        let mut told = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(DirLock { file, path }),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(Error::local(format!("cannot lock {}", path.display())).cause(&e));
+                }
+            }
+            let waited = wait.clock.now().saturating_duration_since(start);
+            if waited >= wait.give_up_after {
+                return Err(Error::local(format!(
+                    "gave up after {} s waiting for another ntn process to finish with {} (it holds {})",
+                    waited.as_secs(),
+                    dir.display(),
+                    path.display()
+                ))
+                .hint("another ntn command is still running or stuck: let it finish or stop it, then try again"));
+            }
+            if !told && waited >= wait.notice_after {
+                told = true;
+                if let Some(ui) = &wait.ui {
+                    ui.message(format_args!(
+                        "Waiting for another ntn process to finish with {}...",
+                        dir.display()
+                    ));
+                }
+            }
+            wait.clock.sleep(LOCK_RETRY);
+        }
+    }
+
+    /// Takes the lock if nobody holds it; `Ok(None)` when somebody does.
+    pub fn try_acquire(dir: &Path, name: &str) -> Result<Option<DirLock>> {
+        let (file, path) = open_lock_file(dir, name)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(DirLock { file, path })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(Error::local(format!("cannot lock {}", path.display())).cause(&e))
+            }
+        }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The record the previous holder left in the lock file (at most 64 KiB).
+    pub fn record(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut f = &self.file;
+        if f.rewind().is_ok() {
+            let _ = f.take(64 * 1024).read_to_end(&mut out);
+        }
+        out
+    }
+
+    /// Replaces the record in the lock file (for the next holder).
+    pub fn set_record(&self, bytes: &[u8]) -> Result<()> {
+        let mut f = &self.file;
+        f.set_len(0)
+            .and_then(|()| f.rewind())
+            .and_then(|()| f.write_all(bytes))
+            .map_err(|e| Error::local(format!("cannot write {}", self.path.display())).cause(&e))
     }
 }
 
@@ -306,6 +604,112 @@ mod tests {
                     .is_symlink()
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_lock_link_is_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside");
+        std::os::unix::fs::symlink(&outside, tmp.path().join(".x.lock")).unwrap();
+        let e = DirLock::acquire(tmp.path(), ".x.lock", &LockWait::default()).unwrap_err();
+        assert!(e.message().contains("symbolic link"), "{}", e.message());
+        assert!(!outside.exists(), "the link was followed");
+        // A directory (or any non-file) in its place is refused too.
+        std::fs::create_dir(tmp.path().join(".y.lock")).unwrap();
+        assert!(DirLock::acquire(tmp.path(), ".y.lock", &LockWait::default()).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn stale_temps_are_removed_and_links_among_them_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("auth.json");
+        let target = tmp.path().join("precious");
+        std::fs::write(&target, "keep").unwrap();
+        std::fs::write(tmp.path().join(".auth.json.abc123.tmp"), "{\"w\":\"tok\"}").unwrap();
+        std::os::unix::fs::symlink(&target, tmp.path().join(".auth.json.zzz.tmp")).unwrap();
+        std::fs::write(tmp.path().join(".config.json.abc.tmp"), "other").unwrap();
+        let lock = DirLock::acquire(tmp.path(), ".lock", &LockWait::default()).unwrap();
+        write_state(&p, &serde_json::json!({"a": 1}), &lock).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [".config.json.abc.tmp", ".lock", "auth.json", "precious"]
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn loose_modes_are_reported_and_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("auth.json");
+        std::fs::write(&p, "{}").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let lock = DirLock::acquire(tmp.path(), ".lock", &LockWait::default()).unwrap();
+        let w = write_state(&p, &serde_json::json!({}), &lock).unwrap();
+        assert_eq!(w.tightened_from, Some(0o644));
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let w = write_state(&p, &serde_json::json!({}), &lock).unwrap();
+        assert_eq!(w.tightened_from, None);
+    }
+
+    #[test]
+    fn nothing_is_written_that_could_not_be_read_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("workspaces.json");
+        std::fs::write(&p, "{\"old\":true}").unwrap();
+        let lock = DirLock::acquire(tmp.path(), ".lock", &LockWait::default()).unwrap();
+        let big = "x".repeat(MAX_STATE_FILE as usize);
+        let e = write_state(&p, &serde_json::json!({ "name": big }), &lock).unwrap_err();
+        assert!(e.message().contains("more than"), "{}", e.message());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "{\"old\":true}");
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_then_given_up_on_the_clock() {
+        use crate::support::ManualClock;
+        let tmp = tempfile::tempdir().unwrap();
+        let held = DirLock::acquire(tmp.path(), ".lock", &LockWait::default()).unwrap();
+        held.set_record(b"hello").unwrap();
+        let clock = Arc::new(ManualClock::new());
+        let (ui, cap) = Ui::test();
+        let wait = LockWait {
+            clock: clock.clone(),
+            notice_after: Duration::from_secs(1),
+            give_up_after: Duration::from_secs(30),
+            ui: Some(ui),
+        };
+        let real = std::time::Instant::now();
+        let e = DirLock::acquire(tmp.path(), ".lock", &wait).unwrap_err();
+        assert!(real.elapsed() < Duration::from_secs(5));
+        assert!(
+            e.message().contains("gave up after 30 s"),
+            "{}",
+            e.message()
+        );
+        assert!(clock.slept() >= Duration::from_secs(30));
+        assert_eq!(
+            cap.stderr()
+                .matches("Waiting for another ntn process")
+                .count(),
+            1,
+            "{}",
+            cap.stderr()
+        );
+        assert!(DirLock::try_acquire(tmp.path(), ".lock").unwrap().is_none());
+        drop(held);
+        let next = DirLock::try_acquire(tmp.path(), ".lock").unwrap().unwrap();
+        assert_eq!(next.record(), b"hello");
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Which directory holds ntn's state.
 //!
-//! In order: `NOTION_HOME` (must be an existing directory; files directly
-//! inside), `$XDG_CONFIG_HOME/notion`, `~/.config/notion`, `~/.notion`. A user of
-//! the official ntn keeps their state: when `~/.config/notion` does not exist
-//! but `~/.notion` does, `~/.notion` is used (that is where the official tool
-//! writes when `~/.config` is missing).
+//! `NOTION_HOME` when set (it must be an existing directory; files directly
+//! inside). Otherwise the first of these that exists: `$XDG_CONFIG_HOME/notion`
+//! (when `XDG_CONFIG_HOME` is an absolute path), `~/.config/notion`,
+//! `~/.notion`. So state the official tool left in `~/.notion` is found
+//! whatever `XDG_CONFIG_HOME` says. When none exists, the first of the list is
+//! the one ntn creates (0700) the first time it writes.
+//!
+//! A config directory that other users may write to (group- or world-writable)
+//! is refused: anyone could plant a token or a workspace there.
 
 use std::path::{Path, PathBuf};
 
@@ -41,8 +45,15 @@ pub struct ConfigDir {
 
 impl ConfigDir {
     /// Resolves the directory from the variables (`NOTION_HOME`,
-    /// `XDG_CONFIG_HOME`, `HOME`).
+    /// `XDG_CONFIG_HOME`, `HOME`) and refuses one that others may write to.
     pub fn resolve(vars: &Vars) -> Result<ConfigDir> {
+        let dir = ConfigDir::locate(vars)?;
+        check_not_shared(&dir.path)?;
+        Ok(dir)
+    }
+
+    /// Resolves the directory without checking its permissions.
+    pub fn locate(vars: &Vars) -> Result<ConfigDir> {
         let non_empty = |k: &str| vars.path(k);
         if let Some(home) = non_empty("NOTION_HOME") {
             return match std::fs::metadata(&home) {
@@ -66,35 +77,68 @@ impl ConfigDir {
                 .cause(&e)),
             };
         }
+        let mut candidates: Vec<ConfigDir> = Vec::new();
         if let Some(xdg) = non_empty("XDG_CONFIG_HOME").filter(|p| p.is_absolute()) {
-            return Ok(ConfigDir {
+            candidates.push(ConfigDir {
                 path: xdg.join("notion"),
                 rule: DirRule::XdgConfigHome,
             });
         }
-        let Some(home) = non_empty("HOME") else {
-            return Err(
-                Error::local("cannot find a config directory: HOME is not set")
-                    .hint("set NOTION_HOME to an existing directory, or set HOME"),
-            );
-        };
-        let dot_config = home.join(".config").join("notion");
-        let dot_notion = home.join(".notion");
-        if !dot_config.exists() && dot_notion.is_dir() {
-            return Ok(ConfigDir {
-                path: dot_notion,
-                rule: DirRule::DotNotion,
-            });
+        match non_empty("HOME") {
+            Some(home) => {
+                candidates.push(ConfigDir {
+                    path: home.join(".config").join("notion"),
+                    rule: DirRule::DotConfig,
+                });
+                candidates.push(ConfigDir {
+                    path: home.join(".notion"),
+                    rule: DirRule::DotNotion,
+                });
+            }
+            None if candidates.is_empty() => {
+                return Err(
+                    Error::local("cannot find a config directory: HOME is not set")
+                        .hint("set NOTION_HOME to an existing directory, or set HOME"),
+                );
+            }
+            None => {}
         }
-        Ok(ConfigDir {
-            path: dot_config,
-            rule: DirRule::DotConfig,
-        })
+        let first_existing = candidates
+            .iter()
+            .position(|c| std::fs::symlink_metadata(&c.path).is_ok())
+            .unwrap_or(0);
+        Ok(candidates.swap_remove(first_existing))
     }
 
     pub fn file(&self, name: &str) -> PathBuf {
         self.path.join(name)
     }
+}
+
+/// Refuses an existing directory that users other than its owner may write
+/// to (group- or world-writable, sticky or not).
+pub fn check_not_shared(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(dir)
+            && m.is_dir()
+            && m.permissions().mode() & 0o022 != 0
+        {
+            let mode = m.permissions().mode() & 0o7777;
+            return Err(Error::local(format!(
+                "the config directory {} is writable by other users (mode {mode:04o}); \
+                 ntn will not keep or trust logins there",
+                dir.display()
+            ))
+            .hint(format!(
+                "make it private with `chmod 700 {}`, or set NOTION_HOME to a directory of your own",
+                shell_quote(dir)
+            )));
+        }
+    }
+    let _ = dir;
+    Ok(())
 }
 
 fn shell_quote(p: &Path) -> String {
@@ -135,30 +179,72 @@ mod tests {
     }
 
     #[test]
-    fn order_is_xdg_then_dot_config_then_dot_notion() {
+    fn the_first_existing_directory_of_the_order_wins() {
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().to_path_buf();
-        let d = ConfigDir::resolve(&lookup(vec![
-            ("HOME", home.clone()),
-            ("XDG_CONFIG_HOME", home.join("xdg")),
-        ]))
-        .unwrap();
+        let both = || {
+            lookup(vec![
+                ("HOME", home.clone()),
+                ("XDG_CONFIG_HOME", home.join("xdg")),
+            ])
+        };
+        // Nothing exists: the first of the order.
+        let d = ConfigDir::resolve(&both()).unwrap();
         assert_eq!(d.path, home.join("xdg/notion"));
         assert_eq!(d.rule, DirRule::XdgConfigHome);
-
         let d = ConfigDir::resolve(&lookup(vec![("HOME", home.clone())])).unwrap();
         assert_eq!(d.path, home.join(".config/notion"));
+        assert_eq!(d.rule, DirRule::DotConfig);
 
-        // State left by the official tool in ~/.notion is found.
+        // State left by the official tool in ~/.notion is found, whatever
+        // XDG_CONFIG_HOME says.
         std::fs::create_dir(home.join(".notion")).unwrap();
         let d = ConfigDir::resolve(&lookup(vec![("HOME", home.clone())])).unwrap();
         assert_eq!(d.path, home.join(".notion"));
         assert_eq!(d.rule, DirRule::DotNotion);
+        assert_eq!(
+            ConfigDir::resolve(&both()).unwrap().rule,
+            DirRule::DotNotion
+        );
 
-        // ...unless ~/.config/notion exists too.
+        // ...unless an earlier one exists too.
         std::fs::create_dir_all(home.join(".config/notion")).unwrap();
-        let d = ConfigDir::resolve(&lookup(vec![("HOME", home.clone())])).unwrap();
-        assert_eq!(d.rule, DirRule::DotConfig);
+        assert_eq!(
+            ConfigDir::resolve(&both()).unwrap().rule,
+            DirRule::DotConfig
+        );
+        std::fs::create_dir_all(home.join("xdg/notion")).unwrap();
+        assert_eq!(
+            ConfigDir::resolve(&both()).unwrap().rule,
+            DirRule::XdgConfigHome
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_may_write_to_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        for (mode, ok) in [
+            (0o700, true),
+            (0o755, true),
+            (0o775, false),
+            (0o1777, false),
+        ] {
+            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+            let r = ConfigDir::resolve(&lookup(vec![("NOTION_HOME", tmp.path().into())]));
+            assert_eq!(r.is_ok(), ok, "{mode:o}");
+            if let Err(e) = r {
+                assert_eq!(e.exit_code().code(), 1);
+                assert!(
+                    e.message().contains("writable by other users"),
+                    "{}",
+                    e.message()
+                );
+                assert!(e.hint_text().unwrap().contains("chmod 700"));
+            }
+        }
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     }
 
     #[test]

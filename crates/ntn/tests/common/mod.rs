@@ -80,6 +80,21 @@ impl Sandbox {
         }
     }
 
+    /// An in-process sandbox whose built-in fixture has its workspaces
+    /// renamed (`(old name, new name)`): names a hostile server could send.
+    /// The fixture file is written into `dir`.
+    pub fn start_renamed(dir: &Path, renames: &[(&str, &str)]) -> Sandbox {
+        let mut fx: Value = serde_json::from_str(ntn_sandbox::fixture::DEFAULT_FIXTURE).unwrap();
+        for w in fx["workspaces"].as_array_mut().unwrap() {
+            if let Some((_, new)) = renames.iter().find(|(old, _)| w["name"] == *old) {
+                w["name"] = json!(new);
+            }
+        }
+        let path = dir.join("fixture.json");
+        std::fs::write(&path, serde_json::to_vec(&fx).unwrap()).unwrap();
+        Sandbox::start_with(&["--fixture", path.to_str().unwrap()])
+    }
+
     /// The sandbox as its own process (for tests of the binary itself).
     pub fn start_process(args: &[&str]) -> Sandbox {
         let mut child = StdCommand::new(sandbox_bin())
@@ -215,6 +230,12 @@ impl Sandbox {
             .unwrap_or_default()
     }
 
+    /// Revokes a token: the API answers 401 to it from now on.
+    pub fn revoke(&self, token: &str) {
+        let (s, v) = self.post("/__sandbox/tokens/revoke", &json!({ "token": token }));
+        assert_eq!(s, 200, "{v}");
+    }
+
     /// The workspaces of the fixture: (id, name).
     pub fn workspace(&self, name: &str) -> String {
         let (_, v) = self.get("/__sandbox/workspaces");
@@ -252,6 +273,13 @@ impl TestEnv {
         let notion = dir.path().join("notion");
         std::fs::create_dir_all(&home).unwrap();
         std::fs::create_dir_all(&notion).unwrap();
+        // ntn refuses a config directory others may write to; whatever the
+        // umask of the test run, this one is private.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&notion, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
         let mut env = TestEnv {
             dir,
             vars: Vec::new(),
