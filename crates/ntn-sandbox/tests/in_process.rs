@@ -178,3 +178,27 @@ fn bad_options_fail_to_start_with_the_binarys_messages() {
         "{err}"
     );
 }
+
+#[test]
+fn the_rate_limit_follows_an_injected_clock() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let now = Arc::new(AtomicI64::new(1_800_000_000_000));
+    let clock = now.clone();
+    let sb = ntn_sandbox::spawn_with_clock(
+        &Options {
+            rate_limit: Some(2),
+            ..Options::default()
+        },
+        Arc::new(move || clock.load(Ordering::SeqCst)),
+    )
+    .expect("sandbox");
+    let t = alice(&sb);
+    let me = |sb: &RunningSandbox| call(sb, "GET", "/v1/users/me", Some(&t), None).0;
+    // However long the requests really take, the window is the injected second.
+    assert_eq!([me(&sb), me(&sb), me(&sb)], [200, 200, 429]);
+    now.fetch_add(999, Ordering::SeqCst);
+    assert_eq!(me(&sb), 429);
+    now.fetch_add(1, Ordering::SeqCst);
+    assert_eq!([me(&sb), me(&sb), me(&sb)], [200, 200, 429]);
+}

@@ -113,7 +113,7 @@ fn check(st: &Shared, req: &Request) -> ApiResult<Ctx> {
         kind: t.kind,
     };
     if let Some(limit) = st.cfg.rate_limit {
-        let sec = util::now_ms().div_euclid(1000);
+        let sec = st.now_ms().div_euclid(1000);
         let e = s.rate.entry(ctx.token.clone()).or_insert((sec, 0));
         if e.0 != sec {
             *e = (sec, 0);
