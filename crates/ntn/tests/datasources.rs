@@ -683,6 +683,15 @@ fn filters_from_json_a_file_or_stdin_only_when_named() {
         TestUi::new().stdin(filter),
     );
     assert_eq!(ok(&o), want);
+    // As the official CLI spells it.
+    let path = f.display().to_string();
+    let o = env.run(&["datasources", "query", ROADMAP, "--filter-file", &path, "--ids"]);
+    assert_eq!(ok(&o), want);
+    let o = env.run_with(
+        &["datasources", "query", ROADMAP, "--filter-file", "-", "--ids"],
+        TestUi::new().stdin(filter),
+    );
+    assert_eq!(ok(&o), want);
     // Stdin that is not named is not read (it would not parse).
     let o = env.run_with(
         &[

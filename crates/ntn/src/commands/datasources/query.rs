@@ -54,7 +54,8 @@ Quote names and values that hold spaces, symbols or keywords; unquoted words run
 operator (a name) or to and/or (a value). Notion takes and/or two levels deep: deeper \
 expressions are rewritten to fit.
 
---filter takes Notion's filter JSON instead: inline, @FILE, or - for stdin (read only then).
+--filter takes Notion's filter JSON instead: inline, @FILE, or - for stdin (read only then); \
+--filter-file PATH|- as the official CLI has it.
 
 --sort 'Due date desc, Name' (or -s, repeatable) sorts by properties and created/edited. \
 --limit N shows N rows (default 25); --all every row, streamed in flat memory and paced under \
@@ -84,6 +85,9 @@ pub struct QueryArgs {
     /// Only rows matching Notion's filter JSON: inline, @FILE, or - (stdin)
     #[arg(long, value_name = "JSON|@FILE|-")]
     pub filter: Option<String>,
+    /// Notion's filter JSON from a file, or - for stdin (as the official CLI)
+    #[arg(long, value_name = "PATH|-", conflicts_with_all = ["filter", "where_"])]
+    pub filter_file: Option<String>,
     /// Sort, e.g. 'Due date desc, Name' (repeatable; created and edited too)
     #[arg(long, short = 's', value_name = "SPEC")]
     pub sort: Vec<String>,
@@ -109,9 +113,14 @@ pub struct QueryArgs {
 
 pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
     // Local input first: a bad file fails before any request.
+    let from_file = args.filter_file.as_deref().map(|f| match f {
+        "-" => "-".to_string(),
+        path => format!("@{path}"),
+    });
     let raw_filter = args
         .filter
         .as_deref()
+        .or(from_file.as_deref())
         .map(|f| read_filter(ctx, f))
         .transpose()?;
     let notion = connect(ctx)?;

@@ -71,8 +71,10 @@ pub fn run(
         ctx.ui.warn(format_args!(
             "Notion says this answer is incomplete ({reason}): the {n} {noun} printed are not all that match"
         ));
-        return Err(Error::incomplete("incomplete result (exit 3)")
-            .hint("narrow the query (--where, --filter) so that fewer rows match"));
+        return Err(Error::incomplete(format!(
+            "incomplete result: more {noun} match than Notion returned"
+        ))
+        .hint("narrow the query (--where, --filter) so that fewer rows match"));
     }
     Ok(())
 }
