@@ -49,7 +49,7 @@ pub struct Options {
     /// Poll interval advertised by login init, in milliseconds.
     #[arg(long, default_value_t = Config::DEFAULT_POLL_INTERVAL_MS, value_name = "MS")]
     pub poll_interval_ms: u64,
-    /// At most N requests per token per second on /v1 (429 beyond).
+    /// At most N requests per token in any one-second span on /v1 (429 beyond).
     #[arg(long, value_name = "N")]
     pub rate_limit: Option<u32>,
     /// Serve this OpenAPI document at /openapi.json instead of the built-in one.

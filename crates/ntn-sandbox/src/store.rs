@@ -11,7 +11,7 @@ use crate::model::{
 use crate::openapi::Served;
 use crate::uploads::Uploads;
 use crate::util;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Server configuration (the command line's `--login-ttl`, `--poll-interval-ms`,
@@ -109,8 +109,8 @@ pub struct Store {
     pub sessions: Vec<LoginSession>,
     pub requests: Vec<RequestRecord>,
     pub faults: Vec<FaultRule>,
-    /// token → (unix second, requests in that second)
-    pub rate: HashMap<String, (i64, u32)>,
+    /// token → when (unix ms) its accepted requests of the last second arrived
+    pub rate: HashMap<String, VecDeque<i64>>,
 }
 
 impl Store {

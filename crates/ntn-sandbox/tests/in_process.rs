@@ -180,7 +180,7 @@ fn bad_options_fail_to_start_with_the_binarys_messages() {
 }
 
 #[test]
-fn the_rate_limit_follows_an_injected_clock() {
+fn the_rate_limit_is_a_one_second_sliding_window_on_an_injected_clock() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicI64, Ordering};
     let now = Arc::new(AtomicI64::new(1_800_000_000_000));
@@ -195,10 +195,15 @@ fn the_rate_limit_follows_an_injected_clock() {
     .expect("sandbox");
     let t = alice(&sb);
     let me = |sb: &RunningSandbox| call(sb, "GET", "/v1/users/me", Some(&t), None).0;
-    // However long the requests really take, the window is the injected second.
+    // However long the requests really take, time is the injected clock's.
+    now.fetch_add(900, Ordering::SeqCst);
     assert_eq!([me(&sb), me(&sb), me(&sb)], [200, 200, 429]);
-    now.fetch_add(999, Ordering::SeqCst);
+    // Any one-second span, not the calendar second: still full 200 ms later...
+    now.fetch_add(200, Ordering::SeqCst);
     assert_eq!(me(&sb), 429);
+    now.fetch_add(799, Ordering::SeqCst);
+    assert_eq!(me(&sb), 429);
+    // ...free again a second after the first two.
     now.fetch_add(1, Ordering::SeqCst);
     assert_eq!([me(&sb), me(&sb), me(&sb)], [200, 200, 429]);
 }
