@@ -685,10 +685,24 @@ fn filters_from_json_a_file_or_stdin_only_when_named() {
     assert_eq!(ok(&o), want);
     // As the official CLI spells it.
     let path = f.display().to_string();
-    let o = env.run(&["datasources", "query", ROADMAP, "--filter-file", &path, "--ids"]);
+    let o = env.run(&[
+        "datasources",
+        "query",
+        ROADMAP,
+        "--filter-file",
+        &path,
+        "--ids",
+    ]);
     assert_eq!(ok(&o), want);
     let o = env.run_with(
-        &["datasources", "query", ROADMAP, "--filter-file", "-", "--ids"],
+        &[
+            "datasources",
+            "query",
+            ROADMAP,
+            "--filter-file",
+            "-",
+            "--ids",
+        ],
         TestUi::new().stdin(filter),
     );
     assert_eq!(ok(&o), want);
