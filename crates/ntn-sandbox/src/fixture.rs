@@ -32,8 +32,10 @@
 //! * `role` is `member`, `guest` or `restricted`.
 //! * `upload_limit_bytes` is the workspace's `max_file_upload_size_in_bytes`.
 //! * Page `properties` use simple values, interpreted by the parent data source's schema:
-//!   a string for title/rich_text/select/date/url/email/phone_number, a number, a bool for
-//!   checkbox, an array of strings for multi_select. A page's `title` fills its title property.
+//!   a string for title/rich_text/select/status/date/url/email/phone_number, a number, a bool
+//!   for checkbox, an array of strings for multi_select, of user emails for people and of
+//!   page ids for relation; `null` leaves a value empty. A page's `title` fills its title
+//!   property.
 //! * Block `type` is any Notion block type; `text` fills its `rich_text`, `checked` is for `to_do`,
 //!   `language` for `code`. `divider` takes no text.
 //! * A data source with `"generate_rows": true` gets `--rows` generated rows (default 260) with
@@ -68,6 +70,9 @@ pub enum FixtureError {
     CommentOnUnknownPage(String),
     #[error("fixture: unknown author {0}")]
     UnknownAuthor(String),
+    /// A people property names an email no user has.
+    #[error("fixture: unknown user {0}")]
+    UnknownUser(String),
     /// A property value its schema refuses (the message is the API's validation message).
     #[error(transparent)]
     Property(#[from] InputError),

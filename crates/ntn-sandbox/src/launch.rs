@@ -49,7 +49,7 @@ pub struct Options {
     /// Poll interval advertised by login init, in milliseconds.
     #[arg(long, default_value_t = Config::DEFAULT_POLL_INTERVAL_MS, value_name = "MS")]
     pub poll_interval_ms: u64,
-    /// At most N requests per token per second on /v1 (429 beyond).
+    /// At most N requests per token in any one-second span on /v1 (429 beyond).
     #[arg(long, value_name = "N")]
     pub rate_limit: Option<u32>,
     /// Serve this OpenAPI document at /openapi.json instead of the built-in one.
@@ -58,6 +58,10 @@ pub struct Options {
     /// Number of rows in the fixture's big data source.
     #[arg(long, default_value_t = Config::DEFAULT_ROWS, value_name = "N")]
     pub rows: usize,
+    /// Data source queries matching more than N rows answer only the first N, with
+    /// `request_status` incomplete (as Notion does past its own limit).
+    #[arg(long, value_name = "N")]
+    pub query_limit: Option<usize>,
 }
 
 impl Default for Options {
@@ -70,6 +74,7 @@ impl Default for Options {
             rate_limit: cfg.rate_limit,
             openapi: None,
             rows: cfg.rows,
+            query_limit: cfg.query_limit,
         }
     }
 }
@@ -134,6 +139,7 @@ impl Options {
             poll_interval_ms: self.poll_interval_ms,
             rate_limit: self.rate_limit,
             rows: self.rows,
+            query_limit: self.query_limit,
         };
         let store = crate::load::from_fixture(&fixture, cfg.rows)?;
         let openapi = Served::new(openapi.as_deref()).map_err(LaunchError::InvalidOpenapi)?;
@@ -225,7 +231,22 @@ pub struct RunningSandbox {
 /// # Ok::<(), ntn_sandbox::LaunchError>(())
 /// ```
 pub fn spawn(options: &Options) -> Result<RunningSandbox, LaunchError> {
+    serve_in_process(options.build_state()?)
+}
+
+/// Like [`spawn`], with the rate limit and relative date filters reading the time from
+/// `now` (Unix milliseconds) instead of the system clock: a test that runs its client on a
+/// manual clock shares that clock with the server, so pacing is checked without real waits.
+pub fn spawn_with_clock(
+    options: &Options,
+    now: crate::store::Now,
+) -> Result<RunningSandbox, LaunchError> {
     let st = options.build_state()?;
+    let _ = st.clock.set(now);
+    serve_in_process(st)
+}
+
+fn serve_in_process(st: Shared) -> Result<RunningSandbox, LaunchError> {
     let bind = |err| LaunchError::Bind {
         addr: "127.0.0.1:0".into(),
         err,

@@ -34,6 +34,7 @@
 //!   their validation errors;
 //! * [`store`]: the store of all mutable data with its queries, and the shared state;
 //! * [`fixture`]: the fixture file format; [`load`]: building a store from a fixture;
+//! * [`filter`] and [`sort`]: data source query filters and sorts (checked, evaluated);
 //! * [`errors`]: Notion-shaped error answers; [`extract`]: request extractors;
 //!   [`render`]: the JSON (and page markdown) answered for each object;
 //! * [`api`] (`/v1`), [`login`] (CLI login protocol), [`control`] (`/__sandbox`),
@@ -45,6 +46,7 @@ pub mod api;
 pub mod control;
 pub mod errors;
 pub mod extract;
+pub mod filter;
 pub mod fixture;
 pub mod launch;
 pub mod load;
@@ -54,10 +56,11 @@ pub mod openapi;
 pub mod props;
 pub mod render;
 pub mod server;
+pub mod sort;
 pub mod store;
 pub mod traps;
 pub mod uploads;
 pub mod util;
 
-pub use launch::{Cli, LaunchError, Options, RunningSandbox, run, spawn};
+pub use launch::{Cli, LaunchError, Options, RunningSandbox, run, spawn, spawn_with_clock};
 pub use server::router;

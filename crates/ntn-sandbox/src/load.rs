@@ -154,15 +154,25 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
         };
         let props = match &parent {
             Parent::DataSource { ds, .. } => {
-                let ds = s.data_sources.get_mut(ds).expect("checked");
-                let mut props = Map::new();
+                let mut inputs = vec![];
                 for (k, v) in &simple {
-                    let def = ds
+                    let def = s.data_sources[ds]
                         .schema
-                        .iter_mut()
+                        .iter()
                         .find(|d| &d.name == k)
                         .ok_or_else(|| FixtureError::UnknownProperty(k.clone()))?;
-                    props.insert(k.clone(), input_value(def, &simple_to_input(def, v))?);
+                    let input = if def.kind == "people" {
+                        people_input(&s, v)?
+                    } else {
+                        simple_to_input(def, v)
+                    };
+                    inputs.push((k.clone(), input));
+                }
+                let ds = s.data_sources.get_mut(ds).expect("checked");
+                let mut props = Map::new();
+                for (k, input) in inputs {
+                    let def = ds.schema.iter_mut().find(|d| d.name == k).expect("checked");
+                    props.insert(k, input_value(def, &input)?);
                 }
                 fill_missing_props(ds, &mut props);
                 ds.rows.push(id.clone());
@@ -247,6 +257,19 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
         });
     }
     Ok(s)
+}
+
+/// A people value from a fixture's list of user emails: the users as the API shows them.
+fn people_input(s: &Store, v: &Value) -> Result<Value, FixtureError> {
+    let mut people = vec![];
+    for email in v.as_array().into_iter().flatten() {
+        let email = email.as_str().unwrap_or_default();
+        let user = s
+            .user_by_email(email)
+            .ok_or_else(|| FixtureError::UnknownUser(email.into()))?;
+        people.push(crate::render::person_json(s, &user.id));
+    }
+    Ok(json!({ "people": people }))
 }
 
 /// Insert fixture blocks (and their children, depth first) under a page or block.

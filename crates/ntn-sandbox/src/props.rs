@@ -70,7 +70,11 @@ pub fn simple_to_input(def: &PropDef, v: &Value) -> Value {
         ("title" | "rich_text", Value::String(s)) => {
             json!({def.kind.clone(): [{"text": {"content": s}}]})
         }
-        ("select", Value::String(s)) => json!({"select": {"name": s}}),
+        ("select" | "status", Value::String(s)) => json!({def.kind.clone(): {"name": s}}),
+        ("relation", Value::Array(a)) => {
+            let ids: Vec<Value> = a.iter().map(|id| json!({"id": id})).collect();
+            json!({"relation": ids})
+        }
         ("multi_select", Value::Array(a)) => {
             let opts: Vec<Value> = a.iter().map(|n| json!({"name": n})).collect();
             json!({"multi_select": opts})

@@ -11,17 +11,19 @@ use crate::model::{
 use crate::openapi::Served;
 use crate::uploads::Uploads;
 use crate::util;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Server configuration (the command line's `--login-ttl`, `--poll-interval-ms`,
-/// `--rate-limit` and `--rows`).
+/// `--rate-limit`, `--rows` and `--query-limit`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub login_ttl_secs: u64,
     pub poll_interval_ms: u64,
     pub rate_limit: Option<u32>,
     pub rows: usize,
+    /// Data source queries matching more rows answer the first N, `request_status` incomplete.
+    pub query_limit: Option<usize>,
 }
 
 impl Config {
@@ -40,6 +42,7 @@ impl Default for Config {
             poll_interval_ms: Self::DEFAULT_POLL_INTERVAL_MS,
             rate_limit: None,
             rows: Self::DEFAULT_ROWS,
+            query_limit: None,
         }
     }
 }
@@ -54,9 +57,15 @@ pub struct AppState {
     pub local_addr: OnceLock<String>,
     /// Stalls, dribbles and captured requests (see [`crate::traps`]).
     pub traps: crate::traps::Traps,
+    /// Where the rate limit and relative date filters read the time, when not the system
+    /// clock (tests share their manual clock with the sandbox: see [`crate::spawn_with_clock`]).
+    pub clock: OnceLock<Now>,
 }
 
 pub type Shared = Arc<AppState>;
+
+/// A source of the current time in Unix milliseconds.
+pub type Now = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 impl AppState {
     /// Assemble the state from its parts (see [`crate::launch::Options::build_state`]).
@@ -68,7 +77,15 @@ impl AppState {
             uploads,
             local_addr: OnceLock::new(),
             traps: crate::traps::Traps::default(),
+            clock: OnceLock::new(),
         })
+    }
+    /// The current time in Unix milliseconds: the injected clock, else the system's.
+    pub fn now_ms(&self) -> i64 {
+        match self.clock.get() {
+            Some(now) => now(),
+            None => util::now_ms(),
+        }
     }
     /// Lock the store (never hold the guard across an `.await`).
     pub fn store(&self) -> MutexGuard<'_, Store> {
@@ -95,8 +112,8 @@ pub struct Store {
     pub sessions: Vec<LoginSession>,
     pub requests: Vec<RequestRecord>,
     pub faults: Vec<FaultRule>,
-    /// token → (unix second, requests in that second)
-    pub rate: HashMap<String, (i64, u32)>,
+    /// token → when (unix ms) its accepted requests of the last second arrived
+    pub rate: HashMap<String, VecDeque<i64>>,
 }
 
 impl Store {

@@ -178,3 +178,32 @@ fn bad_options_fail_to_start_with_the_binarys_messages() {
         "{err}"
     );
 }
+
+#[test]
+fn the_rate_limit_is_a_one_second_sliding_window_on_an_injected_clock() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let now = Arc::new(AtomicI64::new(1_800_000_000_000));
+    let clock = now.clone();
+    let sb = ntn_sandbox::spawn_with_clock(
+        &Options {
+            rate_limit: Some(2),
+            ..Options::default()
+        },
+        Arc::new(move || clock.load(Ordering::SeqCst)),
+    )
+    .expect("sandbox");
+    let t = alice(&sb);
+    let me = |sb: &RunningSandbox| call(sb, "GET", "/v1/users/me", Some(&t), None).0;
+    // However long the requests really take, time is the injected clock's.
+    now.fetch_add(900, Ordering::SeqCst);
+    assert_eq!([me(&sb), me(&sb), me(&sb)], [200, 200, 429]);
+    // Any one-second span, not the calendar second: still full 200 ms later...
+    now.fetch_add(200, Ordering::SeqCst);
+    assert_eq!(me(&sb), 429);
+    now.fetch_add(799, Ordering::SeqCst);
+    assert_eq!(me(&sb), 429);
+    // ...free again a second after the first two.
+    now.fetch_add(1, Ordering::SeqCst);
+    assert_eq!([me(&sb), me(&sb), me(&sb)], [200, 200, 429]);
+}

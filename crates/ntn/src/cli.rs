@@ -109,6 +109,10 @@ pub enum Command {
     Api(commands::api::Args),
     #[command(about = "Upload and inspect files")]
     Files(commands::files::Args),
+    #[command(about = "Query data sources: tables, CSV and JSON, with filters you can type")]
+    Datasources(commands::datasources::Args),
+    #[command(about = "Search pages and data sources by title")]
+    Search(commands::search::Args),
     #[command(about = "Print shell completions")]
     Completions(commands::completions::Args),
 }

@@ -30,6 +30,8 @@ pub const API_BASE_URL: &str = "NOTION_API_BASE_URL";
 pub const DOCS_BASE_URL: &str = "NOTION_API_DOCS_BASE_URL";
 /// The `Notion-Version` header.
 pub const API_VERSION: &str = "NOTION_API_VERSION";
+/// The time zone (`today` in `--where`); unset: the system's.
+pub const TZ: &str = "TZ";
 /// Keychain call timeout in milliseconds (for tests).
 pub const KEYCHAIN_TIMEOUT_MS: &str = "NTN_KEYCHAIN_TIMEOUT_MS";
 

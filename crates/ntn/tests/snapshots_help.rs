@@ -34,6 +34,11 @@ fn help_texts() {
         &["files", "create"],
         &["files", "get"],
         &["files", "list"],
+        &["datasources"],
+        &["datasources", "query"],
+        &["datasources", "resolve"],
+        &["datasources", "schema"],
+        &["search"],
         &["completions"],
     ];
     for args in commands {

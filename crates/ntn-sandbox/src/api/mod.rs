@@ -112,16 +112,18 @@ fn check(st: &Shared, req: &Request) -> ApiResult<Ctx> {
         bot_id: t.bot_id.clone(),
         kind: t.kind,
     };
+    // At most `limit` accepted requests in any one-second span (a sliding window: an
+    // average rate, with no double burst across a calendar second).
     if let Some(limit) = st.cfg.rate_limit {
-        let sec = util::now_ms().div_euclid(1000);
-        let e = s.rate.entry(ctx.token.clone()).or_insert((sec, 0));
-        if e.0 != sec {
-            *e = (sec, 0);
+        let now = st.now_ms();
+        let log = s.rate.entry(ctx.token.clone()).or_default();
+        while log.front().is_some_and(|t| now - t >= 1000) {
+            log.pop_front();
         }
-        if e.1 >= limit {
+        if log.len() >= limit as usize {
             return Err(ApiError::rate_limited(1));
         }
-        e.1 += 1;
+        log.push_back(now);
     }
     Ok(ctx)
 }

@@ -9,11 +9,13 @@ use crate::error::Result;
 pub mod api;
 pub mod auth;
 pub mod completions;
+pub mod datasources;
 pub mod debug;
 pub mod doctor;
 pub mod files;
 pub mod login;
 pub mod logout;
+pub mod search;
 pub mod whoami;
 
 /// Runs one command.
@@ -27,6 +29,8 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Doctor(args) => doctor::run(ctx, args),
         Command::Api(args) => api::run(ctx, args),
         Command::Files(args) => files::run(ctx, args),
+        Command::Datasources(args) => datasources::run(ctx, args),
+        Command::Search(args) => search::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

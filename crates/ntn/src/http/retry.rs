@@ -16,8 +16,11 @@
 //!   unreadable body), Ctrl-C or a passed deadline.
 //!
 //! [`RetryPolicy::decide`] is the decision; the request loops here, the login
-//! poll and the upload sender all use it.
+//! poll and the upload sender all use it. A policy may carry a [`Gate`]: it is
+//! told before each attempt (and may wait) and after it (how it went), which is
+//! how the Notion layer's pacer spaces bulk work under a rate limit.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{
@@ -34,6 +37,15 @@ pub enum Replay {
     /// Always: the caller knows the operation is idempotent (a file part sent
     /// twice replaces itself; polling a login asks the same question).
     Safe,
+}
+
+/// Something that spaces attempts and hears how they went (the Notion layer's
+/// pacer). Waits go through the gate's own clock.
+pub trait Gate: Send + Sync + std::fmt::Debug {
+    /// Before each attempt (retries included); may wait.
+    fn before(&self);
+    /// After each attempt: the status (`None`: no answer) and `Retry-After`.
+    fn after(&self, status: Option<u16>, retry_after: Option<Duration>);
 }
 
 /// How persistent a request is.
@@ -56,6 +68,8 @@ pub struct RetryPolicy {
     pub return_errors: bool,
     /// Whether a request that may have been processed can be replayed.
     pub replay: Replay,
+    /// Told before and after each attempt (see [`Gate`]).
+    pub gate: Option<Arc<dyn Gate>>,
 }
 
 impl Default for RetryPolicy {
@@ -69,6 +83,7 @@ impl Default for RetryPolicy {
             announce: true,
             return_errors: false,
             replay: Replay::ByMethod,
+            gate: None,
         }
     }
 }
@@ -184,7 +199,16 @@ pub(super) fn run_streaming<'f>(
     }
     let mut attempt = 1;
     loop {
+        if let Some(gate) = &policy.gate {
+            gate.before();
+        }
         let outcome = client.start_with_body(req, body.as_deref_mut());
+        if let Some(gate) = &policy.gate {
+            match &outcome {
+                Ok(resp) => gate.after(Some(resp.status), resp.head().retry_after()),
+                Err(_) => gate.after(None, None),
+            }
+        }
         let retry = match &outcome {
             Ok(resp) if resp.is_success() => None,
             Ok(resp) => policy.decide(

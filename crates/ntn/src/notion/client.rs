@@ -1,10 +1,14 @@
 //! The public API client: a token, the API base URL and the `Notion-Version`
-//! to send, over the shared HTTP client with its retry policy.
+//! to send, over the shared HTTP client with its retry policy (and, for bulk
+//! work, a [`super::pace::Pacer`]: see [`Notion::paced`]).
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::paginate::Pages;
 use crate::error::Result;
+use crate::http::retry::Gate;
 use crate::http::{self, Request, Response, RetryPolicy};
 use crate::secrets::Token;
 
@@ -16,6 +20,8 @@ pub struct Notion {
     /// API base URL without a trailing slash.
     base: String,
     version: String,
+    /// Told of every attempt (a pacer), unless a policy brings its own.
+    gate: Option<Arc<dyn Gate>>,
 }
 
 impl Notion {
@@ -26,7 +32,24 @@ impl Notion {
             token,
             base: api_base.trim_end_matches('/').to_string(),
             version: version.to_string(),
+            gate: None,
         }
+    }
+
+    /// The same client with every request going through `gate` (a
+    /// [`super::pace::Pacer`] spacing bulk work under the rate limit).
+    pub fn paced(mut self, gate: Arc<dyn Gate>) -> Notion {
+        self.gate = Some(gate);
+        self
+    }
+
+    /// `policy` with this client's gate, unless it has one.
+    fn with_gate(&self, policy: &RetryPolicy) -> RetryPolicy {
+        let mut policy = policy.clone();
+        if policy.gate.is_none() {
+            policy.gate = self.gate.clone();
+        }
+        policy
     }
 
     /// The same client sending another `Notion-Version`.
@@ -66,7 +89,7 @@ impl Notion {
     /// Sends a request with retries; error answers become errors (see
     /// [`RetryPolicy::return_errors`]).
     pub fn send(&self, req: &Request, policy: &RetryPolicy) -> Result<Response> {
-        self.http.send(req, policy)
+        self.http.send(req, &self.with_gate(policy))
     }
 
     /// `GET path` as JSON.
@@ -96,6 +119,6 @@ impl Notion {
     /// The pages of a list endpoint: `GET` takes the cursor in the query,
     /// other methods in the JSON body (`body`, an object).
     pub fn pages(&self, req: Request, body: Option<Value>, policy: RetryPolicy) -> Result<Pages> {
-        Pages::new(self.http.clone(), req, body, policy)
+        Pages::new(self.http.clone(), req, body, self.with_gate(&policy))
     }
 }

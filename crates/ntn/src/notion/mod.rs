@@ -8,17 +8,26 @@
 //!   (URL, method, headers, where the body comes from);
 //! * [`spec`]: the OpenAPI spec (fetched, cached, searched);
 //! * [`upload`]: the file-upload engine (a plan, part sources for files and
-//!   pipes, the parallel sender, progress and cancellation).
+//!   pipes, the parallel sender, progress and cancellation);
+//! * [`datasources`]: finding a data source, its schema, the `--where`
+//!   compiler, queries and their values as text; [`search`];
+//! * [`listing`]: a list read a page at a time up to a limit (flat memory);
+//!   [`pace`]: spacing bulk work under the rate limit it learns.
 //!
 //! It builds on [`crate::http`] and takes plain inputs (a token, URLs, a
 //! version); it never resolves credentials or reads the command line.
 
 pub mod client;
+pub mod datasources;
+pub mod listing;
 pub mod operations;
+pub mod pace;
 pub mod paginate;
 pub mod request;
+pub mod search;
 pub mod spec;
 pub mod upload;
 
 pub use client::Notion;
+pub use pace::Pacer;
 pub use paginate::{PageHead, Pages};

@@ -146,6 +146,25 @@ impl Pages {
         Ok(Some(resp))
     }
 
+    /// Asks the next pages for `n` items each (`page_size`, in the body or
+    /// the query like the cursor): a caller that needs only a few more items
+    /// asks for just those, so the next cursor points right after them.
+    pub fn set_page_size(&mut self, n: u64) {
+        if self.in_query {
+            let (base, query) = self.req.url.split_once('?').unwrap_or((&self.req.url, ""));
+            let mut parts: Vec<String> = query
+                .split('&')
+                .filter(|p| !p.is_empty() && !p.starts_with("page_size="))
+                .map(str::to_string)
+                .collect();
+            parts.push(format!("page_size={n}"));
+            self.req.url = format!("{base}?{}", parts.join("&"));
+        } else if let Some(map) = &mut self.body {
+            map.insert("page_size".into(), Value::from(n));
+            self.req.body = Some(serde_json::to_vec(&*map).unwrap_or_default());
+        }
+    }
+
     fn set_cursor(&mut self, cursor: String) {
         if self.in_query {
             self.req.url = with_query_cursor(&self.req.url, &cursor);

@@ -30,11 +30,13 @@ use crate::error::{Error, Result};
 pub mod json;
 pub mod progress;
 pub mod prompt;
+pub mod records;
 pub mod table;
 pub mod text;
 
 pub use progress::{Progress, Spinner};
 pub use prompt::{Answer, Prompter};
+pub use records::{Mode, RecordArgs, Records};
 pub use table::Table;
 
 /// How a command prints its data.

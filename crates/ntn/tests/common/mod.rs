@@ -95,6 +95,28 @@ impl Sandbox {
         Sandbox::start_with(&["--fixture", path.to_str().unwrap()])
     }
 
+    /// An in-process sandbox whose rate limit (and relative date filters)
+    /// read the time from `clock`: run ntn on the same clock
+    /// ([`TestEnv::run_full`]) and pacing is tested without real waits.
+    pub fn start_on_clock(args: &[&str], clock: Arc<ntn::support::ManualClock>) -> Sandbox {
+        use clap::Parser;
+        use ntn::support::Clock;
+        let cli = ntn_sandbox::Cli::try_parse_from(
+            ["ntn-sandbox", "--poll-interval-ms", "50"]
+                .iter()
+                .chain(args.iter()),
+        )
+        .unwrap_or_else(|e| panic!("sandbox flags {args:?}: {e}"));
+        let now = Arc::new(move || clock.unix_ms() as i64);
+        let running =
+            ntn_sandbox::spawn_with_clock(&cli.options, now).expect("start the in-process sandbox");
+        Sandbox {
+            url: running.base_url().to_string(),
+            server: Server::InProcess(running),
+            agent: agent(),
+        }
+    }
+
     /// The sandbox as its own process (for tests of the binary itself).
     pub fn start_process(args: &[&str]) -> Sandbox {
         let mut child = StdCommand::new(sandbox_bin())

@@ -1,0 +1,184 @@
+//! `ntn datasources`: query a data source (`query`), list a database's data
+//! sources (`resolve`), show a data source's properties (`schema`).
+//!
+//! Thin: finding the data source, the `--where` compiler, sorts, columns and
+//! values are in [`crate::notion::datasources`]; output modes in
+//! [`crate::output::records`].
+
+use std::sync::Arc;
+
+use clap::Subcommand;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::http;
+use crate::notion::datasources::source::{self, SourceRef};
+use crate::notion::{Notion, Pacer};
+use crate::output::{Mode, RecordArgs, Records, text};
+
+pub mod query;
+pub mod stream;
+
+/// The environment variables of `ntn datasources` and `ntn search`.
+pub const ENV_HELP: &str = crate::env_help!(
+    @token,
+    "  NOTION_API_VERSION         Notion-Version header to send",
+    "  TZ                         time zone of `today` in --where (default: the system's)",
+);
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Work with data sources (the tables inside Notion databases): query their rows \
+with filters you can type, list a database's data sources, show a data source's properties.\n\n\
+Examples:\n  ntn datasources resolve https://www.notion.so/acme/1f2e3d4c5b6a47988a7b6c5d4e3f2a1b\n  \
+ntn datasources schema Roadmap\n  ntn datasources query Roadmap --where 'Status != Done and Owner = me'\n  \
+ntn datasources query Roadmap --all --csv > roadmap.csv",
+    after_long_help = ENV_HELP
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: DataSourcesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataSourcesCommand {
+    /// Query a data source: its rows as a table, TSV, CSV, JSON or ids
+    #[command(long_about = query::ABOUT, after_long_help = ENV_HELP)]
+    Query(query::QueryArgs),
+    /// List the data sources of a database (id, name)
+    #[command(long_about = RESOLVE_ABOUT, after_long_help = ENV_HELP)]
+    Resolve(ResolveArgs),
+    /// Show a data source's properties: names, types, options, ids
+    #[command(long_about = SCHEMA_ABOUT, after_long_help = ENV_HELP)]
+    Schema(SchemaArgs),
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    match args.command {
+        DataSourcesCommand::Query(a) => query::run(ctx, a),
+        DataSourcesCommand::Resolve(a) => run_resolve(ctx, a),
+        DataSourcesCommand::Schema(a) => run_schema(ctx, a),
+    }
+}
+
+/// The API client of these commands: paced, so that bulk work stays under
+/// Notion's rate limit (see [`crate::notion::pace`]).
+pub fn connect(ctx: &Context) -> Result<Notion> {
+    let (notion, _) = ctx.notion(http::REQUEST_TIMEOUT)?;
+    Ok(notion.paced(Arc::new(Pacer::new(ctx.clock.clone()))))
+}
+
+/// A value as a raw JSON record.
+fn raw(v: &Value) -> Result<Box<RawValue>> {
+    RawValue::from_string(v.to_string())
+        .map_err(|e| Error::local("cannot write a record as JSON").cause(&e))
+}
+
+const RESOLVE_ABOUT: &str = "List the data sources of a database: id and name. Since Notion API \
+2025-09-03 a database holds one or more data sources; queries and schemas work on a data source.\n\n\
+DATABASE is a database id or its URL (Share → Copy link in Notion).\n\n\
+Examples:\n  ntn datasources resolve 1f2e3d4c5b6a47988a7b6c5d4e3f2a1b\n  \
+ntn datasources resolve https://www.notion.so/acme/Roadmap-1f2e3d4c5b6a47988a7b6c5d4e3f2a1b?v=9a8b\n  \
+ntn datasources resolve <id> --ids | head -n 1";
+
+#[derive(Debug, clap::Args)]
+pub struct ResolveArgs {
+    /// A database id or URL
+    #[arg(value_name = "DATABASE")]
+    pub database: String,
+    #[command(flatten)]
+    pub format: RecordArgs,
+}
+
+fn run_resolve(ctx: &Context, args: ResolveArgs) -> Result<()> {
+    let id = match source::parse(&args.database)? {
+        SourceRef::Id(id) => id,
+        SourceRef::Title(t) => {
+            return Err(Error::usage(format!(
+                "{:?} is not a database id or URL",
+                text::clean(&t)
+            ))
+            .hint("copy the database's link in Notion (Share → Copy link), or find it with `ntn search`"));
+        }
+    };
+    let notion = connect(ctx)?;
+    let (title, sources) = source::database_sources(&notion, &id)?;
+    let mode = args.format.mode();
+    if mode == Mode::Table && !title.is_empty() {
+        let dim = crate::output::style::DIM;
+        ctx.ui.message(format_args!(
+            "{dim}database {} ({id}){dim:#}",
+            text::one_line(&title)
+        ));
+    }
+    let headers = match mode {
+        Mode::Table => vec!["ID".into(), "NAME".into()],
+        _ => vec!["id".into(), "name".into()],
+    };
+    let mut records = Records::new(&ctx.ui, mode, headers);
+    for (id, name) in &sources {
+        let json = raw(&serde_json::json!({"id": id, "name": name}))?;
+        records.push(id, || vec![id.clone(), name.clone()], &json)?;
+    }
+    let n = records.count();
+    records.finish()?;
+    if n == 0 && mode == Mode::Table {
+        ctx.ui.message("No data sources this integration can see.");
+    }
+    Ok(())
+}
+
+const SCHEMA_ABOUT: &str = "Show a data source's properties: name, type, options (of selects, \
+multi-selects and statuses) and id. Names and options are what --where, --sort and --columns \
+take; ids are what filter_properties takes.\n\n\
+SOURCE is a data source id, a database id or URL (its data source), or a data source's title.\n\n\
+With --json, each property object as Notion returns it.\n\n\
+Examples:\n  ntn datasources schema Roadmap\n  ntn datasources schema <id> --plain | cut -f1,2\n  \
+ntn datasources schema <id> --json | jq -r '.[] | select(.type == \"status\") | .status.options[].name'";
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// A data source id, a database id or URL, or a data source's title
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    #[command(flatten)]
+    pub format: RecordArgs,
+}
+
+fn run_schema(ctx: &Context, args: SchemaArgs) -> Result<()> {
+    let notion = connect(ctx)?;
+    let schema = crate::notion::datasources::resolve(&notion, &args.source)?;
+    let mode = args.format.mode();
+    if mode == Mode::Table {
+        let dim = crate::output::style::DIM;
+        ctx.ui.message(format_args!(
+            "{dim}data source {} ({}){dim:#}",
+            text::one_line(&schema.title),
+            schema.id
+        ));
+    }
+    let headers = match mode {
+        Mode::Table => vec!["NAME".into(), "TYPE".into(), "OPTIONS".into(), "ID".into()],
+        _ => vec!["name".into(), "type".into(), "options".into(), "id".into()],
+    };
+    let mut records = Records::new(&ctx.ui, mode, headers);
+    for p in &schema.properties {
+        let json = schema.raw["properties"]
+            .as_object()
+            .and_then(|m| m.values().find(|v| v["id"] == p.id.as_str()))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let cells = || {
+            vec![
+                p.name.clone(),
+                p.kind.clone(),
+                p.options.join(", "),
+                p.id.clone(),
+            ]
+        };
+        records.push(&p.id, cells, &raw(&json)?)?;
+    }
+    records.finish()
+}

@@ -1,0 +1,227 @@
+//! `ntn datasources query`: arguments, the filter from `--where` or
+//! `--filter`, and the rows streamed in the chosen output mode.
+
+use std::io::Read;
+
+use serde_json::Value;
+
+use super::{connect, stream};
+use crate::context::Context;
+use crate::error::{Error, ExitCode, Result};
+use crate::notion::datasources::{
+    self, Column, Env, Query, Style, columns, dates, people::Directory, sort, values,
+};
+use crate::output::{Mode, RecordArgs, Records};
+use crate::vars;
+
+/// The long help of `ntn datasources query`.
+pub const ABOUT: &str = "Query a data source and print its rows: a table on a terminal (the title \
+first, every property as text, fitted to the width), or TSV (--plain), CSV (--csv), a JSON array \
+(--json), one JSON object per line (--ndjson), or ids (--ids). --plain and --csv start with the \
+page id.
+
+SOURCE is a data source id, a database id or URL (its data source; when a database has several, \
+the error lists them), or a data source's title.
+
+--where filters with a small language, checked against the data source's schema before anything \
+is sent; --explain prints the filter JSON it compiles to and sends no query. By property type:
+
+  text (title, rich text, url, email, phone)
+      Name = \"Launch site\"    Notes ~ invoice    Notes !~ draft    Link is empty
+  number
+      Estimate > 8    Estimate <= 2.5    Estimate in (1, 2, 3)    Estimate is not empty
+  checkbox
+      Done = true    Done = false
+  select, status (the options are checked)
+      Stage = Planned    Status != Done    Status in (Idea, \"In progress\")    Stage is empty
+  multi-select (= and ~ both mean contains)
+      Tags = backend    Tags !~ docs    Tags not in (backend, frontend)    Tags is empty
+  date: ISO dates and date-times, today, yesterday, tomorrow, -7d, +2w, -1m, +1y
+      \"Due date\" < today    \"Due date\" >= -7d    \"Due date\" = 2025-03-01    \"Due date\" is empty
+  people: me, an email, a user id
+      Owner = me    Owner ~ alice@example.com    Owner is empty
+  relation: a page id or URL
+      \"Blocked by\" = 1f2e3d4c5b6a47988a7b6c5d4e3f2a1b    \"Blocked by\" is not empty
+  files
+      Attachments is not empty
+  the page's own timestamps: created, edited
+      created >= -30d    edited < 2025-01-01
+
+Operators: = != < <= > >= ~ (contains) !~ in (a, b) not in (a, b) is empty, is not empty. \
+Combine with and, or, not and parentheses:
+      Status = \"In progress\" and (Owner = me or Tags in (bug, urgent))
+Quote names and values that hold spaces, symbols or keywords; unquoted words run up to the \
+operator (a name) or to and/or (a value). Notion takes and/or two levels deep: deeper \
+expressions are rewritten to fit.
+
+--filter takes Notion's filter JSON instead: inline, @FILE, or - for stdin (read only then); \
+--filter-file PATH|- as the official CLI has it.
+
+--sort 'Due date desc, Name' (or -s, repeatable) sorts by properties and created/edited. \
+--limit N shows N rows (default 25); --all every row, streamed in flat memory and paced under \
+Notion's rate limit. When more rows exist, the cursor to continue from is printed on stderr \
+(--start-cursor). --columns Name,Status,\"Due date\" chooses the columns and asks Notion for \
+those properties only; id, url, created and edited are the page's own.
+
+When Notion marks the answer incomplete, the rows are printed, a warning follows and ntn exits 3.
+
+Examples:
+  ntn datasources query Roadmap
+  ntn datasources query Roadmap --where 'Status != Done and Owner = me' --sort 'Due date'
+  ntn datasources query https://www.notion.so/acme/1f2e3d4c5b6a47988a7b6c5d4e3f2a1b?v=9a8b \\
+      --where '\"Due date\" < today and Done = false'
+  ntn datasources query Roadmap --all --csv > roadmap.csv
+  ntn datasources query Roadmap --where 'Tags in (bug, docs)' --explain
+  ntn datasources query Roadmap --all --ndjson | jq -r .url";
+
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// A data source id, a database id or URL, or a data source's title
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// Only rows matching EXPR, e.g. 'Status != Done and "Due date" < today'
+    #[arg(long = "where", value_name = "EXPR", conflicts_with = "filter")]
+    pub where_: Option<String>,
+    /// Only rows matching Notion's filter JSON: inline, @FILE, or - (stdin)
+    #[arg(long, value_name = "JSON|@FILE|-")]
+    pub filter: Option<String>,
+    /// Notion's filter JSON from a file, or - for stdin (as the official CLI)
+    #[arg(long, value_name = "PATH|-", conflicts_with_all = ["filter", "where_"])]
+    pub filter_file: Option<String>,
+    /// Sort, e.g. 'Due date desc, Name' (repeatable; created and edited too)
+    #[arg(long, short = 's', value_name = "SPEC")]
+    pub sort: Vec<String>,
+    /// Show at most N rows
+    #[arg(long, value_name = "N", default_value_t = 25, conflicts_with = "all",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: u64,
+    /// Show every row (streamed, paced under the rate limit)
+    #[arg(long)]
+    pub all: bool,
+    /// Continue from the cursor an earlier run printed
+    #[arg(long, value_name = "CURSOR")]
+    pub start_cursor: Option<String>,
+    /// Only these columns, e.g. Name,Status,"Due date" (and id, url, created, edited)
+    #[arg(long, value_name = "A,B")]
+    pub columns: Option<String>,
+    /// Print the request body (filter, sorts) and send no query
+    #[arg(long)]
+    pub explain: bool,
+    #[command(flatten)]
+    pub format: RecordArgs,
+}
+
+pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
+    // Local input first: a bad file fails before any request.
+    let from_file = args.filter_file.as_deref().map(|f| match f {
+        "-" => "-".to_string(),
+        path => format!("@{path}"),
+    });
+    let raw_filter = args
+        .filter
+        .as_deref()
+        .or(from_file.as_deref())
+        .map(|f| read_filter(ctx, f))
+        .transpose()?;
+    let notion = connect(ctx)?;
+    let schema = datasources::resolve(&notion, &args.source)?;
+    let filter = match &args.where_ {
+        Some(expr) => {
+            let people = Directory::new(&notion);
+            let env = Env {
+                schema: &schema,
+                today: dates::local_today(ctx.clock.unix_ms(), ctx.vars.value(vars::TZ)),
+                people: &people,
+            };
+            Some(datasources::compile(expr, &env)?)
+        }
+        None => raw_filter,
+    };
+    let sorts = sort::parse(&args.sort, &schema)?;
+    let mode = args.format.mode();
+    let (cols, filter_properties) = match &args.columns {
+        Some(spec) => {
+            let cols = columns::parse(spec, &schema)?;
+            let ids = columns::filter_properties(&cols, &schema);
+            (cols, ids)
+        }
+        None => (columns::all(&schema, mode != Mode::Table), vec![]),
+    };
+    let query = Query {
+        filter,
+        sorts,
+        filter_properties,
+        start_cursor: args.start_cursor.clone().filter(|c| !c.is_empty()),
+    };
+    if args.explain {
+        ctx.ui
+            .note(format_args!("POST {} (not sent)", query.path(&schema.id)));
+        return ctx.ui.json(&query.body());
+    }
+    let limit = (!args.all).then_some(args.limit);
+    let listing = query.run(&notion, &schema.id, limit)?;
+    let style = if mode == Mode::Table {
+        Style::Human
+    } else {
+        Style::Machine
+    };
+    let headers = cols.iter().map(|c| c.header().to_string()).collect();
+    let records = Records::new(&ctx.ui, mode, headers);
+    let cells = |row: &Value| -> Vec<String> {
+        cols.iter()
+            .map(|c: &Column| values::cell(row, c, style))
+            .collect()
+    };
+    stream::run(
+        ctx,
+        listing,
+        records,
+        &cells,
+        "rows",
+        args.all || args.limit > 100,
+    )
+}
+
+/// `--filter JSON|@FILE|-`: Notion's filter JSON (an object). Inline JSON
+/// that does not parse is a usage error (exit 2); a file or stdin that does
+/// not, a local one (exit 1).
+fn read_filter(ctx: &Context, spec: &str) -> Result<Value> {
+    let (bytes, what, code) = if spec == "-" {
+        let mut buf = Vec::new();
+        if let Some(mut stdin) = ctx.ui.take_stdin() {
+            stdin
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::local("cannot read the filter from stdin").cause(&e))?;
+        }
+        (
+            buf,
+            "the filter read from stdin".to_string(),
+            ExitCode::Local,
+        )
+    } else if let Some(path) = spec.strip_prefix('@') {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::local(format!("cannot read {path}"))
+                .hint("check the path given to --filter @FILE")
+                .cause(&e)
+        })?;
+        (bytes, format!("the filter in {path}"), ExitCode::Local)
+    } else {
+        (
+            spec.as_bytes().to_vec(),
+            "--filter".to_string(),
+            ExitCode::Usage,
+        )
+    };
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::new(code, format!("{what} is not valid JSON: {e}"))
+            .hint("--filter takes Notion's filter JSON, e.g. '{\"property\": \"Done\", \"checkbox\": {\"equals\": true}}'; --where takes expressions")
+    })?;
+    if !v.is_object() {
+        return Err(
+            Error::new(code, format!("{what} is not a JSON object")).hint(
+                "a filter is an object: {\"property\": ..., \"<type>\": {...}} or {\"and\": [...]}",
+            ),
+        );
+    }
+    Ok(v)
+}
