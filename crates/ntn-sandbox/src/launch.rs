@@ -58,6 +58,9 @@ pub struct Options {
     /// Number of rows in the fixture's big data source.
     #[arg(long, default_value_t = Config::DEFAULT_ROWS, value_name = "N")]
     pub rows: usize,
+    /// Blocks one Markdown read renders before the rest become `<unknown/>` (truncated).
+    #[arg(long, default_value_t = crate::markdown::DEFAULT_BLOCK_LIMIT, value_name = "N")]
+    pub markdown_block_limit: usize,
 }
 
 impl Default for Options {
@@ -70,6 +73,7 @@ impl Default for Options {
             rate_limit: cfg.rate_limit,
             openapi: None,
             rows: cfg.rows,
+            markdown_block_limit: cfg.markdown_block_limit,
         }
     }
 }
@@ -134,6 +138,7 @@ impl Options {
             poll_interval_ms: self.poll_interval_ms,
             rate_limit: self.rate_limit,
             rows: self.rows,
+            markdown_block_limit: self.markdown_block_limit,
         };
         let store = crate::load::from_fixture(&fixture, cfg.rows)?;
         let openapi = Served::new(openapi.as_deref()).map_err(LaunchError::InvalidOpenapi)?;

@@ -34,7 +34,8 @@
 //! * [`store`]: the store of all mutable data with its queries, and the shared state;
 //! * [`fixture`]: the fixture file format; [`load`]: building a store from a fixture;
 //! * [`errors`]: Notion-shaped error answers; [`extract`]: request extractors;
-//!   [`render`]: the JSON (and page markdown) answered for each object;
+//!   [`render`]: the JSON answered for each object; [`markdown`]: pages as Markdown
+//!   (render, parse, replace);
 //! * [`api`] (`/v1`), [`login`] (CLI login protocol), [`control`] (`/__sandbox`),
 //!   [`uploads`] (file uploads), [`openapi`] (spec and docs pages): the endpoints;
 //! * [`server`]: the router and its outer middleware;
@@ -48,6 +49,7 @@ pub mod fixture;
 pub mod launch;
 pub mod load;
 pub mod login;
+pub mod markdown;
 pub mod model;
 pub mod openapi;
 pub mod props;

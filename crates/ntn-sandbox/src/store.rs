@@ -11,7 +11,7 @@ use crate::model::{
 use crate::openapi::Served;
 use crate::uploads::Uploads;
 use crate::util;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Server configuration (the command line's `--login-ttl`, `--poll-interval-ms`,
@@ -22,6 +22,8 @@ pub struct Config {
     pub poll_interval_ms: u64,
     pub rate_limit: Option<u32>,
     pub rows: usize,
+    /// Blocks one Markdown read renders before the rest become `<unknown/>`.
+    pub markdown_block_limit: usize,
 }
 
 impl Config {
@@ -40,6 +42,7 @@ impl Default for Config {
             poll_interval_ms: Self::DEFAULT_POLL_INTERVAL_MS,
             rate_limit: None,
             rows: Self::DEFAULT_ROWS,
+            markdown_block_limit: crate::markdown::DEFAULT_BLOCK_LIMIT,
         }
     }
 }
@@ -94,6 +97,9 @@ pub struct Store {
     pub faults: Vec<FaultRule>,
     /// token → (unix second, requests in that second)
     pub rate: HashMap<String, (i64, u32)>,
+    /// Pages, blocks and databases not shared with the integration (the Markdown
+    /// endpoints cannot read them).
+    pub unshared: HashSet<String>,
 }
 
 impl Store {
