@@ -109,6 +109,8 @@ pub enum Command {
     Api(commands::api::Args),
     #[command(about = "Upload and inspect files")]
     Files(commands::files::Args),
+    #[command(about = "Read and write pages as Markdown")]
+    Pages(commands::pages::Args),
     #[command(about = "Print shell completions")]
     Completions(commands::completions::Args),
 }

@@ -34,6 +34,13 @@ fn help_texts() {
         &["files", "create"],
         &["files", "get"],
         &["files", "list"],
+        &["pages"],
+        &["pages", "get"],
+        &["pages", "create"],
+        &["pages", "edit"],
+        &["pages", "trash"],
+        &["pages", "restore"],
+        &["pages", "move"],
         &["completions"],
     ];
     for args in commands {

@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod files;
 pub mod login;
 pub mod logout;
+pub mod pages;
 pub mod whoami;
 
 /// Runs one command.
@@ -27,6 +28,7 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Doctor(args) => doctor::run(ctx, args),
         Command::Api(args) => api::run(ctx, args),
         Command::Files(args) => files::run(ctx, args),
+        Command::Pages(args) => pages::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

@@ -5,12 +5,15 @@
 //!   the pages of a list endpoint;
 //! * [`spec`]: the OpenAPI spec (fetched, cached, searched);
 //! * [`upload`]: the file-upload engine (a plan, part sources for files and
-//!   pipes, the parallel sender, progress and cancellation).
+//!   pipes, the parallel sender, progress and cancellation);
+//! * [`pages`]: pages as Markdown documents (complete reads, frontmatter, guarded
+//!   edits, diffs).
 //!
 //! It builds on [`crate::http`] and takes plain inputs (a token, URLs, a
 //! version); it never resolves credentials or reads the command line.
 
 pub mod client;
+pub mod pages;
 pub mod paginate;
 pub mod spec;
 pub mod upload;
