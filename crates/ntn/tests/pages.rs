@@ -432,6 +432,17 @@ fn blocks_past_the_limit_are_read_back_and_spliced_in() {
 }
 
 #[test]
+fn left_out_blocks_that_leave_out_blocks_are_read_too() {
+    // A limit of one block: every subtree read by id leaves out its own children.
+    let (sb, env, token) = setup_with(&["--markdown-block-limit", "1"]);
+    let md = "one\n\n- two\n  - three\n    - four\n  - five\n\n> six\n>\n> seven\n";
+    let page = page_with(&sb, &token, md);
+    let out = env.run(&["pages", "get", &page, "--no-frontmatter"]);
+    ok(&out);
+    assert_eq!(out.stdout, md);
+}
+
+#[test]
 fn deleting_a_child_page_is_refused_and_allowed_on_request() {
     let (sb, env, token) = setup();
     let parent = page_with(&sb, &token, "# Parent\n\nIntro\n");

@@ -450,6 +450,7 @@ fn edit_page(ctx: &Context, a: EditArgs) -> Result<()> {
     let text = match source {
         Source::Editor => {
             let before = client.read(&id, &ctx.ui)?;
+            edit::check_complete(&before, &opts, "writing it back from the editor")?;
             let initial = document::write(&before.frontmatter(), &before.markdown)?;
             let text = editor::edit(&initial, &ctx.vars, ".md")?;
             if text == initial {
@@ -506,9 +507,15 @@ fn finish(ctx: &Context, client: &PageClient, plan: edit::Plan, dry_run: bool) -
             names.join(", ")
         ));
     }
+    let title = plan
+        .properties
+        .iter()
+        .find(|c| c.kind == "title")
+        .and_then(|c| c.after.as_str())
+        .unwrap_or(&plan.title);
     ctx.ui.message(format_args!(
         "Updated {:?}: {}.",
-        clean(&plan.title),
+        clean(title),
         parts.join(" and ")
     ));
     Ok(())

@@ -264,6 +264,14 @@ fn check_base(
     )))
 }
 
+/// The incomplete-page guard on its own (before opening an editor on the page).
+pub fn check_complete(current: &Read, opts: &Options, doing: &str) -> Result<()> {
+    if current.is_complete() || opts.force {
+        return Ok(());
+    }
+    Err(incomplete_error(current, doing))
+}
+
 fn incomplete_error(current: &Read, doing: &str) -> Error {
     let n = current.missing.len();
     let ids: Vec<String> = current
