@@ -104,7 +104,8 @@ fn flag(op: &Value, name: &str, path: &str) -> ApiResult<bool> {
 }
 
 /// `PATCH /v1/pages/{id}/markdown`: exactly one of `replace_content` or
-/// `update_content` (the deprecated operations are refused).
+/// `update_content` (the deprecated operations are refused), on a page (a block id is
+/// refused: what Notion does with one is not documented).
 pub async fn update(
     State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
@@ -149,6 +150,11 @@ pub async fn update(
     let allow = flag(op, "allow_deleting_content", kind)?;
     let mut s = st.store();
     let (page, is_page) = target(&s, &ctx, &id)?;
+    if !is_page {
+        return Err(ApiError::validation(
+            "The sandbox edits the Markdown of pages only: pass the id of the page.",
+        ));
+    }
     if s.pages.get(&page).is_some_and(|p| p.in_trash) {
         return Err(ApiError::validation(
             "Can't edit block that is archived. You must unarchive the block before editing.",
@@ -161,7 +167,6 @@ pub async fn update(
         now: &now,
         page: &page,
     };
-    // A block is written as the only block of its container: edit its children.
     let container = id.clone();
     if kind == "replace_content" {
         let new_str = op.get("new_str").and_then(Value::as_str).ok_or_else(|| {
@@ -179,9 +184,6 @@ pub async fn update(
     if let Some(p) = s.pages.get_mut(&page) {
         p.last_edited_time = now.clone();
         p.last_edited_by = ctx.bot_id.clone();
-    }
-    if !is_page && let Some(bl) = s.blocks.get_mut(&id) {
-        bl.last_edited_time = now.clone();
     }
     let r = read(&s, &id, &page, true, st.cfg.markdown_block_limit);
     Ok(answer(&id, r))
