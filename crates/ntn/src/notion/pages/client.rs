@@ -164,7 +164,8 @@ impl PageClient {
                 }),
                 Err(e) => {
                     return Err(e.hint(format!(
-                        "the page is there but block {bid} could not be read; try again"
+                        "the page is there but block {} could not be read; try again",
+                        clean(&bid)
                     )));
                 }
             }

@@ -278,7 +278,7 @@ fn incomplete_error(current: &Read, doing: &str) -> Error {
         .missing
         .iter()
         .take(5)
-        .map(|m| format!("{} ({})", m.id, m.reason))
+        .map(|m| format!("{} ({})", clean(&m.id), m.reason))
         .collect();
     Error::local(format!(
         "the page could not be read completely ({n} block{} missing: {}{}), so {doing} could lose them",
