@@ -283,7 +283,8 @@ fn report_missing(ctx: &Context, read: &Read, allow_partial: bool) -> Result<()>
         if n == 1 { "" } else { "s" }
     ));
     for m in &read.missing {
-        ctx.ui.message(format_args!("  {}  {}", clean(&m.id), m.reason));
+        ctx.ui
+            .message(format_args!("  {}  {}", clean(&m.id), m.reason));
     }
     if allow_partial {
         return Ok(());
