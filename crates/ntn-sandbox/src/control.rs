@@ -24,6 +24,7 @@ pub fn router() -> Router<Shared> {
         .route("/__sandbox/requests", get(requests).delete(clear_requests))
         .route("/__sandbox/faults", post(add_fault).delete(clear_faults))
         .route("/__sandbox/uploads/{id}", get(upload))
+        .route("/__sandbox/share", post(crate::api::markdown::share))
 }
 
 fn ok() -> Json<Value> {

@@ -62,6 +62,9 @@ pub struct Options {
     /// `request_status` incomplete (as Notion does past its own limit).
     #[arg(long, value_name = "N")]
     pub query_limit: Option<usize>,
+    /// Blocks one Markdown read renders before the rest become `<unknown/>` (truncated).
+    #[arg(long, default_value_t = crate::markdown::DEFAULT_BLOCK_LIMIT, value_name = "N")]
+    pub markdown_block_limit: usize,
 }
 
 impl Default for Options {
@@ -75,6 +78,7 @@ impl Default for Options {
             openapi: None,
             rows: cfg.rows,
             query_limit: cfg.query_limit,
+            markdown_block_limit: cfg.markdown_block_limit,
         }
     }
 }
@@ -140,6 +144,7 @@ impl Options {
             rate_limit: self.rate_limit,
             rows: self.rows,
             query_limit: self.query_limit,
+            markdown_block_limit: self.markdown_block_limit,
         };
         let store = crate::load::from_fixture(&fixture, cfg.rows)?;
         let openapi = Served::new(openapi.as_deref()).map_err(LaunchError::InvalidOpenapi)?;

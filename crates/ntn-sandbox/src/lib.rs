@@ -36,7 +36,8 @@
 //! * [`fixture`]: the fixture file format; [`load`]: building a store from a fixture;
 //! * [`filter`] and [`sort`]: data source query filters and sorts (checked, evaluated);
 //! * [`errors`]: Notion-shaped error answers; [`extract`]: request extractors;
-//!   [`render`]: the JSON (and page markdown) answered for each object;
+//!   [`render`]: the JSON answered for each object; [`markdown`]: pages as Markdown
+//!   (render, parse, replace);
 //! * [`api`] (`/v1`), [`login`] (CLI login protocol), [`control`] (`/__sandbox`),
 //!   [`uploads`] (file uploads), [`openapi`] (spec and docs pages): the endpoints;
 //! * [`server`]: the router and its outer middleware;
@@ -51,6 +52,7 @@ pub mod fixture;
 pub mod launch;
 pub mod load;
 pub mod login;
+pub mod markdown;
 pub mod model;
 pub mod openapi;
 pub mod props;

@@ -1,8 +1,9 @@
-//! Rendering of stored objects as Notion API JSON, and page markdown.
+//! Rendering of stored objects as Notion API JSON (pages as Markdown are
+//! [`crate::markdown`]'s business).
 
 use crate::model::{Block, Comment, DataSource, Database, Page, Parent, Token, TokenKind};
 use crate::store::Store;
-use crate::util::{plain_text, rich_text};
+use crate::util::rich_text;
 use serde_json::{Value, json};
 
 pub fn notion_url(title: &str, id: &str) -> String {
@@ -61,13 +62,22 @@ pub fn bot_json(s: &Store, t: &Token) -> Value {
     })
 }
 
+/// `2025-01-02T03:04:05.678Z` → `2025-01-02T03:04:00.000Z`.
+pub fn to_the_minute(t: &str) -> String {
+    match t.get(..16) {
+        Some(head) if t.len() >= 16 && t.is_char_boundary(16) => format!("{head}:00.000Z"),
+        _ => t.to_string(),
+    }
+}
+
 pub fn page_json(p: &Page) -> Value {
     let title = p.title();
     json!({
         "object": "page",
         "id": p.id,
         "created_time": p.created_time,
-        "last_edited_time": p.last_edited_time,
+        // Notion rounds it to the minute: it cannot tell whether a page changed.
+        "last_edited_time": to_the_minute(&p.last_edited_time),
         "created_by": user_ref(&p.created_by),
         "last_edited_by": user_ref(&p.last_edited_by),
         "cover": null,
@@ -236,75 +246,4 @@ pub fn comment_json(c: &Comment) -> Value {
         "rich_text": c.rich_text,
         "display_name": {"type": "integration", "resolved_name": null},
     })
-}
-
-/// Render a page's (or block's) children as Markdown.
-pub fn markdown(s: &Store, container: &str) -> String {
-    let mut out = String::new();
-    render_children(s, container, 0, &mut out);
-    out
-}
-
-fn render_children(s: &Store, container: &str, depth: usize, out: &mut String) {
-    let Some(ids) = s.children.get(container) else {
-        return;
-    };
-    let indent = "    ".repeat(depth);
-    let mut number = 0;
-    for id in ids {
-        if let Some(b) = s.blocks.get(id) {
-            if b.in_trash {
-                continue;
-            }
-            let text = plain_text(&b.data["rich_text"]);
-            number = if b.kind == "numbered_list_item" {
-                number + 1
-            } else {
-                0
-            };
-            let line = match b.kind.as_str() {
-                "heading_1" => format!("# {text}"),
-                "heading_2" => format!("## {text}"),
-                "heading_3" => format!("### {text}"),
-                "to_do" => {
-                    let c = if b.data["checked"] == json!(true) {
-                        "x"
-                    } else {
-                        " "
-                    };
-                    format!("- [{c}] {text}")
-                }
-                "bulleted_list_item" => format!("- {text}"),
-                "numbered_list_item" => format!("{number}. {text}"),
-                "quote" => format!("> {text}"),
-                "divider" => "---".to_string(),
-                "code" => {
-                    let lang = b.data["language"].as_str().unwrap_or("");
-                    format!("```{lang}\n{indent}{text}\n{indent}```")
-                }
-                _ => text,
-            };
-            out.push_str(&indent);
-            out.push_str(&line);
-            out.push('\n');
-            render_children(s, id, depth + 1, out);
-        } else if let Some(p) = s.pages.get(id) {
-            if p.in_trash {
-                continue;
-            }
-            number = 0;
-            out.push_str(&format!(
-                "{indent}<page url=\"{}\">{}</page>\n",
-                notion_url(&p.title(), &p.id),
-                p.title()
-            ));
-        } else if let Some(d) = s.databases.get(id) {
-            number = 0;
-            out.push_str(&format!(
-                "{indent}<database url=\"{}\">{}</database>\n",
-                notion_url(&d.title, &d.id),
-                d.title
-            ));
-        }
-    }
 }

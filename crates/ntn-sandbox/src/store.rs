@@ -11,7 +11,7 @@ use crate::model::{
 use crate::openapi::Served;
 use crate::uploads::Uploads;
 use crate::util;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Server configuration (the command line's `--login-ttl`, `--poll-interval-ms`,
@@ -24,6 +24,8 @@ pub struct Config {
     pub rows: usize,
     /// Data source queries matching more rows answer the first N, `request_status` incomplete.
     pub query_limit: Option<usize>,
+    /// Blocks one Markdown read renders before the rest become `<unknown/>`.
+    pub markdown_block_limit: usize,
 }
 
 impl Config {
@@ -43,6 +45,7 @@ impl Default for Config {
             rate_limit: None,
             rows: Self::DEFAULT_ROWS,
             query_limit: None,
+            markdown_block_limit: crate::markdown::DEFAULT_BLOCK_LIMIT,
         }
     }
 }
@@ -114,6 +117,9 @@ pub struct Store {
     pub faults: Vec<FaultRule>,
     /// token → when (unix ms) its accepted requests of the last second arrived
     pub rate: HashMap<String, VecDeque<i64>>,
+    /// Pages, blocks and databases not shared with the integration (the Markdown
+    /// endpoints cannot read them).
+    pub unshared: HashSet<String>,
 }
 
 impl Store {

@@ -171,8 +171,14 @@ fn pages_blocks_comments() {
         page["properties"]["title"]["title"][0]["plain_text"],
         "New page"
     );
+    let auth = format!("Bearer {t}");
     let md = sb
-        .api("GET", &format!("/v1/pages/{pid}/markdown"), &t, None)
+        .raw(
+            "GET",
+            &format!("/v1/pages/{pid}/markdown"),
+            &[("Authorization", &auth), ("Notion-Version", "2026-03-11")],
+            None,
+        )
         .json();
     assert_eq!(md["markdown"], "hi\n");
     // append, update, delete a block

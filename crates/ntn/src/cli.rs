@@ -113,6 +113,8 @@ pub enum Command {
     Datasources(commands::datasources::Args),
     #[command(about = "Search pages and data sources by title")]
     Search(commands::search::Args),
+    #[command(about = "Read and write pages as Markdown")]
+    Pages(commands::pages::Args),
     #[command(about = "Print shell completions")]
     Completions(commands::completions::Args),
 }

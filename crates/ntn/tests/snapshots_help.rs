@@ -39,6 +39,13 @@ fn help_texts() {
         &["datasources", "resolve"],
         &["datasources", "schema"],
         &["search"],
+        &["pages"],
+        &["pages", "get"],
+        &["pages", "create"],
+        &["pages", "edit"],
+        &["pages", "trash"],
+        &["pages", "restore"],
+        &["pages", "move"],
         &["completions"],
     ];
     for args in commands {

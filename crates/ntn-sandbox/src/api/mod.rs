@@ -2,6 +2,8 @@
 
 pub mod comments;
 pub mod data;
+pub mod markdown;
+pub mod moves;
 pub mod pages;
 pub mod users;
 
@@ -36,7 +38,11 @@ pub fn router(st: Shared) -> Router<Shared> {
         .route("/v1/search", post(data::search))
         .route("/v1/pages", post(pages::create))
         .route("/v1/pages/{id}", get(pages::get).patch(pages::update))
-        .route("/v1/pages/{id}/markdown", get(pages::markdown))
+        .route(
+            "/v1/pages/{id}/markdown",
+            get(markdown::get).patch(markdown::update),
+        )
+        .route("/v1/pages/{id}/move", post(moves::move_page))
         .route(
             "/v1/blocks/{id}",
             get(pages::get_block)

@@ -125,8 +125,10 @@ fn icon_of(v: &Value) -> ApiResult<Option<Option<String>>> {
 pub async fn create(
     State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
+    headers: axum::http::HeaderMap,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Json<Value>> {
+    let markdown = super::markdown::create_content(&b, &headers)?;
     let parent_v = b.get("parent").ok_or_else(|| {
         ApiError::validation(
             "body failed validation: body.parent should be defined, instead was `undefined`.",
@@ -221,6 +223,9 @@ pub async fn create(
     s.pages.insert(id.clone(), page);
     s.page_order.push(id.clone());
     insert_blocks(&mut s, &ctx, &id, true, blocks, None, &t);
+    if let Some(nodes) = markdown {
+        super::markdown::fill_new_page(&mut s, &ctx, &id, nodes);
+    }
     Ok(Json(render::page_json(&s.pages[&id])))
 }
 
@@ -289,23 +294,6 @@ pub async fn update(
     p.last_edited_time = now();
     p.last_edited_by = ctx.bot_id.clone();
     Ok(Json(render::page_json(p)))
-}
-
-pub async fn markdown(
-    State(st): State<Shared>,
-    Extension(ctx): Extension<Ctx>,
-    PathParam(id): PathParam,
-) -> ApiResult<Json<Value>> {
-    let id = parse_id(&id, "page_id")?;
-    let s = st.store();
-    page_in_ws(&s, &ctx, &id)?;
-    Ok(Json(json!({
-        "object": "page_markdown",
-        "id": id,
-        "markdown": render::markdown(&s, &id),
-        "truncated": false,
-        "unknown_block_ids": [],
-    })))
 }
 
 // ---------------------------------------------------------------------------

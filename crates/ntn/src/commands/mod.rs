@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod files;
 pub mod login;
 pub mod logout;
+pub mod pages;
 pub mod search;
 pub mod whoami;
 
@@ -31,6 +32,7 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Files(args) => files::run(ctx, args),
         Command::Datasources(args) => datasources::run(ctx, args),
         Command::Search(args) => search::run(ctx, args),
+        Command::Pages(args) => pages::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

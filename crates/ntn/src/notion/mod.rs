@@ -13,6 +13,8 @@
 //!   compiler, queries and their values as text; [`search`];
 //! * [`listing`]: a list read a page at a time up to a limit (flat memory);
 //!   [`pace`]: spacing bulk work under the rate limit it learns.
+//! * [`pages`]: pages as Markdown documents (complete reads, frontmatter, guarded
+//!   edits, diffs).
 //!
 //! It builds on [`crate::http`] and takes plain inputs (a token, URLs, a
 //! version); it never resolves credentials or reads the command line.
@@ -22,6 +24,7 @@ pub mod datasources;
 pub mod listing;
 pub mod operations;
 pub mod pace;
+pub mod pages;
 pub mod paginate;
 pub mod request;
 pub mod search;

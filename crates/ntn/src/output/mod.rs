@@ -16,6 +16,8 @@
 //! * A closed stdout (`ntn ... | head`) becomes [`Error::broken_pipe`]: the
 //!   process ends quietly.
 //!
+//! [`editor`] opens the user's editor on a text (on a terminal only).
+//!
 //! This layer depends on nothing in ntn but [`crate::error`] and
 //! [`crate::vars`].
 
@@ -27,6 +29,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+pub mod editor;
 pub mod json;
 pub mod progress;
 pub mod prompt;
