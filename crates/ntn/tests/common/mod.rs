@@ -375,6 +375,22 @@ impl TestEnv {
         self.run_interruptible(args, ui, clock, ntn::support::Interrupt::manual())
     }
 
+    /// Like [`TestEnv::run`], with `vars` set for this run only.
+    pub fn run_env(&self, vars: &[(&str, &str)], args: &[&str]) -> Out {
+        let mut pairs = self.vars.clone();
+        for (k, v) in vars {
+            pairs.retain(|(n, _)| n != k);
+            pairs.push((k.to_string(), v.to_string()));
+        }
+        self.run_on(
+            ntn::vars::Vars::from_pairs(pairs),
+            args,
+            ntn::output::TestUi::new(),
+            Arc::new(ntn::support::ManualClock::new()),
+            ntn::support::Interrupt::manual(),
+        )
+    }
+
     /// Like [`TestEnv::run_full`], with a Ctrl-C flag the test raises.
     pub fn run_interruptible(
         &self,
@@ -383,8 +399,19 @@ impl TestEnv {
         clock: Arc<ntn::support::ManualClock>,
         interrupt: ntn::support::Interrupt,
     ) -> Out {
+        self.run_on(self.vars(), args, ui, clock, interrupt)
+    }
+
+    fn run_on(
+        &self,
+        vars: ntn::vars::Vars,
+        args: &[&str],
+        ui: ntn::output::TestUi,
+        clock: Arc<ntn::support::ManualClock>,
+        interrupt: ntn::support::Interrupt,
+    ) -> Out {
         let (ui, captured) = ui.build();
-        let host = ntn::context::Host::new(self.vars(), ui, clock, interrupt);
+        let host = ntn::context::Host::new(vars, ui, clock, interrupt);
         let argv = std::iter::once("ntn").chain(args.iter().copied());
         let code = ntn::cli::main_entry(argv, host);
         Out {
