@@ -4,7 +4,8 @@
 //! isolated environment to run `ntn` in: in-process through
 //! `ntn::cli::main_entry` with its own variables, a capturing `Ui` and a
 //! manual clock ([`TestEnv::run`]), or as the real binary ([`TestEnv::ntn`])
-//! where the process matters (terminals, signals, umask, the keychain).
+//! where the process matters (terminals, signals, umask, the keychain): only
+//! in the tests listed in `tests/binary-level.txt`.
 //!
 //! Every test gets its own temporary HOME and NOTION_HOME, a clean
 //! environment (no variables leak in from the developer's shell), and its own
@@ -421,8 +422,10 @@ impl TestEnv {
         }
     }
 
-    /// `ntn` with this environment and nothing else.
+    /// `ntn` with this environment and nothing else (for a test listed in
+    /// `tests/binary-level.txt`).
     pub fn ntn(&self) -> assert_cmd::Command {
+        assert_binary_level();
         let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ntn"));
         cmd.env_clear();
         for (k, v) in &self.vars {
@@ -433,8 +436,10 @@ impl TestEnv {
     }
 
     /// `bash -c script` with this environment, where `$NTN` is the ntn binary
-    /// (for tests of how ntn behaves in a shell pipeline).
+    /// (for tests of how ntn behaves in a shell pipeline; listed in
+    /// `tests/binary-level.txt`).
     pub fn shell(&self, script: &str) -> StdCommand {
+        assert_binary_level();
         let mut cmd = StdCommand::new("bash");
         cmd.env_clear();
         for (k, v) in &self.vars {
@@ -446,9 +451,18 @@ impl TestEnv {
         cmd
     }
 
+    /// The directory of the ntn binary, for a `PATH` through which a script
+    /// runs it (listed in `tests/binary-level.txt`).
+    pub fn bin_dir(&self) -> PathBuf {
+        assert_binary_level();
+        let ntn = Path::new(env!("CARGO_BIN_EXE_ntn"));
+        ntn.parent().expect("the binary's directory").to_path_buf()
+    }
+
     /// A plain `std::process::Command` with this environment (for pty tests
-    /// and background processes).
+    /// and background processes; listed in `tests/binary-level.txt`).
     pub fn std_command(&self) -> StdCommand {
+        assert_binary_level();
         let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_ntn"));
         cmd.env_clear();
         for (k, v) in &self.vars {
@@ -457,6 +471,35 @@ impl TestEnv {
         cmd.current_dir(self.dir.path());
         cmd
     }
+}
+
+/// The tests that may run the real binary, with the reason for each.
+const BINARY_LEVEL: &str = include_str!("../binary-level.txt");
+
+/// Panics unless the running test is listed in `tests/binary-level.txt`
+/// (as `<test binary>::<test name>`): a test runs ntn in-process unless the
+/// process matters. The test is known by its thread's name (libtest names
+/// each test's thread after it); a thread the test spawned has no name and
+/// is not checked.
+fn assert_binary_level() {
+    let thread = std::thread::current();
+    let Some(test) = thread.name().filter(|n| *n != "main") else {
+        return;
+    };
+    let key = format!("{}::{test}", env!("CARGO_CRATE_NAME"));
+    let listed = BINARY_LEVEL
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .any(|k| k == key);
+    assert!(
+        listed,
+        "{key} runs the ntn binary. Run it in-process instead (TestEnv::run, \
+         run_with, run_full: variables, a Ui and a clock of the test's own); if the \
+         process itself matters (a terminal, a signal, its exit status, the session \
+         bus, umask, memory, a shell, racing processes), add `{key}  <why>` to \
+         crates/ntn/tests/binary-level.txt"
+    );
 }
 
 impl Default for TestEnv {
