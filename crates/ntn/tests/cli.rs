@@ -148,6 +148,10 @@ fn verbose_adds_the_cause_chain() {
     assert!(loud.stderr.contains("  caused by: "), "{}", loud.stderr);
 }
 
+/// A case of [`the_process_exits_with_the_commands_code`]: what, the
+/// arguments, variables, the exit status.
+type ExitCase<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], i32);
+
 /// The real process exits with the code the command returned, and prints
 /// where the in-process runs do (one case per kind of exit).
 #[test]
@@ -155,7 +159,7 @@ fn the_process_exits_with_the_commands_code() {
     let sb = Sandbox::start();
     let env = TestEnv::new();
     let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
-    let cases: [(&str, &[&str], &[(&str, &str)], i32); 6] = [
+    let cases: [ExitCase; 6] = [
         ("ok", &["--version"], &[], 0),
         (
             "local problem",
