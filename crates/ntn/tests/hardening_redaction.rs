@@ -196,6 +196,17 @@ fn audit_commands(env: &TestEnv, token: &str, ws: &str, label: &str) -> i32 {
     whoami
 }
 
+/// Runs `audit(token, exit code of whoami)` for a token the sandbox does not
+/// know (4) and a valid one (0), side by side (each on its own directory).
+fn for_both(unknown: &str, valid: &str, audit: impl Fn(&str, i32) + Sync) {
+    std::thread::scope(|s| {
+        for (token, want_whoami) in [(unknown, 4), (valid, 0)] {
+            let audit = &audit;
+            s.spawn(move || audit(token, want_whoami));
+        }
+    });
+}
+
 /// The verification code of the `n`th login session (ntn started it: a
 /// two-step login returns once the session exists).
 fn session_code(sb: &Sandbox, n: usize) -> String {
@@ -219,7 +230,7 @@ fn env_token_never_leaks() {
     let unknown = canary();
     // A valid token: the success paths.
     let valid = sb.mint_token(ALICE, &acme);
-    for (token, want_whoami) in [(&unknown, 4), (&valid, 0)] {
+    for_both(&unknown, &valid, |token, want_whoami| {
         let mut env = TestEnv::new().with_sandbox(&sb);
         env.set("NOTION_API_TOKEN", token);
         // A stored login too, so that login --workspace and logout have
@@ -239,9 +250,9 @@ fn env_token_never_leaks() {
         let whoami = audit_commands(&env, token, &acme, &label);
         assert_eq!(whoami, want_whoami, "{label}: whoami");
         let out = env.run(&["logout", "-v"]);
-        assert!(!out.stderr.contains(token.as_str()));
+        assert!(!out.stderr.contains(token));
         assert_no_file_holds(&env, token, &[], &label);
-    }
+    });
 }
 
 #[test]
@@ -250,7 +261,7 @@ fn auth_json_token_never_leaks() {
     let acme = sb.workspace("Acme");
     let unknown = canary();
     let valid = sb.mint_token(ALICE, &acme);
-    for (token, want_whoami) in [(&unknown, 4), (&valid, 0)] {
+    for_both(&unknown, &valid, |token, want_whoami| {
         let env = TestEnv::new().with_sandbox(&sb);
         seed_login(&env, "local", &acme, "Acme", Some(token), true);
         let label = format!(
@@ -262,10 +273,10 @@ fn auth_json_token_never_leaks() {
         assert_no_file_holds(&env, token, &[env.file("auth.json")], &label);
         let out = env.run(&["logout", "-v"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(!out.stderr.contains(token.as_str()));
+        assert!(!out.stderr.contains(token));
         // After logout no file holds it at all.
         assert_no_file_holds(&env, token, &[], &format!("{label} after logout"));
-    }
+    });
 }
 
 #[test]
@@ -277,9 +288,9 @@ fn keychain_token_never_leaks() {
     let acme = sb.workspace("Acme");
     let unknown = canary();
     let valid = sb.mint_token(ALICE, &acme);
-    for (token, want_whoami) in [(&unknown, 4), (&valid, 0)] {
+    for_both(&unknown, &valid, |token, want_whoami| {
         // Keyed by a unique id: the keychain is shared with other tests.
-        let id = unique_id("redact");
+        let id = unique_id(&format!("redact{want_whoami}"));
         secret_tool_store(&id, token);
         let mut env = TestEnv::new().with_sandbox(&sb);
         assert!(env.keychain());
@@ -293,10 +304,10 @@ fn keychain_token_never_leaks() {
         assert_no_file_holds(&env, token, &[], &label);
         let out = env.run(&["logout", "-v"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(!out.stderr.contains(token.as_str()));
+        assert!(!out.stderr.contains(token));
         assert_eq!(secret_tool_lookup(&id), None, "{label}: logout removed it");
         assert_no_file_holds(&env, token, &[], &label);
-    }
+    });
 }
 
 #[test]
