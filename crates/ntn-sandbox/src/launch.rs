@@ -214,14 +214,22 @@ async fn shutdown_signal() {
 const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// A sandbox served inside this process (see [`spawn`]). Dropping it stops the server:
-/// new connections are refused, requests in flight get two seconds to finish, then the
-/// thread is joined and the port closed.
-#[derive(Debug)]
+/// new connections are refused, stalls, dribbles and delays end at once, other requests
+/// in flight get two seconds to finish, then the thread is joined and the port closed.
 pub struct RunningSandbox {
     addr: SocketAddr,
     base_url: String,
+    state: Shared,
     stop: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for RunningSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSandbox")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Start a sandbox inside this process, as the binary would with these options and
@@ -252,6 +260,7 @@ pub fn spawn_with_clock(
 }
 
 fn serve_in_process(st: Shared) -> Result<RunningSandbox, LaunchError> {
+    let state = st.clone();
     let bind = |err| LaunchError::Bind {
         addr: "127.0.0.1:0".into(),
         err,
@@ -287,6 +296,7 @@ fn serve_in_process(st: Shared) -> Result<RunningSandbox, LaunchError> {
         .map_err(LaunchError::Thread)?;
     Ok(RunningSandbox {
         addr,
+        state,
         base_url: format!("http://{addr}"),
         stop,
         thread: Some(thread),
@@ -313,6 +323,7 @@ impl RunningSandbox {
     }
     /// Stop the server as dropping does, and report whether it served without error.
     pub fn stop(mut self) -> Result<(), LaunchError> {
+        self.state.traps.release();
         let _ = self.stop.send(true);
         match self.thread.take().map(std::thread::JoinHandle::join) {
             Some(Err(panic)) => std::panic::resume_unwind(panic),
@@ -324,6 +335,7 @@ impl RunningSandbox {
 
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
+        self.state.traps.release();
         let _ = self.stop.send(true);
         if let Some(thread) = self.thread.take() {
             // A panic on the server thread was already reported by the panic hook;

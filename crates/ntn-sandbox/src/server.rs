@@ -122,7 +122,7 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
                 let resp = match fault {
                     Some(f) => {
                         if let Some(ms) = f.delay_ms {
-                            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                            st.traps.sleep(std::time::Duration::from_millis(ms)).await;
                         }
                         if crate::traps::applies(&f) {
                             crate::traps::respond(&st, &f).await

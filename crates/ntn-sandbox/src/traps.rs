@@ -14,6 +14,11 @@
 //! `GET /__sandbox/held?min=N` waits (up to `timeout_ms`, default 10 s) until
 //! at least N requests are being held by a stall or a dribble and returns
 //! how many are: a test knows its client is stuck without sleeping.
+//!
+//! When an in-process server stops ([`Traps::release`]), stalls, dribbles and
+//! delays end at once: nobody waits for their answers, and a held request
+//! whose body was never read would otherwise keep the server from stopping
+//! (its client's hang-up goes unnoticed).
 
 use crate::model::FaultRule;
 use crate::store::Shared;
@@ -27,7 +32,7 @@ use axum::routing::{any, get};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -40,6 +45,29 @@ pub struct Traps {
     held: AtomicUsize,
     changed: Notify,
     captured: Mutex<Vec<Value>>,
+    released: AtomicBool,
+    release: Notify,
+}
+
+impl Traps {
+    /// Ends every stall, dribble and delay, now and from now on (the server
+    /// is stopping).
+    pub fn release(&self) {
+        self.released.store(true, Ordering::SeqCst);
+        self.release.notify_waiters();
+    }
+
+    /// Waits `d`, or less once the traps are released.
+    pub async fn sleep(&self, d: Duration) {
+        let released = self.release.notified();
+        if self.released.load(Ordering::SeqCst) {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(d) => {}
+            () = released => {}
+        }
+    }
 }
 
 /// Counts a held request while it lives.
@@ -93,7 +121,7 @@ pub async fn respond(st: &Shared, f: &FaultRule) -> Response {
     }
     // A stall: hold the request (dropped early if the client hangs up).
     let _held = Held::new(&st.traps);
-    tokio::time::sleep(hold).await;
+    st.traps.sleep(hold).await;
     StatusCode::GATEWAY_TIMEOUT.into_response()
 }
 
@@ -128,14 +156,14 @@ fn async_stream(
         tokio::time::Instant::now() + hold,
     );
     futures_util::stream::unfold(state, move |(guard, sent, end)| async move {
-        if tokio::time::Instant::now() >= end {
+        if tokio::time::Instant::now() >= end || guard.0.traps.released.load(Ordering::SeqCst) {
             return None;
         }
         if sent < START.len() {
             let b = Bytes::copy_from_slice(&START[sent..=sent]);
             return Some((Ok(b), (guard, sent + 1, end)));
         }
-        tokio::time::sleep(every).await;
+        guard.0.traps.sleep(every).await;
         Some((Ok(Bytes::from_static(b"x")), (guard, sent + 1, end)))
     })
 }

@@ -207,3 +207,42 @@ fn the_rate_limit_is_a_one_second_sliding_window_on_an_injected_clock() {
     now.fetch_add(1, Ordering::SeqCst);
     assert_eq!([me(&sb), me(&sb), me(&sb)], [200, 200, 429]);
 }
+
+#[test]
+fn stopping_ends_the_stalls_whose_clients_went_away() {
+    use std::io::Write;
+    let sb = spawn(&Options::default()).expect("sandbox");
+    let (status, v) = call(
+        &sb,
+        "POST",
+        "/__sandbox/faults",
+        None,
+        Some(json!({"path_prefix": "/v1/pages", "stall": true, "count": 1})),
+    );
+    assert_eq!(status, 200, "{v}");
+    // A large body the stalled server never reads: when the client goes
+    // away, nothing tells the server.
+    let mut client = TcpStream::connect(sb.addr()).expect("connect");
+    write!(
+        client,
+        "POST /v1/pages HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100000000\r\n\r\n",
+        sb.addr()
+    )
+    .expect("send the head");
+    client
+        .write_all(&[b' '; 64 * 1024])
+        .expect("send some body");
+    let (_, held) = call(&sb, "GET", "/__sandbox/held?min=1", None, None);
+    assert_eq!(held["reached"], true, "{held}");
+    drop(client);
+    // The held request ends at once instead of keeping the server for its
+    // grace period (two seconds).
+    let started = std::time::Instant::now();
+    sb.stop().expect("served without error");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "stopping took {:?}",
+        started.elapsed()
+    );
+}

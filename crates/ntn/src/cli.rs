@@ -64,7 +64,7 @@ with your workspace from the shell and from scripts.",
          5 API or network, 130 interrupted."
     ),
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = HELP_WIDTH
 )]
 pub struct Cli {
     /// Show more detail: the cause chain of errors, request and response headers (token redacted)
@@ -119,6 +119,21 @@ pub enum Command {
     Completions(commands::completions::Args),
 }
 
+/// The widest help and usage text, whatever the terminal.
+const HELP_WIDTH: usize = 100;
+
+/// The clap command, its help wrapped for `ui`: on the process's own streams
+/// clap measures the terminal; on another `Ui` (an in-process run) the width
+/// is that `Ui`'s terminal, or what clap uses without one, never the width
+/// of whatever terminal the test runs in.
+pub fn command(ui: &crate::output::Ui) -> clap::Command {
+    let cmd = Cli::command();
+    if ui.is_system() {
+        return cmd;
+    }
+    cmd.term_width(ui.width().unwrap_or(HELP_WIDTH).min(HELP_WIDTH))
+}
+
 /// Parses `args`, runs the command and returns the process exit code.
 /// Errors (clap's included) are written to the host's `Ui`; a closed stdout
 /// ends quietly with 0.
@@ -128,7 +143,7 @@ where
     T: Into<OsString> + Clone,
 {
     let ui = host.ui.clone();
-    let matches = match Cli::command().try_get_matches_from(args) {
+    let matches = match command(&ui).try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => return clap_error(&ui, &e),
     };

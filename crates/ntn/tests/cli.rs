@@ -1,14 +1,17 @@
 //! The skeleton every command shares: version, usage errors, the error format
-//! and exit codes, environment resolution, colours.
+//! and exit codes, environment resolution, colours. In-process, except what
+//! belongs to the process: its exit status and the colour choice made from
+//! its own environment and streams.
 
 mod common;
 
-use common::{TestEnv, run};
+use common::{ALICE, Sandbox, TestEnv, run};
+use ntn::output::TestUi;
 
 #[test]
 fn version_prints_name_and_version_on_stdout() {
     let env = TestEnv::new();
-    let out = run(env.ntn().arg("--version"));
+    let out = env.run(&["--version"]);
     assert_eq!(out.code, 0);
     assert_eq!(
         out.stdout,
@@ -21,25 +24,26 @@ fn version_prints_name_and_version_on_stdout() {
 
 #[test]
 fn usage_errors_exit_2_on_stderr() {
-    let env = TestEnv::new();
-    let out = run(env.ntn().arg("--no-such-flag"));
+    let mut env = TestEnv::new();
+    let out = env.run(&["--no-such-flag"]);
     assert_eq!(out.code, 2);
     assert!(out.stdout.is_empty());
     assert!(out.stderr.starts_with("error:"), "{}", out.stderr);
 
-    let out = run(env.ntn().args(["--env", "production", "whoami"]));
+    let out = env.run(&["--env", "production", "whoami"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("production"), "{}", out.stderr);
 
     // NOTION_ENV is validated like --env.
-    let out = run(env.ntn().env("NOTION_ENV", "nope").arg("whoami"));
+    env.set("NOTION_ENV", "nope");
+    let out = env.run(&["whoami"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
 
 #[test]
 fn no_command_shows_help_and_exits_2() {
     let env = TestEnv::new();
-    let out = run(&mut env.ntn());
+    let out = env.run(&[]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("Usage: ntn"), "{}", out.stderr);
 }
@@ -47,7 +51,7 @@ fn no_command_shows_help_and_exits_2() {
 #[test]
 fn help_lists_commands_environment_variables_and_exit_codes() {
     let env = TestEnv::new();
-    let out = run(env.ntn().arg("--help"));
+    let out = env.run(&["--help"]);
     assert_eq!(out.code, 0);
     for needle in [
         "login",
@@ -71,6 +75,23 @@ fn help_lists_commands_environment_variables_and_exit_codes() {
 }
 
 #[test]
+fn help_is_wrapped_to_the_terminal_never_wider_than_100_columns() {
+    let env = TestEnv::new();
+    let widest = |ui: TestUi| {
+        let out = env.run_with(&["--help"], ui);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout.lines().map(|l| l.chars().count()).max().unwrap()
+    };
+    // Whatever terminal the tests themselves run in.
+    assert_eq!(widest(TestUi::new()), 100, "not a terminal");
+    assert!(
+        widest(TestUi::new().terminal(60)) <= 60,
+        "a narrow terminal"
+    );
+    assert_eq!(widest(TestUi::new().terminal(200)), 100, "a wide terminal");
+}
+
+#[test]
 fn every_command_long_help_ends_with_its_environment_variables() {
     let env = TestEnv::new();
     for cmd in [
@@ -84,7 +105,7 @@ fn every_command_long_help_ends_with_its_environment_variables() {
         vec!["files"],
         vec!["completions"],
     ] {
-        let out = run(env.ntn().args(&cmd).arg("--help"));
+        let out = env.run(&[&cmd[..], &["--help"]].concat());
         assert_eq!(out.code, 0, "{cmd:?}: {}", out.stderr);
         let tail = out.stdout.trim_end();
         let section = tail
@@ -99,11 +120,9 @@ fn every_command_long_help_ends_with_its_environment_variables() {
 
 #[test]
 fn a_bad_url_variable_is_a_local_error_with_a_hint() {
-    let env = TestEnv::new();
-    let out = run(env
-        .ntn()
-        .env("NOTION_API_BASE_URL", "api.notion.com")
-        .arg("whoami"));
+    let mut env = TestEnv::new();
+    env.set("NOTION_API_BASE_URL", "api.notion.com");
+    let out = env.run(&["whoami"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.is_empty());
     let lines: Vec<&str> = out.stderr.lines().collect();
@@ -117,21 +136,74 @@ fn a_bad_url_variable_is_a_local_error_with_a_hint() {
 
 #[test]
 fn verbose_adds_the_cause_chain() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
     let missing = env.dir.path().join("does-not-exist");
-    let quiet = run(env
-        .ntn()
-        .env("NOTION_HOME", &missing)
-        .args(["auth", "token"]));
-    let loud = run(env
-        .ntn()
-        .env("NOTION_HOME", &missing)
-        .args(["-v", "auth", "token"]));
+    env.set("NOTION_HOME", missing.to_str().unwrap());
+    let quiet = env.run(&["auth", "token"]);
+    let loud = env.run(&["-v", "auth", "token"]);
     assert_eq!(quiet.code, 1, "{}", quiet.stderr);
     assert_eq!(loud.code, 1, "{}", loud.stderr);
     assert!(quiet.stderr.contains("NOTION_HOME does not exist"));
     assert!(!quiet.stderr.contains("caused by:"), "{}", quiet.stderr);
     assert!(loud.stderr.contains("  caused by: "), "{}", loud.stderr);
+}
+
+/// A case of [`the_process_exits_with_the_commands_code`]: what, the
+/// arguments, variables, the exit status.
+type ExitCase<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], i32);
+
+/// The real process exits with the code the command returned, and prints
+/// where the in-process runs do (one case per kind of exit).
+#[test]
+fn the_process_exits_with_the_commands_code() {
+    let sb = Sandbox::start();
+    let env = TestEnv::new();
+    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
+    let cases: [ExitCase; 6] = [
+        ("ok", &["--version"], &[], 0),
+        (
+            "local problem",
+            &["whoami"],
+            &[("NOTION_API_BASE_URL", "nope")],
+            1,
+        ),
+        ("usage", &["--no-such-flag"], &[], 2),
+        ("not logged in", &["auth", "token"], &[], 4),
+        (
+            "rejected token",
+            &["api", "v1/users/me"],
+            &[
+                ("NOTION_ENV", "local"),
+                ("NOTION_API_BASE_URL", &sb.url),
+                ("NOTION_API_TOKEN", "ntn_unknown_token"),
+            ],
+            4,
+        ),
+        (
+            "API error",
+            &["api", "v1/pages/00000000-0000-4000-8000-000000000000"],
+            &[
+                ("NOTION_ENV", "local"),
+                ("NOTION_API_BASE_URL", &sb.url),
+                ("NOTION_API_TOKEN", &token),
+            ],
+            5,
+        ),
+    ];
+    for (what, args, vars, want) in cases {
+        let mut cmd = env.ntn();
+        cmd.args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = run(&mut cmd);
+        assert_eq!(out.code, want, "{what}: ntn {args:?}: {}", out.stderr);
+        if want == 0 {
+            assert!(out.stdout.starts_with("ntn "), "{what}: {}", out.stdout);
+        } else {
+            assert!(out.stderr.starts_with("error:"), "{what}: {}", out.stderr);
+        }
+    }
 }
 
 #[test]

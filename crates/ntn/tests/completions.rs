@@ -13,9 +13,7 @@ fn bash_complete(env: &TestEnv, script: &str, words: &[&str]) -> Vec<String> {
     let dir = env.dir.path();
     let script_path = dir.join("ntn.bash");
     std::fs::write(&script_path, script).unwrap();
-    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_ntn"))
-        .parent()
-        .unwrap();
+    let bin_dir = env.bin_dir();
     let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
     let program = format!(
         "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_LINE='{}'\nCOMP_POINT=${{#COMP_LINE}}\n\

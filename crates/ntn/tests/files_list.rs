@@ -1,10 +1,10 @@
-//! `ntn files list` and `ntn files get` against the real sandbox, and the
-//! terminal behaviour of `ntn files create` (progress, no-input refusal)
-//! under a pseudo-terminal.
+//! `ntn files list` and `ntn files get` against the real sandbox
+//! (in-process), and the terminal behaviour of `ntn files create` (progress,
+//! no-input refusal, Ctrl-C) under a pseudo-terminal (the real binary).
 
 mod common;
 
-use common::{ALICE, Sandbox, TestEnv, run};
+use common::{ALICE, Sandbox, TestEnv};
 use rexpect::process::WaitStatus;
 use rexpect::session::PtySession;
 use serde_json::{Value, json};
@@ -53,7 +53,7 @@ fn list_all_follows_the_pagination() {
     let (sb, env, token) = setup();
     let ids = create_uploads(&sb, &token, 105);
 
-    let out = run(env.ntn().args(["files", "list", "--all", "--plain"]));
+    let out = env.run(&["files", "list", "--all", "--plain"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 105, "{}", out.stdout);
@@ -67,7 +67,7 @@ fn list_all_follows_the_pagination() {
     assert_eq!(list_requests(&sb).len(), 2, "two pages of at most 100");
 
     // Without --all: the first 100, and a note on stderr about the rest.
-    let out = run(env.ntn().args(["files", "list"]));
+    let out = env.run(&["files", "list"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 101, "a header and 100 rows");
@@ -79,13 +79,13 @@ fn list_all_follows_the_pagination() {
     assert!(out.stderr.contains("--all"), "{}", out.stderr);
 
     // --limit, --json and continuing from the cursor.
-    let out = run(env.ntn().args(["files", "list", "--limit", "3", "--json"]));
+    let out = env.run(&["files", "list", "--limit", "3", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["results"].as_array().unwrap().len(), 3);
     assert_eq!(v["has_more"], true);
     let cursor = v["next_cursor"].as_str().unwrap().to_string();
-    let out = run(env.ntn().args([
+    let out = env.run(&[
         "files",
         "list",
         "--plain",
@@ -93,7 +93,7 @@ fn list_all_follows_the_pagination() {
         "2",
         "--start-cursor",
         &cursor,
-    ]));
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let got: Vec<&str> = out
         .stdout
@@ -103,9 +103,7 @@ fn list_all_follows_the_pagination() {
     assert_eq!(got, [ids[3].as_str(), ids[4].as_str()]);
 
     // --status filters on the server.
-    let out = run(env
-        .ntn()
-        .args(["files", "list", "--status", "uploaded", "--json"]));
+    let out = env.run(&["files", "list", "--status", "uploaded", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["results"], json!([]));
@@ -115,11 +113,11 @@ fn list_all_follows_the_pagination() {
 #[test]
 fn an_empty_list_says_so() {
     let (_sb, env, _) = setup();
-    let out = run(env.ntn().args(["files", "list"]));
+    let out = env.run(&["files", "list"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "");
     assert!(out.stderr.contains("No file uploads"), "{}", out.stderr);
-    let out = run(env.ntn().args(["files", "list", "--plain"]));
+    let out = env.run(&["files", "list", "--plain"]);
     assert_eq!(out.stdout, "");
 }
 
@@ -128,11 +126,11 @@ fn get_shows_one_upload_in_every_format() {
     let (_sb, env, _) = setup();
     let path = env.dir.path().join("notes.md");
     std::fs::write(&path, "# hello\n").unwrap();
-    let out = run(env.ntn().args(["files", "create"]).arg(&path));
+    let out = env.run(&["files", "create", path.to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let id = out.stdout.trim().to_string();
 
-    let out = run(env.ntn().args(["files", "get", &id, "--json"]));
+    let out = env.run(&["files", "get", &id, "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["id"], id.as_str());
@@ -141,13 +139,13 @@ fn get_shows_one_upload_in_every_format() {
     assert_eq!(v["content_type"], "text/markdown");
     assert_eq!(v["content_length"], 8);
 
-    let out = run(env.ntn().args(["files", "get", &id]));
+    let out = env.run(&["files", "get", &id]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("Status"), "{}", out.stdout);
     assert!(out.stdout.contains("uploaded"), "{}", out.stdout);
     assert!(out.stdout.contains("8 B (8 bytes)"), "{}", out.stdout);
 
-    let out = run(env.ntn().args(["files", "get", &id, "--plain"]));
+    let out = env.run(&["files", "get", &id, "--plain"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let cells: Vec<&str> = out.stdout.trim_end().split('\t').collect();
     assert_eq!(
@@ -156,12 +154,10 @@ fn get_shows_one_upload_in_every_format() {
     );
 
     // Unknown and malformed ids.
-    let out = run(env
-        .ntn()
-        .args(["files", "get", "00000000-0000-4000-8000-000000000000"]));
+    let out = env.run(&["files", "get", "00000000-0000-4000-8000-000000000000"]);
     assert_eq!(out.code, 5, "{}", out.stderr);
     assert!(out.stderr.contains("404"), "{}", out.stderr);
-    let out = run(env.ntn().args(["files", "get", "../users/me"]));
+    let out = env.run(&["files", "get", "../users/me"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
 
@@ -207,9 +203,9 @@ fn progress_and_a_summary_are_shown_on_a_terminal() {
 #[test]
 fn ctrl_c_stops_an_upload_and_says_what_was_left_undone() {
     let (sb, env, _) = setup();
-    // Every send hangs for a while on the server: the upload is in flight.
+    // Every send is held by the server: the upload is in flight.
     sb.fault(
-        json!({"path_prefix": "/v1/file_uploads/", "method": "POST", "delay_ms": 10000,
+        json!({"path_prefix": "/v1/file_uploads/", "method": "POST", "stall": true,
                     "count": 10}),
     );
     let path = env.dir.path().join("slow.bin");
@@ -232,7 +228,7 @@ fn ctrl_c_stops_an_upload_and_says_what_was_left_undone() {
 #[test]
 fn create_help_explains_pipes_and_lists_its_environment() {
     let env = TestEnv::new();
-    let out = run(env.ntn().args(["files", "create", "--help"]));
+    let out = env.run(&["files", "create", "--help"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("--size BYTES"), "{}", out.stdout);
     assert!(out.stdout.contains("Pipes:"), "{}", out.stdout);

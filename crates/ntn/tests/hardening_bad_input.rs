@@ -3,14 +3,15 @@
 //! it was (bytes, symlink, directory), for every command that reads it;
 //! `debug` names the file and `doctor` fails. Hostile command-line input
 //! (inline inputs nested thousands deep, huge or binary bodies) is refused
-//! with a usage error, not a crash.
+//! with a usage error, not a crash. In-process: a panic would fail the test
+//! itself.
 #![cfg(unix)]
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{ALICE, Sandbox, TestEnv, run, seed_login};
+use common::{ALICE, Sandbox, TestEnv, seed_login};
 
 /// A way to spoil a state file.
 #[derive(Clone)]
@@ -166,7 +167,7 @@ fn audit(name: &str) {
 
     // With the file valid, the readers work (so a failure below is the file's).
     if name != "pending-login.json" {
-        let ok = run(env.ntn().args(["whoami"]));
+        let ok = env.run(&["whoami"]);
         assert_eq!(ok.code, 0, "control run: {}", ok.stderr);
     }
 
@@ -179,12 +180,11 @@ fn audit(name: &str) {
                 }
                 apply(&env, name, &valid, &spoil);
                 let before = snapshot(&path);
-                let mut cmd = env.ntn();
-                cmd.args(args);
+                let mut argv = args.clone();
                 if verbose {
-                    cmd.arg("-v");
+                    argv.push("-v");
                 }
-                let out = run(&mut cmd);
+                let out = env.run(&argv);
                 let what = format!("{name} {spoil:?} / ntn {} (-v {verbose})", args.join(" "));
                 assert_eq!(out.code, *want, "{what}: {}", out.stderr);
                 assert!(
@@ -203,12 +203,8 @@ fn audit(name: &str) {
         apply(&env, name, &valid, &spoil);
         let before = snapshot(&path);
         for json in [false, true] {
-            let mut cmd = env.ntn();
-            cmd.arg("debug");
-            if json {
-                cmd.arg("--json");
-            }
-            let out = run(&mut cmd);
+            let flags: &[&str] = if json { &["--json"] } else { &[] };
+            let out = env.run(&[&["debug"], flags].concat());
             assert!(
                 out.code == 0 || out.code == 1,
                 "debug {spoil:?}: {}",
@@ -220,12 +216,7 @@ fn audit(name: &str) {
                 out.stdout,
                 out.stderr
             );
-            let mut cmd = env.ntn();
-            cmd.arg("doctor");
-            if json {
-                cmd.arg("--json");
-            }
-            let out = run(&mut cmd);
+            let out = env.run(&[&["doctor"], flags].concat());
             assert_ne!(out.code, 0, "doctor with {name} {spoil:?}: {}", out.stdout);
             assert!(
                 format!("{}{}", out.stdout, out.stderr).contains(name),
@@ -237,7 +228,7 @@ fn audit(name: &str) {
     }
     // With the file restored, everything works again.
     if name != "pending-login.json" {
-        let ok = run(env.ntn().args(["auth", "token"]));
+        let ok = env.run(&["auth", "token"]);
         assert_eq!(ok.code, 0, "{}", ok.stderr);
     }
 }
@@ -264,16 +255,13 @@ fn corrupt_pending_login_json() {
 
 #[test]
 fn the_config_directory_itself_being_a_file_or_missing_is_a_clear_error() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
     let file = env.dir.path().join("not-a-dir");
     std::fs::write(&file, b"x").unwrap();
     for value in [file.clone(), env.dir.path().join("missing")] {
+        env.set("NOTION_HOME", value.to_str().unwrap());
         for args in [vec!["auth", "token"], vec!["logout"], vec!["debug"]] {
-            let out = run(env
-                .ntn()
-                .env("NOTION_HOME", &value)
-                .env_remove("NOTION_API_TOKEN")
-                .args(&args));
+            let out = env.run(&args);
             if args[0] == "debug" {
                 assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
                 continue;
@@ -288,18 +276,16 @@ fn the_config_directory_itself_being_a_file_or_missing_is_a_clear_error() {
 
 #[test]
 fn hostile_api_inputs_are_usage_errors_not_crashes() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    env.set("NOTION_API_TOKEN", "ntn_hostile_input_token");
+    env.set("NOTION_API_BASE_URL", "http://127.0.0.1:9");
     let deep_append = format!("a{}=x", "[]".repeat(60_000));
     let deep_index = format!("a{}=x", "[0]".repeat(40_000));
     let deep_json = format!("a:={}{}", "[".repeat(50_000), "]".repeat(50_000));
     let huge_index = "a[99999999999999999999999]=x".to_string();
     let not_json = "a:={nope".to_string();
     for input in [deep_append, deep_index, deep_json, huge_index, not_json] {
-        let out = run(env
-            .ntn()
-            .env("NOTION_API_TOKEN", "ntn_hostile_input_token")
-            .env("NOTION_API_BASE_URL", "http://127.0.0.1:9")
-            .args(["api", "v1/pages", &input]));
+        let out = env.run(&["api", "v1/pages", &input]);
         let short: String = input.chars().take(30).collect();
         assert_eq!(out.code, 2, "{short}...: {}", out.stderr);
         assert!(out.stderr.starts_with("error: "), "{short}: {}", out.stderr);
@@ -320,11 +306,7 @@ fn hostile_api_inputs_are_usage_errors_not_crashes() {
         (format!("@{}", deep.display()), 1),
         (format!("@{}", env.dir.path().join("missing").display()), 1),
     ] {
-        let out = run(env
-            .ntn()
-            .env("NOTION_API_TOKEN", "ntn_hostile_input_token")
-            .env("NOTION_API_BASE_URL", "http://127.0.0.1:9")
-            .args(["api", "v1/pages", "-d", &data]));
+        let out = env.run(&["api", "v1/pages", "-d", &data]);
         assert_eq!(out.code, want, "-d {data}: {}", out.stderr);
         assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
     }
@@ -355,7 +337,7 @@ fn a_hostile_openapi_spec_or_cache_is_an_error_not_a_crash() {
         vec!["api", "v1/loop", "--help"],
         vec!["api", "ls"],
     ] {
-        let out = run(env.ntn().args(&args));
+        let out = env.run(&args);
         assert!(
             out.code == 0 || out.code == 2 || out.code == 5,
             "{args:?}: exit {}: {}",
@@ -367,7 +349,7 @@ fn a_hostile_openapi_spec_or_cache_is_an_error_not_a_crash() {
             assert!(out.stderr.contains("error: "), "{args:?}: {}", out.stderr);
         }
     }
-    let out = run(env.ntn().args(["api", "v1/empty/x", "--spec"]));
+    let out = env.run(&["api", "v1/empty/x", "--spec"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
 
     // Junk in the spec cache is not trusted: ntn fetches the spec again.
@@ -375,7 +357,7 @@ fn a_hostile_openapi_spec_or_cache_is_an_error_not_a_crash() {
     for f in std::fs::read_dir(&cache).unwrap().flatten() {
         std::fs::write(f.path(), b"\xff\x00 not json").unwrap();
     }
-    let out = run(env.ntn().args(["api", "ls", "--plain"]));
+    let out = env.run(&["api", "ls", "--plain"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("/v1/users/me"), "{}", out.stdout);
 }

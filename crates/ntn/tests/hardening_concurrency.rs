@@ -25,13 +25,19 @@ use serde_json::Value;
 struct Rng(u64);
 
 impl Rng {
-    fn from_env(default: u64) -> Rng {
+    /// The seed: `NTN_HARDENING_SEED`, else `default` (printed for a replay).
+    fn seed_from_env(default: u64) -> u64 {
         let seed = std::env::var("NTN_HARDENING_SEED")
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(default);
         eprintln!("seed: {seed} (set NTN_HARDENING_SEED to replay)");
-        Rng(seed.max(1))
+        seed
+    }
+
+    /// The generator of lane `lane` (lanes run side by side).
+    fn lane(seed: u64, lane: u64) -> Rng {
+        Rng(seed.wrapping_add(lane).max(1))
     }
 
     fn next(&mut self) -> u64 {
@@ -147,12 +153,24 @@ fn wait_for_sessions(sb: &Sandbox, n: usize) -> Option<String> {
 
 #[test]
 fn fifty_processes_switching_logging_in_and_out_leave_consistent_files() {
+    let seed = Rng::seed_from_env(0x5eed_0001);
+    // Three rounds side by side, each with a sandbox and a config directory
+    // of its own: the processes of a round mostly wait for each other's
+    // locks, so rounds overlap without crowding each other.
+    std::thread::scope(|s| {
+        for round in 0..3 {
+            s.spawn(move || storm(round, Rng::lane(seed, round as u64)));
+        }
+    });
+}
+
+/// One round of fifty processes and three real logins on a fresh directory.
+fn storm(round: usize, mut rng: Rng) {
     let sb = Sandbox::start();
     let env = TestEnv::new().with_sandbox(&sb);
-    let mut rng = Rng::from_env(0x5eed_0001);
     let acme = sb.workspace("Acme");
     let globex = sb.workspace("Globex");
-    for round in 0..3 {
+    {
         seed_all(&env);
         assert_consistent(&env, "seeded");
         // Real logins (two-step: start, approve, poll), one after another,
@@ -167,7 +185,7 @@ fn fifty_processes_switching_logging_in_and_out_leave_consistent_files() {
                 for (k, ws) in [acme, globex, acme].into_iter().enumerate() {
                     let out = run(env.ntn().args(["login", "--no-browser"]));
                     assert_eq!(out.code, 0, "{}", out.stderr);
-                    let n = round * 3 + k + 1;
+                    let n = k + 1;
                     let code = wait_for_sessions(sb, n).expect("a login session");
                     let (st, _) = sb.approve(&code, ALICE, ws);
                     assert_eq!(st, 200);
@@ -237,13 +255,38 @@ fn fifty_processes_switching_logging_in_and_out_leave_consistent_files() {
 
 #[test]
 fn a_writer_killed_at_random_moments_never_leaves_a_partial_file() {
+    let seed = Rng::seed_from_env(0x5eed_0002);
     let sb = Sandbox::start();
-    let env = TestEnv::new().with_sandbox(&sb);
-    let mut rng = Rng::from_env(0x5eed_0002);
+    // 120 kills in three lanes side by side, each on a config directory of
+    // its own.
+    let (killed, finished) = std::thread::scope(|s| {
+        let lanes: Vec<_> = (0..3)
+            .map(|lane| {
+                let sb = &sb;
+                s.spawn(move || killed_writers(sb, Rng::lane(seed, lane), 40))
+            })
+            .collect();
+        lanes
+            .into_iter()
+            .map(|l| l.join().unwrap())
+            .fold((0, 0), |(k, f), (k2, f2)| (k + k2, f + f2))
+    });
+    eprintln!("{killed} killed, {finished} finished before the kill");
+    assert!(
+        killed >= 20,
+        "too few kills landed ({killed}); the test proves little"
+    );
+}
+
+/// Spawns `iterations` writers on a fresh directory, killing each at a
+/// random moment, and checks the files after each; returns how many were
+/// killed and how many had finished.
+fn killed_writers(sb: &Sandbox, mut rng: Rng, iterations: usize) -> (usize, usize) {
+    let env = TestEnv::new().with_sandbox(sb);
     seed_all(&env);
     let mut killed = 0;
     let mut finished = 0;
-    for i in 0..120 {
+    for i in 0..iterations {
         let id = IDS[rng.below(IDS.len() as u64) as usize];
         let args: Vec<&str> = match rng.below(4) {
             0 | 1 => vec!["login", "--workspace", id],
@@ -288,11 +331,6 @@ fn a_writer_killed_at_random_moments_never_leaves_a_partial_file() {
             seed_all(&env);
         }
     }
-    eprintln!("{killed} killed, {finished} finished before the kill");
-    assert!(
-        killed >= 20,
-        "too few kills landed ({killed}); the test proves little"
-    );
     // Litter is only ever ntn's own temp names.
     for e in std::fs::read_dir(env.notion_home()).unwrap().flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
@@ -329,6 +367,7 @@ fn a_writer_killed_at_random_moments_never_leaves_a_partial_file() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(litter.is_empty(), "temp files left: {litter:?}");
+    (killed, finished)
 }
 
 #[test]
@@ -336,10 +375,20 @@ fn switching_to_a_workspace_while_it_is_logged_out_never_leaves_a_dangling_defau
     // The narrowest race: `login --workspace B` checks that B is cached and
     // has a token, then sets the default; `logout --workspace B` deletes the
     // token, forgets B and clears a default that points at it.
-    let env = TestEnv::new();
-    let mut env = env;
+    // 25 rounds in five lanes side by side, each lane with a config
+    // directory of its own (a round mostly waits on locks, not the CPU).
+    std::thread::scope(|s| {
+        for lane in 0..5 {
+            s.spawn(move || switch_and_logout_rounds(lane, 5));
+        }
+    });
+}
+
+fn switch_and_logout_rounds(lane: usize, rounds: usize) {
+    let mut env = TestEnv::new();
     env.set("NOTION_ENV", "local");
-    for round in 0..25 {
+    for round in 0..rounds {
+        let round = format!("lane {lane}, round {round}");
         seed_all(&env);
         let mut children: Vec<(String, Child)> = Vec::new();
         for k in 0..12 {
@@ -367,6 +416,6 @@ fn switching_to_a_workspace_while_it_is_logged_out_never_leaves_a_dangling_defau
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        assert_consistent(&env, &format!("round {round}"));
+        assert_consistent(&env, &round);
     }
 }

@@ -4,13 +4,21 @@
 //! message and exit 5; nothing is sent or stored twice when that would be
 //! unsafe (a POST that may have run is never replayed; a login stores exactly
 //! one workspace).
+//!
+//! In-process (a capturing `Ui`, a manual clock): `Retry-After`, backoff,
+//! deadlines and stalls are measured on the clock, so no test waits real
+//! seconds; a stall is driven by holding the request in the sandbox and then
+//! moving the clock past the deadline.
 #![cfg(unix)]
 
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{ALICE, Out, Sandbox, TestEnv, run, seed_login};
+use common::{ALICE, Out, Sandbox, TestEnv, seed_login};
+use ntn::output::TestUi;
+use ntn::support::ManualClock;
 use serde_json::{Value, json};
 
 const ACME_HOME: &str = "a1000000-0000-4000-8000-000000000001";
@@ -129,7 +137,8 @@ fn transient_throttling_is_retried_and_succeeds() {
             let env = logged_in(&sb);
             sb.clear_requests();
             sb.fault(json!({"path_prefix": case.path, "method": case.method, "status": status, "count": 1}));
-            let out = run(env.ntn().args(&case.args));
+            let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+            let out = env.run(&args);
             let what = format!("{} with one {status}", case.name);
             assert_eq!(out.code, 0, "{what}: {}", out.stderr);
             // The refused attempt and the one that worked (a refusal before
@@ -163,13 +172,13 @@ fn retry_after_is_honoured() {
     let sb = Sandbox::start();
     let env = logged_in(&sb);
     sb.fault(json!({"path_prefix": "/v1/users/me", "status": 429, "retry_after": 1, "count": 1}));
-    let started = Instant::now();
-    let out = run(env.ntn().args(["whoami"]));
+    let clock = Arc::new(ManualClock::new());
+    let out = env.run_full(&["whoami"], TestUi::new(), clock.clone());
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        started.elapsed() >= Duration::from_millis(950),
-        "Retry-After: 1 was not waited for ({:?})",
-        started.elapsed()
+    assert_eq!(
+        clock.sleeps(),
+        [Duration::from_secs(1)],
+        "Retry-After: 1 is waited for, once"
     );
     assert_eq!(count(&sb, "GET", "/v1/users/me"), 2);
 }
@@ -180,12 +189,16 @@ fn persistent_throttling_gives_up_with_exit_5() {
     let env = logged_in(&sb);
     // More refusals than the retry budget allows.
     sb.fault(json!({"path_prefix": "/v1/users/me", "status": 503, "retry_after": 0, "count": 50}));
-    let started = Instant::now();
-    let out = run(env.ntn().args(["api", "v1/users/me"]));
+    let clock = Arc::new(ManualClock::new());
+    let out = env.run_full(&["api", "v1/users/me"], TestUi::new(), clock.clone());
     assert_clear_failure(&out, "persistent 503");
     let n = count(&sb, "GET", "/v1/users/me");
     assert!((2..=10).contains(&n), "{n} attempts");
-    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(
+        clock.slept() < Duration::from_secs(30),
+        "{:?}",
+        clock.sleeps()
+    );
 }
 
 #[test]
@@ -202,7 +215,8 @@ fn server_errors_and_cut_connections_never_replay_a_post() {
             rule["path_prefix"] = json!(case.path);
             rule["method"] = json!(case.method);
             sb.fault(rule);
-            let out = run(env.ntn().args(&case.args));
+            let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+            let out = env.run(&args);
             let what = format!("{} with {fault}", case.name);
             let n = count(&sb, case.method, &case.path);
             if case.method == "POST" && !case.idempotent {
@@ -226,53 +240,69 @@ fn server_errors_and_cut_connections_never_replay_a_post() {
     }
 }
 
+/// Runs `args` in-process on a thread of its own, waits until the sandbox
+/// holds its request (a stall fault), then moves `clock` by `by`: a deadline
+/// or stall limit passes without waiting.
+fn stalled(sb: &Sandbox, env: &TestEnv, args: &[&str], clock: &Arc<ManualClock>, by: u64) -> Out {
+    std::thread::scope(|s| {
+        let c = clock.clone();
+        let ntn = s.spawn(move || env.run_full(args, TestUi::new(), c));
+        sb.wait_held(1);
+        clock.advance(Duration::from_secs(by));
+        ntn.join().unwrap()
+    })
+}
+
 #[test]
 fn stalls_hit_the_timeout_and_fail_clearly() {
     let sb = Sandbox::start();
     let env = logged_in(&sb);
-    // A stalled POST: not replayed, exit 5 after about --timeout.
-    sb.fault(json!({"path_prefix": "/v1/pages", "method": "POST", "delay_ms": 4000, "count": 1}));
-    let started = Instant::now();
-    let out = run(env.ntn().args([
+    // A stalled POST: not replayed, exit 5 once --timeout has passed.
+    sb.fault(json!({"path_prefix": "/v1/pages", "method": "POST", "stall": true, "count": 1}));
+    let parent = format!("parent[page_id]={ACME_HOME}");
+    let args = [
         "api",
         "v1/pages",
         "--timeout",
-        "1",
-        &format!("parent[page_id]={ACME_HOME}"),
+        "10",
+        &parent,
         "properties[title][title][0][text][content]=Stalled",
-    ]));
+    ];
+    let clock = Arc::new(ManualClock::new());
+    let real = Instant::now();
+    let out = stalled(&sb, &env, &args, &clock, 11);
     assert_clear_failure(&out, "stalled POST");
     assert!(
-        started.elapsed() < Duration::from_secs(4),
+        real.elapsed() < Duration::from_secs(10),
         "{:?}",
-        started.elapsed()
+        real.elapsed()
     );
-    // The sandbox logs a request when it answers: the stalled one (cancelled
-    // when ntn hung up, or still waiting out its 4 s) is not in the log yet,
-    // while a replay (not delayed: the fault had count 1) would be.
+    // The sandbox logs a request when it answers: the stalled one (dropped
+    // when ntn hung up) is not in the log, while a replay (not stalled: the
+    // fault had count 1) would be.
     assert_eq!(
         count(&sb, "POST", "/v1/pages"),
         0,
         "the stalled POST was sent again"
     );
     assert!(
-        out.stderr.to_lowercase().contains("time"),
+        out.stderr.contains("timed out") && out.stderr.contains("10s"),
         "the timeout is named: {}",
         out.stderr
     );
-    // A stalled GET: retried or failed, within a bounded time.
-    sb.fault(json!({"path_prefix": "/v1/users/me", "delay_ms": 4000, "count": 1}));
-    let started = Instant::now();
-    let out = run(env.ntn().args(["api", "v1/users/me", "--timeout", "1"]));
-    assert!(out.code == 0 || out.code == 5, "{}", out.stderr);
-    if out.code == 5 {
-        assert_clear_failure(&out, "stalled GET");
-    }
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
+    // A stalled GET past its deadline: no time is left to retry it.
+    sb.fault(json!({"path_prefix": "/v1/users/me", "stall": true, "count": 1}));
+    let clock = Arc::new(ManualClock::new());
+    let out = stalled(
+        &sb,
+        &env,
+        &["api", "v1/users/me", "--timeout", "10"],
+        &clock,
+        11,
     );
+    assert_clear_failure(&out, "stalled GET");
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+    assert_eq!(count(&sb, "GET", "/v1/users/me"), 0, "no time for a retry");
 }
 
 #[test]
@@ -294,7 +324,7 @@ fn a_refused_connection_is_exit_5_for_every_network_command() {
     }
     // Refused connections are retried (the request never reached a server)
     // a few times with a short backoff, then the command gives up: a person is
-    // waiting. Run them side by side.
+    // waiting.
     let all: Vec<Vec<&str>> = vec![
         vec!["whoami"],
         vec!["api", "v1/users/me"],
@@ -305,31 +335,26 @@ fn a_refused_connection_is_exit_5_for_every_network_command() {
         vec!["files", "get", "abc"],
         vec!["doctor"],
     ];
-    std::thread::scope(|s| {
-        for args in &all {
-            let env = &env;
-            s.spawn(move || {
-                let started = Instant::now();
-                let out = run(env.ntn().args(args));
-                let what = args.join(" ");
-                if args[0] == "doctor" {
-                    assert_eq!(out.code, 5, "{}{}", out.stdout, out.stderr);
-                } else {
-                    assert_clear_failure(&out, &what);
-                    assert!(
-                        out.stderr.contains("refused") || out.stderr.contains("connect"),
-                        "{what}: the cause is named: {}",
-                        out.stderr
-                    );
-                }
-                assert!(
-                    started.elapsed() < Duration::from_secs(8),
-                    "{what} took {:?}",
-                    started.elapsed()
-                );
-            });
+    for args in &all {
+        let clock = Arc::new(ManualClock::new());
+        let out = env.run_full(args, TestUi::new(), clock.clone());
+        let what = args.join(" ");
+        if args[0] == "doctor" {
+            assert_eq!(out.code, 5, "{}{}", out.stdout, out.stderr);
+        } else {
+            assert_clear_failure(&out, &what);
+            assert!(
+                out.stderr.contains("refused") || out.stderr.contains("connect"),
+                "{what}: the cause is named: {}",
+                out.stderr
+            );
         }
-    });
+        assert!(
+            clock.slept() < Duration::from_secs(8),
+            "{what} waited {:?}",
+            clock.sleeps()
+        );
+    }
 }
 
 #[test]
@@ -341,13 +366,13 @@ fn a_refused_connection_fails_login_with_exit_5() {
     let mut env = TestEnv::new();
     env.set("NOTION_ENV", "local");
     env.set("NOTION_BASE_URL", &format!("http://127.0.0.1:{port}"));
-    let started = Instant::now();
-    let out = run(env.ntn().args(["login", "--no-browser"]));
+    let clock = Arc::new(ManualClock::new());
+    let out = env.run_full(&["login", "--no-browser"], TestUi::new(), clock.clone());
     assert_clear_failure(&out, "login --no-browser");
     assert!(
-        started.elapsed() < Duration::from_secs(8),
+        clock.slept() < Duration::from_secs(8),
         "{:?}",
-        started.elapsed()
+        clock.sleeps()
     );
     assert!(!env.file("pending-login.json").exists());
 }
@@ -358,7 +383,7 @@ fn login_start_survives_a_cut_and_a_500() {
     let env = TestEnv::new().with_sandbox(&sb);
     sb.fault(json!({"path_prefix": "/api/v3/workersCliLoginInit", "cut": true, "count": 1}));
     sb.fault(json!({"path_prefix": "/api/v3/workersCliLoginInit", "status": 500, "count": 1}));
-    let out = run(env.ntn().args(["login", "--no-browser", "--json"]));
+    let out = env.run(&["login", "--no-browser", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     // A session is harmless to start twice, but ntn keeps only the last one.
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
@@ -374,7 +399,7 @@ fn a_login_through_faults_stores_exactly_one_workspace() {
     let env = TestEnv::new().with_sandbox(&sb);
     let acme = sb.workspace("Acme");
     sb.fault(json!({"path_prefix": "/api/v3/workersCliLoginInit", "status": 503, "count": 1}));
-    let out = run(env.ntn().args(["login", "--no-browser"]));
+    let out = env.run(&["login", "--no-browser"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let code = sb.sessions()[0]["verification_code"]
         .as_str()
@@ -391,7 +416,7 @@ fn a_login_through_faults_stores_exactly_one_workspace() {
     ] {
         sb.fault(rule);
     }
-    let out = run(env.ntn().args(["login", "poll", "--timeout", "20"]));
+    let out = env.run(&["login", "poll", "--timeout", "20"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let w = env.read_json("workspaces.json");
     let local = w["environments"]["local"].as_object().unwrap();
@@ -405,7 +430,7 @@ fn a_login_through_faults_stores_exactly_one_workspace() {
     );
     assert!(!env.file("pending-login.json").exists());
     // The stored token works.
-    let out = run(env.ntn().args(["whoami", "--json"]));
+    let out = env.run(&["whoami", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let me: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(me["bot"]["workspace_id"], acme.as_str());

@@ -6,15 +6,18 @@
 //! except in the store it belongs to (auth.json for the file store; no file
 //! at all for the keychain). `ntn auth token` is the only exception: its
 //! stdout.
+//!
+//! The audit runs in-process (every byte ntn writes goes through its `Ui`,
+//! which the test captures; waits are on a manual clock); one test runs a
+//! sample through the real binary, whose streams are the process's own.
 #![cfg(unix)]
 
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use common::{
-    ALICE, Sandbox, TestEnv, keychain_available, run, secret_tool_lookup, secret_tool_store,
+    ALICE, Out, Sandbox, TestEnv, keychain_available, run, secret_tool_lookup, secret_tool_store,
     seed_login, unique_id,
 };
 use serde_json::Value;
@@ -102,7 +105,8 @@ fn commands(ws: &str) -> Vec<Vec<String>> {
             "POST",
             "v1/search",
             "--paginate",
-            "page_size:=1",
+            // Several pages (the search finds the 260 rows too), each logged.
+            "page_size:=50",
         ]),
         v(&["api", "v1/pages/00000000-0000-4000-8000-000000000000"]),
         v(&[
@@ -127,8 +131,26 @@ fn commands(ws: &str) -> Vec<Vec<String>> {
     ]
 }
 
-/// Runs every command with and without -v (and some with -vv) and checks the
-/// outputs. Returns the exit codes of `whoami` (to prove which path ran).
+/// Checks one run's outputs: no panic, the token nowhere but on the stdout
+/// of `ntn auth token`.
+fn check_outputs(args: &[String], out: &Out, token: &str, what: &str) {
+    assert!(!out.stderr.contains("panicked"), "{what}: {}", out.stderr);
+    if let Some(l) = leaks(out.stderr.as_bytes(), token) {
+        panic!("{what}: stderr holds {l}:\n{}", out.stderr);
+    }
+    let is_auth_token = args[0] == "auth" && args.get(1).is_some_and(|a| a == "token");
+    if is_auth_token {
+        if out.code == 0 {
+            assert!(out.stdout.contains(token), "{what}: {}", out.stdout);
+        }
+    } else if let Some(l) = leaks(out.stdout.as_bytes(), token) {
+        panic!("{what}: stdout holds {l}:\n{}", out.stdout);
+    }
+}
+
+/// Runs every command in-process with and without -v (and some with -vv)
+/// and checks the outputs. Returns the exit code of `whoami` (to prove
+/// which path ran).
 fn audit_commands(env: &TestEnv, token: &str, ws: &str, label: &str) -> i32 {
     let file = env.dir.path().join("upload.txt");
     std::fs::write(&file, b"hello from the redaction audit\n").unwrap();
@@ -146,29 +168,17 @@ fn audit_commands(env: &TestEnv, token: &str, ws: &str, label: &str) -> i32 {
             if verbosity == "-vv" && !matches!(args[0].as_str(), "api" | "whoami" | "files") {
                 continue;
             }
-            let mut cmd = env.ntn();
-            cmd.args(&args);
+            let mut argv: Vec<&str> = args.iter().map(String::as_str).collect();
             if !verbosity.is_empty() {
-                cmd.arg(verbosity);
+                argv.push(verbosity);
             }
-            let out = run(&mut cmd);
+            let out = env.run(&argv);
             let what = format!(
                 "{label}: ntn {} {verbosity} (exit {})",
                 args.join(" "),
                 out.code
             );
-            assert!(!out.stderr.contains("panicked"), "{what}: {}", out.stderr);
-            if let Some(l) = leaks(out.stderr.as_bytes(), token) {
-                panic!("{what}: stderr holds {l}:\n{}", out.stderr);
-            }
-            let is_auth_token = args[0] == "auth" && args.get(1).is_some_and(|a| a == "token");
-            if is_auth_token {
-                if out.code == 0 {
-                    assert!(out.stdout.contains(token), "{what}: {}", out.stdout);
-                }
-            } else if let Some(l) = leaks(out.stdout.as_bytes(), token) {
-                panic!("{what}: stdout holds {l}:\n{}", out.stdout);
-            }
+            check_outputs(&args, &out, token, &what);
             if args[0] == "whoami" && args.len() == 1 && verbosity.is_empty() {
                 whoami = out.code;
             }
@@ -186,16 +196,32 @@ fn audit_commands(env: &TestEnv, token: &str, ws: &str, label: &str) -> i32 {
     whoami
 }
 
-fn wait_for_code(sb: &Sandbox, n: usize) -> String {
-    let end = Instant::now() + Duration::from_secs(15);
-    loop {
-        let s = sb.sessions();
-        if s.len() >= n {
-            return s[n - 1]["verification_code"].as_str().unwrap().to_string();
+/// Runs `audit(token, exit code of whoami)` for a token the sandbox does not
+/// know (4) and a valid one (0), side by side (each on its own directory).
+fn for_both(unknown: &str, valid: &str, audit: impl Fn(&str, i32) + Sync) {
+    std::thread::scope(|s| {
+        for (token, want_whoami) in [(unknown, 4), (valid, 0)] {
+            let audit = &audit;
+            s.spawn(move || audit(token, want_whoami));
         }
-        assert!(Instant::now() < end, "no login session appeared");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    });
+}
+
+/// The Secret Service is one daemon for the whole test run: the tests of
+/// this binary that use it take turns. (Two of them writing at once made
+/// gnome-keyring ask for a prompt it cannot show; a command then failed with
+/// "prompt dismissed", or, in-process, waited out its keychain timeouts.)
+fn keychain_turn() -> std::sync::MutexGuard<'static, ()> {
+    static KEYCHAIN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    KEYCHAIN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The verification code of the `n`th login session (ntn started it: a
+/// two-step login returns once the session exists).
+fn session_code(sb: &Sandbox, n: usize) -> String {
+    let s = sb.sessions();
+    assert!(s.len() >= n, "no login session {n}: {s:?}");
+    s[n - 1]["verification_code"].as_str().unwrap().to_string()
 }
 
 fn canary() -> String {
@@ -213,7 +239,7 @@ fn env_token_never_leaks() {
     let unknown = canary();
     // A valid token: the success paths.
     let valid = sb.mint_token(ALICE, &acme);
-    for (token, want_whoami) in [(&unknown, 4), (&valid, 0)] {
+    for_both(&unknown, &valid, |token, want_whoami| {
         let mut env = TestEnv::new().with_sandbox(&sb);
         env.set("NOTION_API_TOKEN", token);
         // A stored login too, so that login --workspace and logout have
@@ -232,10 +258,10 @@ fn env_token_never_leaks() {
         );
         let whoami = audit_commands(&env, token, &acme, &label);
         assert_eq!(whoami, want_whoami, "{label}: whoami");
-        let out = run(env.ntn().args(["logout", "-v"]));
-        assert!(!out.stderr.contains(token.as_str()));
+        let out = env.run(&["logout", "-v"]);
+        assert!(!out.stderr.contains(token));
         assert_no_file_holds(&env, token, &[], &label);
-    }
+    });
 }
 
 #[test]
@@ -244,7 +270,7 @@ fn auth_json_token_never_leaks() {
     let acme = sb.workspace("Acme");
     let unknown = canary();
     let valid = sb.mint_token(ALICE, &acme);
-    for (token, want_whoami) in [(&unknown, 4), (&valid, 0)] {
+    for_both(&unknown, &valid, |token, want_whoami| {
         let env = TestEnv::new().with_sandbox(&sb);
         seed_login(&env, "local", &acme, "Acme", Some(token), true);
         let label = format!(
@@ -254,12 +280,12 @@ fn auth_json_token_never_leaks() {
         let whoami = audit_commands(&env, token, &acme, &label);
         assert_eq!(whoami, want_whoami, "{label}: whoami");
         assert_no_file_holds(&env, token, &[env.file("auth.json")], &label);
-        let out = run(env.ntn().args(["logout", "-v"]));
+        let out = env.run(&["logout", "-v"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(!out.stderr.contains(token.as_str()));
+        assert!(!out.stderr.contains(token));
         // After logout no file holds it at all.
         assert_no_file_holds(&env, token, &[], &format!("{label} after logout"));
-    }
+    });
 }
 
 #[test]
@@ -267,13 +293,14 @@ fn keychain_token_never_leaks() {
     if !keychain_available("keychain_token_never_leaks") {
         return;
     }
+    let _turn = keychain_turn();
     let sb = Sandbox::start();
     let acme = sb.workspace("Acme");
     let unknown = canary();
     let valid = sb.mint_token(ALICE, &acme);
-    for (token, want_whoami) in [(&unknown, 4), (&valid, 0)] {
+    for (token, want_whoami) in [(unknown.as_str(), 4), (valid.as_str(), 0)] {
         // Keyed by a unique id: the keychain is shared with other tests.
-        let id = unique_id("redact");
+        let id = unique_id(&format!("redact{want_whoami}"));
         secret_tool_store(&id, token);
         let mut env = TestEnv::new().with_sandbox(&sb);
         assert!(env.keychain());
@@ -285,9 +312,9 @@ fn keychain_token_never_leaks() {
         let whoami = audit_commands(&env, token, &id, &label);
         assert_eq!(whoami, want_whoami, "{label}: whoami");
         assert_no_file_holds(&env, token, &[], &label);
-        let out = run(env.ntn().args(["logout", "-v"]));
+        let out = env.run(&["logout", "-v"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(!out.stderr.contains(token.as_str()));
+        assert!(!out.stderr.contains(token));
         assert_eq!(secret_tool_lookup(&id), None, "{label}: logout removed it");
         assert_no_file_holds(&env, token, &[], &label);
     }
@@ -300,10 +327,10 @@ fn login_token_never_leaks_file_store() {
     let acme = sb.workspace("Acme");
     // The login itself, audited too: its outputs never hold the token.
     let mut outs = Vec::new();
-    outs.push(run(env.ntn().args(["login", "--no-browser", "-v"])));
-    let (s, v) = sb.approve(&wait_for_code(&sb, 1), ALICE, &acme);
+    outs.push(env.run(&["login", "--no-browser", "-v"]));
+    let (s, v) = sb.approve(&session_code(&sb, 1), ALICE, &acme);
     assert_eq!(s, 200, "{v}");
-    let out = run(env.ntn().args(["login", "poll", "-vv", "--json"]));
+    let out = env.run(&["login", "poll", "-vv", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     outs.push(out);
     let token = env.read_json("auth.json")[&acme]
@@ -325,15 +352,16 @@ fn login_token_never_leaks_keychain() {
     if !keychain_available("login_token_never_leaks_keychain") {
         return;
     }
+    let _turn = keychain_turn();
     let sb = Sandbox::start();
     let mut env = TestEnv::new().with_sandbox(&sb);
     assert!(env.keychain());
     let globex = sb.workspace("Globex");
     let mut outs = Vec::new();
-    outs.push(run(env.ntn().args(["login", "--no-browser"])));
-    let (s, v) = sb.approve(&wait_for_code(&sb, 1), ALICE, &globex);
+    outs.push(env.run(&["login", "--no-browser"]));
+    let (s, v) = sb.approve(&session_code(&sb, 1), ALICE, &globex);
     assert_eq!(s, 200, "{v}");
-    let out = run(env.ntn().args(["login", "poll", "-vv"]));
+    let out = env.run(&["login", "poll", "-vv"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     outs.push(out);
     let token = secret_tool_lookup(&globex).expect("the login stored the token in the keychain");
@@ -348,7 +376,7 @@ fn login_token_never_leaks_keychain() {
     let whoami = audit_commands(&env, &token, &globex, "login (keychain)");
     assert_eq!(whoami, 0);
     assert_no_file_holds(&env, &token, &[], "login (keychain)");
-    let out = run(env.ntn().args(["logout"]));
+    let out = env.run(&["logout"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(secret_tool_lookup(&globex), None);
 }
@@ -363,19 +391,70 @@ fn a_page_created_with_a_token_in_its_body_is_not_a_leak_of_ours() {
     let token = sb.mint_token(ALICE, &acme);
     let mut env = TestEnv::new().with_sandbox(&sb);
     env.set("NOTION_API_TOKEN", &token);
-    let out = run(env.ntn().args(["auth", "token"]));
+    let out = env.run(&["auth", "token"]);
     assert!(leaks(out.stdout.as_bytes(), &token).is_some());
     let prefix: String = token.chars().take(20).collect();
     assert!(
         leaks(prefix.as_bytes(), &token).is_some(),
         "pieces are found too"
     );
-    let out = run(env.ntn().args([
+    let out = env.run(&[
         "api",
         "v1/pages",
         &format!("parent[page_id]={ACME_HOME}"),
         "properties[title][title][0][text][content]=audit",
-    ]));
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(leaks(out.stdout.as_bytes(), &token).is_none());
+}
+
+/// The real process: its streams are its own (not a captured `Ui`), and an
+/// error is printed on its way out. A sample of success and error paths,
+/// most verbose, with a token from the environment (unknown and valid) and
+/// from auth.json.
+#[test]
+fn the_real_process_never_prints_the_token() {
+    let sb = Sandbox::start();
+    let acme = sb.workspace("Acme");
+    let unknown = canary();
+    let valid = sb.mint_token(ALICE, &acme);
+    let sources = [
+        ("env", &unknown, 4),
+        ("env", &valid, 0),
+        ("auth.json", &valid, 0),
+    ];
+    for (source, token, want_whoami) in sources {
+        let mut env = TestEnv::new().with_sandbox(&sb);
+        let label = format!("binary, {source} ({want_whoami})");
+        if source == "env" {
+            env.set("NOTION_API_TOKEN", token);
+        } else {
+            seed_login(&env, "local", &acme, "Acme", Some(token), true);
+        }
+        let file = env.dir.path().join("upload.txt");
+        std::fs::write(&file, b"hello from the redaction audit\n").unwrap();
+        let file = file.to_str().unwrap();
+        let sample: [&[&str]; 10] = [
+            &["whoami", "-vv"],
+            &["api", "v1/users/me", "--include", "-vv"],
+            &["api", "v1/nope", "X-Extra:1", "-vv"],
+            &["files", "create", file, "-vv"],
+            &["files", "list", "--json", "-v"],
+            &["login", "poll", "--timeout", "1", "-v"],
+            &["doctor", "-v"],
+            &["debug", "--json"],
+            &["auth", "token"],
+            &["logout", "-v"],
+        ];
+        for args in sample {
+            let out = run(env.ntn().args(args));
+            let what = format!("{label}: ntn {} (exit {})", args.join(" "), out.code);
+            let owned: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            check_outputs(&owned, &out, token, &what);
+            if args[0] == "whoami" {
+                assert_eq!(out.code, want_whoami, "{what}: {}", out.stderr);
+            }
+        }
+        assert_no_file_holds(&env, token, &[], &label);
+    }
 }

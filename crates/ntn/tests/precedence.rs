@@ -1,7 +1,10 @@
 //! Which token a command uses (NOTION_API_TOKEN, --workspace,
 //! NOTION_WORKSPACE_ID, the default), and which secret store is in use
 //! (NOTION_KEYRING vs config.json), observed through `ntn auth token --json`
-//! and `ntn debug --json`.
+//! and `ntn debug --json`. In-process, except where the keychain must be
+//! unusable: the Secret Service is reached through the process's own
+//! `DBUS_SESSION_BUS_ADDRESS`, so only a process of its own can be given a
+//! dead one.
 
 mod common;
 
@@ -24,11 +27,13 @@ fn token_json(out: &Out) -> Value {
 #[test]
 fn env_token_wins_over_everything() {
     let env = two_logins();
-    let out = run(env
-        .ntn()
-        .args(["--workspace", "w2", "auth", "token", "--json"])
-        .env("NOTION_API_TOKEN", "  env-token \n")
-        .env("NOTION_WORKSPACE_ID", "w1"));
+    let out = env.run_env(
+        &[
+            ("NOTION_API_TOKEN", "  env-token \n"),
+            ("NOTION_WORKSPACE_ID", "w1"),
+        ],
+        &["--workspace", "w2", "auth", "token", "--json"],
+    );
     let v = token_json(&out);
     assert_eq!(v["token"], "env-token");
     assert_eq!(v["source"], "env");
@@ -38,10 +43,10 @@ fn env_token_wins_over_everything() {
 #[test]
 fn flag_wins_over_workspace_variable_and_default() {
     let env = two_logins();
-    let v = token_json(&run(env
-        .ntn()
-        .args(["--workspace", "w2", "auth", "token", "--json"])
-        .env("NOTION_WORKSPACE_ID", "w1")));
+    let v = token_json(&env.run_env(
+        &[("NOTION_WORKSPACE_ID", "w1")],
+        &["--workspace", "w2", "auth", "token", "--json"],
+    ));
     assert_eq!(v["token"], "tok-2");
     assert_eq!(v["source"], "workspace_flag");
     assert_eq!(v["workspace_id"], "w2");
@@ -51,10 +56,10 @@ fn flag_wins_over_workspace_variable_and_default() {
 #[test]
 fn workspace_variable_wins_over_default() {
     let env = two_logins();
-    let v = token_json(&run(env
-        .ntn()
-        .args(["auth", "token", "--json"])
-        .env("NOTION_WORKSPACE_ID", "w2")));
+    let v = token_json(&env.run_env(
+        &[("NOTION_WORKSPACE_ID", "w2")],
+        &["auth", "token", "--json"],
+    ));
     assert_eq!(v["token"], "tok-2");
     assert_eq!(v["source"], "workspace_env");
 }
@@ -62,11 +67,11 @@ fn workspace_variable_wins_over_default() {
 #[test]
 fn default_workspace_is_the_fallback_and_plain_output_is_the_token() {
     let env = two_logins();
-    let v = token_json(&run(env.ntn().args(["auth", "token", "--json"])));
+    let v = token_json(&env.run(&["auth", "token", "--json"]));
     assert_eq!(v["token"], "tok-1");
     assert_eq!(v["source"], "default");
     assert_eq!(v["workspace_name"], "Acme");
-    let out = run(env.ntn().args(["auth", "token"]));
+    let out = env.run(&["auth", "token"]);
     assert_eq!(out.code, 0);
     assert_eq!(out.stdout, "tok-1\n");
     assert!(out.stderr.is_empty(), "{}", out.stderr);
@@ -76,18 +81,16 @@ fn default_workspace_is_the_fallback_and_plain_output_is_the_token() {
 fn empty_or_blank_env_token_counts_as_unset() {
     let env = two_logins();
     for blank in ["", "   ", "\n"] {
-        let v = token_json(&run(env
-            .ntn()
-            .args(["auth", "token", "--json"])
-            .env("NOTION_API_TOKEN", blank)));
+        let v =
+            token_json(&env.run_env(&[("NOTION_API_TOKEN", blank)], &["auth", "token", "--json"]));
         assert_eq!(v["source"], "default", "{blank:?}");
         assert_eq!(v["token"], "tok-1");
     }
     // A blank NOTION_WORKSPACE_ID is ignored too.
-    let v = token_json(&run(env
-        .ntn()
-        .args(["auth", "token", "--json"])
-        .env("NOTION_WORKSPACE_ID", " ")));
+    let v = token_json(&env.run_env(
+        &[("NOTION_WORKSPACE_ID", " ")],
+        &["auth", "token", "--json"],
+    ));
     assert_eq!(v["source"], "default");
 }
 
@@ -95,21 +98,17 @@ fn empty_or_blank_env_token_counts_as_unset() {
 fn defaults_are_per_environment() {
     let env = two_logins();
     seed_login(&env, "local", "w9", "Local WS", Some("tok-9"), true);
-    let v = token_json(&run(env
-        .ntn()
-        .args(["--env", "local", "auth", "token", "--json"])));
+    let v = token_json(&env.run(&["--env", "local", "auth", "token", "--json"]));
     assert_eq!(v["token"], "tok-9");
     // w1 is only logged in for prod.
-    let out = run(env
-        .ntn()
-        .args(["--env", "local", "--workspace", "w1", "auth", "token"]));
+    let out = env.run(&["--env", "local", "--workspace", "w1", "auth", "token"]);
     assert_eq!(out.code, 4, "{}", out.stderr);
 }
 
 #[test]
 fn not_logged_in_is_exit_4_with_a_hint() {
     let env = TestEnv::new();
-    let out = run(env.ntn().args(["auth", "token"]));
+    let out = env.run(&["auth", "token"]);
     assert_eq!(out.code, 4);
     assert!(out.stdout.is_empty());
     assert!(
@@ -125,16 +124,13 @@ fn not_logged_in_is_exit_4_with_a_hint() {
 #[test]
 fn unknown_workspace_is_exit_4_pointing_at_debug() {
     let env = two_logins();
-    let out = run(env
-        .ntn()
-        .args(["auth", "token"])
-        .env("NOTION_WORKSPACE_ID", "nope"));
+    let out = env.run_env(&[("NOTION_WORKSPACE_ID", "nope")], &["auth", "token"]);
     assert_eq!(out.code, 4);
     assert!(out.stderr.contains("nope"), "{}", out.stderr);
     assert!(out.stderr.contains("NOTION_WORKSPACE_ID"), "{}", out.stderr);
     assert!(out.stderr.contains("ntn debug"), "{}", out.stderr);
 
-    let out = run(env.ntn().args(["--workspace", "nope", "auth", "token"]));
+    let out = env.run(&["--workspace", "nope", "auth", "token"]);
     assert_eq!(out.code, 4);
     assert!(out.stderr.contains("--workspace"), "{}", out.stderr);
 }
@@ -143,16 +139,16 @@ fn unknown_workspace_is_exit_4_pointing_at_debug() {
 fn known_workspace_without_token_is_exit_4_pointing_at_login() {
     let env = two_logins();
     seed_login(&env, "prod", "w3", "Initech", None, false);
-    let out = run(env.ntn().args(["--workspace", "w3", "auth", "token"]));
+    let out = env.run(&["--workspace", "w3", "auth", "token"]);
     assert_eq!(out.code, 4);
     assert!(out.stderr.contains("Initech"), "{}", out.stderr);
     assert!(out.stderr.contains("missing"), "{}", out.stderr);
     assert!(out.stderr.contains("ntn login"), "{}", out.stderr);
 }
 
-fn keyring_of(env: &TestEnv, cmd: &mut assert_cmd::Command) -> Value {
-    let _ = env;
-    let out = run(cmd.args(["debug", "--json"]));
+/// The `keyring` section of `ntn debug --json`, with `vars` for this run.
+fn keyring_of(env: &TestEnv, vars: &[(&str, &str)]) -> Value {
+    let out = env.run_env(vars, &["debug", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     v["keyring"].clone()
@@ -163,15 +159,14 @@ fn store_choice_variable_wins_over_config() {
     let mut env = TestEnv::new();
     // NOTION_KEYRING=0 (and its synonyms) => file store.
     for v in ["0", "false", "no", "off", "OFF"] {
-        let k = keyring_of(&env, env.ntn().env("NOTION_KEYRING", v));
+        let k = keyring_of(&env, &[("NOTION_KEYRING", v)]);
         assert_eq!(k["backend"], "file", "{v}");
         assert_eq!(k["reason"], format!("NOTION_KEYRING={v}"));
         assert_eq!(k["store"], "auth.json");
     }
     // Unset: the default is the keychain.
     env.unset("NOTION_KEYRING");
-    env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
-    let k = keyring_of(&env, &mut env.ntn());
+    let k = keyring_of(&env, &[]);
     assert_eq!(k["backend"], "keychain");
     assert_eq!(k["reason"], "default");
     // "keyring": false in config.json => file store.
@@ -180,19 +175,16 @@ fn store_choice_variable_wins_over_config() {
         "config.json",
         &json!({"version": "1", "defaultWorkspaceIds": {}, "keyring": false}),
     );
-    let k = keyring_of(&env, &mut env.ntn());
+    let k = keyring_of(&env, &[]);
     assert_eq!(k["backend"], "file");
     assert_eq!(k["reason"], "config.json \"keyring\": false");
     // ... but NOTION_KEYRING=1 forces the keychain.
-    let k = keyring_of(&env, env.ntn().env("NOTION_KEYRING", "1"));
+    let k = keyring_of(&env, &[("NOTION_KEYRING", "1")]);
     assert_eq!(k["backend"], "keychain");
     assert_eq!(k["reason"], "NOTION_KEYRING=1");
     // A value ntn does not understand is an error, not a guess.
     seed_login(&env, "prod", "w1", "Acme", Some("tok-1"), true);
-    let out = run(env
-        .ntn()
-        .env("NOTION_KEYRING", "maybe")
-        .args(["auth", "token"]));
+    let out = env.run_env(&[("NOTION_KEYRING", "maybe")], &["auth", "token"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("NOTION_KEYRING"), "{}", out.stderr);
 }
@@ -201,18 +193,18 @@ fn store_choice_variable_wins_over_config() {
 fn config_keyring_false_uses_auth_json_for_tokens() {
     let mut env = two_logins();
     env.unset("NOTION_KEYRING");
-    env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
     let mut c = common::read_json_or_empty(&env, "config.json");
     c["keyring"] = json!(false);
     write_json_file(&env, "config.json", &c);
-    let v = token_json(&run(env.ntn().args(["auth", "token", "--json"])));
+    let v = token_json(&env.run(&["auth", "token", "--json"]));
     assert_eq!(v["token"], "tok-1");
     assert_eq!(v["store"], "auth.json");
 }
 
 #[test]
 fn env_token_never_opens_the_keychain() {
-    // The keychain is the store, and it is unusable: NOTION_API_TOKEN still works.
+    // The keychain is the store, and it is unusable (a process of its own,
+    // with a dead session bus): NOTION_API_TOKEN still works.
     let mut env = TestEnv::new();
     env.unset("NOTION_KEYRING");
     env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
@@ -224,6 +216,7 @@ fn env_token_never_opens_the_keychain() {
 
 #[test]
 fn unusable_keychain_never_falls_back_to_auth_json() {
+    // A process of its own, with a dead session bus.
     let mut env = two_logins(); // tokens are in auth.json
     env.unset("NOTION_KEYRING");
     env.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
@@ -243,7 +236,7 @@ fn unusable_keychain_never_falls_back_to_auth_json() {
 fn a_workspace_flag_shadowed_by_the_env_token_is_warned_about() {
     let mut env = TestEnv::new();
     env.set("NOTION_API_TOKEN", "ntn_env_token");
-    let out = run(env.ntn().args(["auth", "token", "--workspace", "ws-1"]));
+    let out = env.run(&["auth", "token", "--workspace", "ws-1"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "ntn_env_token\n");
     assert!(
@@ -254,7 +247,7 @@ fn a_workspace_flag_shadowed_by_the_env_token_is_warned_about() {
     );
     // NOTION_WORKSPACE_ID next to NOTION_API_TOKEN is the usual CI pairing: no noise.
     env.set("NOTION_WORKSPACE_ID", "ws-1");
-    let out = run(env.ntn().args(["auth", "token"]));
+    let out = env.run(&["auth", "token"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 }

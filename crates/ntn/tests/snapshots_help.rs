@@ -1,17 +1,19 @@
 //! Snapshots of what people read: every command's `--help`, and the
 //! `ntn api ls` table of the sandbox's spec. A change to any of them shows up
-//! in review as a diff of `tests/snapshots/`.
+//! in review as a diff of `tests/snapshots/`. In-process (clap's help is the
+//! same text whichever process prints it; not a terminal, so not wrapped to
+//! one).
 //!
 //! Update after an intended change: `INSTA_UPDATE=always cargo test -p ntn --test snapshots_help`
 //! (or `cargo insta review`).
 
 mod common;
 
-use common::{Sandbox, TestEnv, run};
+use common::{Sandbox, TestEnv};
 
 fn help(args: &[&str]) -> String {
     let env = TestEnv::new();
-    let out = run(env.ntn().args(args).arg("--help"));
+    let out = env.run(&[args, &["--help"]].concat());
     assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
     assert!(out.stderr.is_empty(), "{args:?}: {}", out.stderr);
     out.stdout
@@ -62,7 +64,7 @@ fn help_texts() {
 fn api_ls_of_the_sandbox_spec() {
     let sb = Sandbox::start();
     let env = TestEnv::new().with_sandbox(&sb);
-    let out = run(env.ntn().args(["api", "ls"]));
+    let out = env.run(&["api", "ls"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     insta::assert_snapshot!("api_ls", out.stdout);
 }

@@ -42,8 +42,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     match args.command {
         Some(AuthCommand::Token(a)) => token(ctx, a),
         None => {
-            use clap::CommandFactory;
-            let mut cmd = crate::cli::Cli::command();
+            let mut cmd = crate::cli::command(&ctx.ui);
             let help = match cmd.find_subcommand_mut("auth") {
                 Some(sub) => sub.render_long_help().to_string(),
                 None => cmd.render_long_help().to_string(),

@@ -299,6 +299,11 @@ impl Ui {
         self.inner.width
     }
 
+    /// Whether these are the process's own streams ([`Ui::system`]).
+    pub fn is_system(&self) -> bool {
+        self.inner.system
+    }
+
     /// Takes stdin for reading (once; later calls get `None`). Callers decide
     /// first, from [`Ui::stdin_kind`], that stdin is their input.
     pub fn take_stdin(&self) -> Option<Box<dyn Read + Send>> {

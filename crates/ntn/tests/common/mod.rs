@@ -4,7 +4,8 @@
 //! isolated environment to run `ntn` in: in-process through
 //! `ntn::cli::main_entry` with its own variables, a capturing `Ui` and a
 //! manual clock ([`TestEnv::run`]), or as the real binary ([`TestEnv::ntn`])
-//! where the process matters (terminals, signals, umask, the keychain).
+//! where the process matters (terminals, signals, umask, the keychain): only
+//! in the tests listed in `tests/binary-level.txt`.
 //!
 //! Every test gets its own temporary HOME and NOTION_HOME, a clean
 //! environment (no variables leak in from the developer's shell), and its own
@@ -397,6 +398,22 @@ impl TestEnv {
         self.run_interruptible(args, ui, clock, ntn::support::Interrupt::manual())
     }
 
+    /// Like [`TestEnv::run`], with `vars` set for this run only.
+    pub fn run_env(&self, vars: &[(&str, &str)], args: &[&str]) -> Out {
+        let mut pairs = self.vars.clone();
+        for (k, v) in vars {
+            pairs.retain(|(n, _)| n != k);
+            pairs.push((k.to_string(), v.to_string()));
+        }
+        self.run_on(
+            ntn::vars::Vars::from_pairs(pairs),
+            args,
+            ntn::output::TestUi::new(),
+            Arc::new(ntn::support::ManualClock::new()),
+            ntn::support::Interrupt::manual(),
+        )
+    }
+
     /// Like [`TestEnv::run_full`], with a Ctrl-C flag the test raises.
     pub fn run_interruptible(
         &self,
@@ -405,8 +422,19 @@ impl TestEnv {
         clock: Arc<ntn::support::ManualClock>,
         interrupt: ntn::support::Interrupt,
     ) -> Out {
+        self.run_on(self.vars(), args, ui, clock, interrupt)
+    }
+
+    fn run_on(
+        &self,
+        vars: ntn::vars::Vars,
+        args: &[&str],
+        ui: ntn::output::TestUi,
+        clock: Arc<ntn::support::ManualClock>,
+        interrupt: ntn::support::Interrupt,
+    ) -> Out {
         let (ui, captured) = ui.build();
-        let host = ntn::context::Host::new(self.vars(), ui, clock, interrupt);
+        let host = ntn::context::Host::new(vars, ui, clock, interrupt);
         let argv = std::iter::once("ntn").chain(args.iter().copied());
         let code = ntn::cli::main_entry(argv, host);
         Out {
@@ -416,8 +444,10 @@ impl TestEnv {
         }
     }
 
-    /// `ntn` with this environment and nothing else.
+    /// `ntn` with this environment and nothing else (for a test listed in
+    /// `tests/binary-level.txt`).
     pub fn ntn(&self) -> assert_cmd::Command {
+        assert_binary_level();
         let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ntn"));
         cmd.env_clear();
         for (k, v) in &self.vars {
@@ -428,8 +458,10 @@ impl TestEnv {
     }
 
     /// `bash -c script` with this environment, where `$NTN` is the ntn binary
-    /// (for tests of how ntn behaves in a shell pipeline).
+    /// (for tests of how ntn behaves in a shell pipeline; listed in
+    /// `tests/binary-level.txt`).
     pub fn shell(&self, script: &str) -> StdCommand {
+        assert_binary_level();
         let mut cmd = StdCommand::new("bash");
         cmd.env_clear();
         for (k, v) in &self.vars {
@@ -441,9 +473,18 @@ impl TestEnv {
         cmd
     }
 
+    /// The directory of the ntn binary, for a `PATH` through which a script
+    /// runs it (listed in `tests/binary-level.txt`).
+    pub fn bin_dir(&self) -> PathBuf {
+        assert_binary_level();
+        let ntn = Path::new(env!("CARGO_BIN_EXE_ntn"));
+        ntn.parent().expect("the binary's directory").to_path_buf()
+    }
+
     /// A plain `std::process::Command` with this environment (for pty tests
-    /// and background processes).
+    /// and background processes; listed in `tests/binary-level.txt`).
     pub fn std_command(&self) -> StdCommand {
+        assert_binary_level();
         let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_ntn"));
         cmd.env_clear();
         for (k, v) in &self.vars {
@@ -452,6 +493,35 @@ impl TestEnv {
         cmd.current_dir(self.dir.path());
         cmd
     }
+}
+
+/// The tests that may run the real binary, with the reason for each.
+const BINARY_LEVEL: &str = include_str!("../binary-level.txt");
+
+/// Panics unless the running test is listed in `tests/binary-level.txt`
+/// (as `<test binary>::<test name>`): a test runs ntn in-process unless the
+/// process matters. The test is known by its thread's name (libtest names
+/// each test's thread after it); a thread the test spawned has no name and
+/// is not checked.
+fn assert_binary_level() {
+    let thread = std::thread::current();
+    let Some(test) = thread.name().filter(|n| *n != "main") else {
+        return;
+    };
+    let key = format!("{}::{test}", env!("CARGO_CRATE_NAME"));
+    let listed = BINARY_LEVEL
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .any(|k| k == key);
+    assert!(
+        listed,
+        "{key} runs the ntn binary. Run it in-process instead (TestEnv::run, \
+         run_with, run_full: variables, a Ui and a clock of the test's own); if the \
+         process itself matters (a terminal, a signal, its exit status, the session \
+         bus, umask, memory, a shell, racing processes), add `{key}  <why>` to \
+         crates/ntn/tests/binary-level.txt"
+    );
 }
 
 impl Default for TestEnv {

@@ -4,10 +4,7 @@
 
 use std::io::Write;
 
-use clap::CommandFactory;
-
 use super::{Args, DEFAULT_TIMEOUT};
-use crate::cli::Cli;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::http::{Request, RetryPolicy};
@@ -15,7 +12,7 @@ use crate::notion::spec;
 use crate::output::{self, Format, Table, stdout_error};
 
 pub fn print_command_help(ctx: &Context) -> Result<()> {
-    let mut cmd = Cli::command();
+    let mut cmd = crate::cli::command(&ctx.ui);
     cmd.build();
     let Some(api) = cmd.find_subcommand_mut("api") else {
         return Ok(());
