@@ -2,6 +2,9 @@
 //! terminal behaviour of `ntn files create` (progress, no-input refusal)
 //! under a pseudo-terminal.
 
+// Pseudo-terminals (rexpect): Unix only.
+#![cfg(unix)]
+
 mod common;
 
 use common::{ALICE, Sandbox, TestEnv, run};

@@ -13,7 +13,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::sync::Arc;
 
@@ -428,7 +428,8 @@ pub fn run(cmd: &mut assert_cmd::Command) -> Out {
 }
 
 /// Mode bits of a path.
-pub fn mode(p: &Path) -> u32 {
+#[cfg(unix)]
+pub fn mode(p: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
@@ -487,10 +488,13 @@ pub fn seed_login(
 
 /// Writes a JSON file into the config directory (mode 0600).
 pub fn write_json_file(env: &TestEnv, name: &str, v: &Value) {
-    use std::os::unix::fs::PermissionsExt;
     let p = env.file(name);
     std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
 }
 
 /// Whether tests must use the real Secret Service: true when a session bus is
