@@ -55,7 +55,12 @@ fn answers_are_gzip_compressed_only_for_clients_that_accept_it_and_the_log_says_
     let (enc, gz) = query(&sb, &token, Some("gzip, br"));
     assert_eq!(enc.as_deref(), Some("gzip"));
     assert_eq!(&gz[..2], &[0x1f, 0x8b], "the gzip magic number");
-    assert!(gz.len() * 4 < plain.len(), "{} vs {}", gz.len(), plain.len());
+    assert!(
+        gz.len() * 4 < plain.len(),
+        "{} vs {}",
+        gz.len(),
+        plain.len()
+    );
     let (enc, _) = query(&sb, &token, Some("identity"));
     assert_eq!(enc, None);
 

@@ -1,9 +1,9 @@
 //! The network as people have it, run in-process against the real sandbox:
 //! answers compressed with gzip on the wire and identical once read; proxies
 //! from the command's variables (a real CONNECT proxy on loopback sees the
-//! requests, except for NO_PROXY hosts); HTTPS trusting the certificates of
-//! SSL_CERT_FILE (the sandbox serving TLS with a certificate of a test CA, as
-//! a company's TLS-inspecting proxy would).
+//! requests, except for NO_PROXY hosts and loopback); HTTPS trusting the
+//! certificates of SSL_CERT_FILE (the sandbox serving TLS with a certificate
+//! of a test CA, as a company's TLS-inspecting proxy would).
 
 mod common;
 
@@ -102,7 +102,13 @@ fn verbose_says_gzip_is_asked_for_and_decompressed() {
 }
 
 // ---------------------------------------------------------------------------
-// proxies
+// proxies and certificates
+//
+// The sandbox serves HTTPS with a certificate of a test CA (as a company's
+// TLS-inspecting proxy would present) for `localhost`, 127.0.0.1 and
+// `api.notion.test`. `.test` names never resolve (RFC 2606): a request to
+// `https://api.notion.test:PORT` arrives only through the test proxy, which
+// connects `*.test` names to loopback. Loopback itself is never proxied.
 
 /// What a proxy was asked.
 #[derive(Clone, Debug)]
@@ -112,8 +118,8 @@ struct Seen {
 }
 
 /// A CONNECT proxy on loopback: records each request line (and its
-/// Proxy-Authorization), then tunnels the bytes both ways; or refuses
-/// every request with 403.
+/// Proxy-Authorization), then tunnels the bytes both ways, to loopback for
+/// `*.test` names; or refuses every request with 403.
 struct Proxy {
     url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
@@ -163,7 +169,12 @@ fn tunnel(client: TcpStream, log: &Mutex<Vec<Seen>>, refuse: bool) {
     let mut to_client = client;
     let target = request
         .strip_prefix("CONNECT ")
-        .and_then(|r| r.split(' ').next());
+        .and_then(|r| r.split(' ').next())
+        .and_then(|t| t.rsplit_once(':'))
+        .map(|(host, port)| match host.ends_with(".test") {
+            true => format!("127.0.0.1:{port}"),
+            false => format!("{host}:{port}"),
+        });
     let upstream = match (refuse, target) {
         (false, Some(t)) => TcpStream::connect(t).ok(),
         _ => None,
@@ -184,136 +195,7 @@ fn tunnel(client: TcpStream, log: &Mutex<Vec<Seen>>, refuse: bool) {
     let _ = back.join();
 }
 
-fn host_port(url: &str) -> &str {
-    url.split("://").nth(1).unwrap()
-}
-
-#[test]
-fn requests_go_through_the_proxy_of_the_environment_except_for_no_proxy_hosts() {
-    let (sb, mut env) = setup();
-    let proxy = Proxy::start(false);
-    env.set("HTTP_PROXY", &proxy.url);
-    let o = env.run(&["-v", "api", "v1/users/me"]);
-    ok(&o);
-    assert!(
-        o.stderr.contains(&format!(
-            "* through the proxy {} (from HTTP_PROXY)",
-            proxy.url
-        )),
-        "{}",
-        o.stderr
-    );
-    let seen = proxy.seen();
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    assert_eq!(
-        seen[0].request,
-        format!("CONNECT {} HTTP/1.1", host_port(&sb.url))
-    );
-    assert!(seen[0].authorization.is_none());
-    assert_eq!(encodings(&sb, "/v1/users/me").len(), 1);
-
-    // Lower case wins over upper case, as in curl: a dead proxy in
-    // HTTP_PROXY is not used when http_proxy names a live one.
-    env.set("HTTP_PROXY", "http://127.0.0.1:9");
-    env.set("http_proxy", &proxy.url);
-    ok(&env.run(&["api", "v1/users/me"]));
-    assert_eq!(proxy.seen().len(), 2);
-
-    for no_proxy in ["127.0.0.1", "127.0.0.0/8", "*"] {
-        env.set("NO_PROXY", no_proxy);
-        let o = env.run(&["-v", "api", "v1/users/me"]);
-        ok(&o);
-        assert!(!o.stderr.contains("through the proxy"), "{}", o.stderr);
-        assert_eq!(proxy.seen().len(), 2, "NO_PROXY={no_proxy}");
-    }
-    // An https proxy variable is not used for http URLs.
-    env.unset("NO_PROXY")
-        .unset("HTTP_PROXY")
-        .unset("http_proxy");
-    env.set("HTTPS_PROXY", "http://127.0.0.1:9");
-    ok(&env.run(&["api", "v1/users/me"]));
-    assert_eq!(proxy.seen().len(), 2);
-}
-
-#[test]
-fn proxy_credentials_go_to_the_proxy_and_are_never_shown() {
-    let (sb, mut env) = setup();
-    let proxy = Proxy::start(false);
-    let with_login = proxy.url.replace("http://", "http://me:s3cret@");
-    env.set("ALL_PROXY", &with_login);
-    let o = env.run(&["-v", "api", "v1/users/me"]);
-    ok(&o);
-    let seen = proxy.seen();
-    assert_eq!(seen.len(), 1);
-    // base64("me:s3cret")
-    assert_eq!(seen[0].authorization.as_deref(), Some("Basic bWU6czNjcmV0"));
-    assert!(!o.stderr.contains("s3cret"), "{}", o.stderr);
-    assert!(
-        o.stderr
-            .contains("through the proxy http://[credentials]@127.0.0.1:"),
-        "{}",
-        o.stderr
-    );
-    // The sandbox saw the request itself, with ntn's token.
-    let last = sb.requests().pop().unwrap();
-    assert_eq!(last["path"], "/v1/users/me");
-    assert_eq!(last["has_authorization"], true);
-}
-
-#[test]
-fn a_proxy_that_refuses_or_is_not_there_is_a_network_error_that_names_it() {
-    let (sb, mut env) = setup();
-    let proxy = Proxy::start(true);
-    env.set("HTTPS_PROXY", "http://127.0.0.1:9");
-    env.set("http_proxy", &proxy.url);
-    let o = env.run(&["api", "v1/users/me"]);
-    assert_eq!(o.code, 5, "{}", o.stderr);
-    assert!(
-        o.stderr.contains(&format!(
-            "error: the proxy {} (from http_proxy) did not connect ntn to {}",
-            proxy.url,
-            host_port(&sb.url)
-        )),
-        "{}",
-        o.stderr
-    );
-    assert!(o.stderr.contains("NO_PROXY"), "{}", o.stderr);
-    // Asked again, as for any attempt that never reached the server.
-    let seen = proxy.seen();
-    assert!(
-        seen.iter()
-            .all(|s| s.request == format!("CONNECT {} HTTP/1.1", host_port(&sb.url))),
-        "{seen:?}"
-    );
-
-    // Nothing listens on port 9 of loopback.
-    env.set("http_proxy", "127.0.0.1:9");
-    let o = env.run(&["api", "v1/users/me"]);
-    assert_eq!(o.code, 5, "{}", o.stderr);
-    assert!(
-        o.stderr.contains("the proxy 127.0.0.1:9 (from http_proxy)"),
-        "{}",
-        o.stderr
-    );
-    assert!(o.stderr.contains("hint: check http_proxy"), "{}", o.stderr);
-
-    // Not a proxy URL: a local problem, before anything is sent.
-    env.set("http_proxy", "ftp://127.0.0.1:21");
-    let o = env.run(&["api", "v1/users/me"]);
-    assert_eq!(o.code, 1, "{}", o.stderr);
-    assert!(
-        o.stderr
-            .contains("error: http_proxy is not a proxy URL ntn can use: ftp://127.0.0.1:21"),
-        "{}",
-        o.stderr
-    );
-    assert!(sb.requests().is_empty(), "{:?}", sb.requests());
-}
-
-// ---------------------------------------------------------------------------
-// TLS
-
-/// A test CA and a certificate it issued for `localhost` and 127.0.0.1.
+/// A test CA and a certificate it issued for the sandbox's names.
 struct Pki {
     ca_pem: String,
     cert_pem: String,
@@ -328,7 +210,8 @@ fn pki() -> Pki {
         .push(rcgen::DnType::CommonName, "ntn test inspection CA");
     let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+    let names = ["localhost", "127.0.0.1", "api.notion.test"].map(String::from);
+    let leaf = CertificateParams::new(names.to_vec())
         .unwrap()
         .signed_by(&leaf_key, &ca)
         .unwrap();
@@ -339,9 +222,9 @@ fn pki() -> Pki {
     }
 }
 
-/// The sandbox over HTTPS with a certificate of a test CA, a token minted
-/// there, and an environment pointed at it whose SSL_CERT_FILE holds the CA.
-fn tls_setup() -> (ntn_sandbox::RunningSandbox, TestEnv, Pki) {
+/// The sandbox over HTTPS, a token minted there, and an environment pointed
+/// at `https://localhost:PORT` whose SSL_CERT_FILE holds the test CA.
+fn tls_setup() -> (ntn_sandbox::RunningSandbox, TestEnv) {
     let pki = pki();
     let options = ntn_sandbox::Options {
         poll_interval_ms: 50,
@@ -389,18 +272,28 @@ fn tls_setup() -> (ntn_sandbox::RunningSandbox, TestEnv, Pki) {
     let mut env = TestEnv::new();
     let ca = env.dir.path().join("company-ca.pem");
     std::fs::write(&ca, &pki.ca_pem).unwrap();
-    env.set("NOTION_ENV", "local");
-    env.set("NOTION_BASE_URL", sb.base_url());
-    env.set("NOTION_API_BASE_URL", sb.base_url());
-    env.set("NOTION_API_DOCS_BASE_URL", sb.base_url());
     env.set("NOTION_API_TOKEN", minted["token"].as_str().unwrap());
     env.set("SSL_CERT_FILE", ca.to_str().unwrap());
-    (sb, env, pki)
+    point(&mut env, sb.base_url());
+    (sb, env)
+}
+
+/// Points `--env local` at `base`.
+fn point(env: &mut TestEnv, base: &str) {
+    env.set("NOTION_ENV", "local");
+    env.set("NOTION_BASE_URL", base);
+    env.set("NOTION_API_BASE_URL", base);
+    env.set("NOTION_API_DOCS_BASE_URL", base);
+}
+
+/// The sandbox's address under a name only the test proxy resolves.
+fn behind_proxy(sb: &ntn_sandbox::RunningSandbox) -> String {
+    format!("https://api.notion.test:{}", sb.addr().port())
 }
 
 #[test]
 fn https_trusts_exactly_the_certificates_of_ssl_cert_file() {
-    let (sb, mut env, _pki) = tls_setup();
+    let (sb, mut env) = tls_setup();
     assert!(sb.base_url().starts_with("https://localhost:"));
     let o = env.run(&["-v", "api", "v1/users/me"]);
     ok(&o);
@@ -413,7 +306,7 @@ fn https_trusts_exactly_the_certificates_of_ssl_cert_file() {
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["object"], "user");
 
-    // The system's store does not know the test CA.
+    // The system's store does not know the test CA; nor does another CA.
     env.unset("SSL_CERT_FILE");
     let o = env.run(&["api", "v1/users/me"]);
     assert_eq!(o.code, 5, "{}", o.stderr);
@@ -423,8 +316,7 @@ fn https_trusts_exactly_the_certificates_of_ssl_cert_file() {
         o.stderr
     );
     assert!(o.stderr.contains("SSL_CERT_FILE"), "{}", o.stderr);
-
-    // Another CA's file: refused too.
+    assert!(!o.stderr.contains("retrying"), "not retried: {}", o.stderr);
     let other = env.dir.path().join("other-ca.pem");
     std::fs::write(&other, pki().ca_pem).unwrap();
     env.set("SSL_CERT_FILE", other.to_str().unwrap());
@@ -432,23 +324,154 @@ fn https_trusts_exactly_the_certificates_of_ssl_cert_file() {
 }
 
 #[test]
-fn https_through_a_proxy_with_the_companys_certificate() {
-    let (sb, mut env, _pki) = tls_setup();
+fn https_goes_through_the_proxy_with_the_companys_certificate() {
+    let (sb, mut env) = tls_setup();
+    point(&mut env, &behind_proxy(&sb));
     let proxy = Proxy::start(false);
     env.set("HTTPS_PROXY", &proxy.url);
-    let o = env.run(&["api", "v1/users/me"]);
+    let o = env.run(&["-v", "api", "v1/users/me"]);
     ok(&o);
+    assert!(
+        o.stderr.contains(&format!(
+            "* through the proxy {} (from HTTPS_PROXY)",
+            proxy.url
+        )),
+        "{}",
+        o.stderr
+    );
     let seen = proxy.seen();
     assert_eq!(seen.len(), 1, "{seen:?}");
-    assert_eq!(
-        seen[0].request,
-        format!("CONNECT localhost:{} HTTP/1.1", sb.addr().port())
+    let connect = format!("CONNECT api.notion.test:{} HTTP/1.1", sb.addr().port());
+    assert_eq!(seen[0].request, connect);
+    assert!(seen[0].authorization.is_none());
+
+    // Lower case wins over upper case, as in curl: the dead proxy of
+    // HTTPS_PROXY is not used when https_proxy names a live one.
+    env.set("HTTPS_PROXY", "http://127.0.0.1:9");
+    env.set("https_proxy", &proxy.url);
+    ok(&env.run(&["api", "v1/users/me"]));
+    assert_eq!(proxy.seen().len(), 2);
+    // ALL_PROXY when the scheme's own is unset.
+    env.unset("HTTPS_PROXY").unset("https_proxy");
+    env.set("ALL_PROXY", &proxy.url);
+    ok(&env.run(&["api", "v1/users/me"]));
+    assert_eq!(proxy.seen().len(), 3);
+}
+
+#[test]
+fn no_proxy_hosts_loopback_and_other_schemes_go_direct() {
+    let (sb, mut env) = tls_setup();
+    point(&mut env, &behind_proxy(&sb));
+    let proxy = Proxy::start(false);
+    env.set("HTTPS_PROXY", &proxy.url);
+    // Direct, api.notion.test does not resolve: the request fails, and the
+    // proxy never hears of it.
+    for no_proxy in [
+        "api.notion.test",
+        ".notion.test",
+        "localhost,notion.test",
+        "*",
+    ] {
+        env.set("NO_PROXY", no_proxy);
+        let o = env.run(&["-v", "api", "v1/users/me"]);
+        assert_eq!(o.code, 5, "NO_PROXY={no_proxy}: {}", o.stderr);
+        assert!(!o.stderr.contains("through the proxy"), "{}", o.stderr);
+    }
+    env.unset("NO_PROXY").unset("HTTPS_PROXY");
+    // A proxy for http URLs is not one for https URLs.
+    env.set("HTTP_PROXY", &proxy.url);
+    assert_eq!(env.run(&["api", "v1/users/me"]).code, 5);
+    assert!(proxy.seen().is_empty(), "{:?}", proxy.seen());
+
+    // Loopback is reached directly whatever the variables say (here a
+    // proxy that does not exist).
+    let (_sb, mut env) = tls_setup();
+    env.set("ALL_PROXY", "http://127.0.0.1:9");
+    let o = env.run(&["-v", "api", "v1/users/me"]);
+    ok(&o);
+    assert!(!o.stderr.contains("through the proxy"), "{}", o.stderr);
+    let (_plain, mut env) = setup();
+    env.set("ALL_PROXY", "http://127.0.0.1:9");
+    ok(&env.run(&["api", "v1/users/me"]));
+}
+
+#[test]
+fn proxy_credentials_go_to_the_proxy_and_are_never_shown() {
+    let (sb, mut env) = tls_setup();
+    point(&mut env, &behind_proxy(&sb));
+    let proxy = Proxy::start(false);
+    let with_login = proxy.url.replace("http://", "http://me:s3cret@");
+    env.set("HTTPS_PROXY", &with_login);
+    let o = env.run(&["-v", "api", "v1/users/me"]);
+    ok(&o);
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 1);
+    // base64("me:s3cret")
+    assert_eq!(seen[0].authorization.as_deref(), Some("Basic bWU6czNjcmV0"));
+    assert!(!o.stderr.contains("s3cret"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("through the proxy http://[credentials]@127.0.0.1:"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_proxy_that_refuses_or_is_not_there_is_a_network_error_that_names_it() {
+    let (sb, mut env) = tls_setup();
+    point(&mut env, &behind_proxy(&sb));
+    let proxy = Proxy::start(true);
+    env.set("HTTPS_PROXY", "http://127.0.0.1:9");
+    env.set("https_proxy", &proxy.url);
+    let o = env.run(&["api", "v1/users/me"]);
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(&format!(
+            "error: the proxy {} (from https_proxy) did not connect ntn to api.notion.test:{}",
+            proxy.url,
+            sb.addr().port()
+        )),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("NO_PROXY"), "{}", o.stderr);
+    // Asked again, as for any attempt that never reached the server.
+    let seen = proxy.seen();
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter()
+            .all(|s| s.request.starts_with("CONNECT api.notion.test:")),
+        "{seen:?}"
+    );
+
+    // Nothing listens on port 9 of loopback.
+    env.set("https_proxy", "127.0.0.1:9");
+    let o = env.run(&["api", "v1/users/me"]);
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("the proxy 127.0.0.1:9 (from https_proxy)"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("hint: check https_proxy"), "{}", o.stderr);
+
+    // Not a proxy URL: a local problem, before anything is sent.
+    env.set("https_proxy", "ftp://127.0.0.1:21");
+    let o = env.run(&["api", "v1/users/me"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("error: https_proxy is not a proxy URL ntn can use: ftp://127.0.0.1:21"),
+        "{}",
+        o.stderr
     );
 }
 
 #[test]
 fn an_unusable_ssl_cert_file_is_a_local_error_for_https_only() {
-    let (_sb, mut env, _pki) = tls_setup();
+    let (_sb, mut env) = tls_setup();
     let missing = env.dir.path().join("missing.pem");
     env.set("SSL_CERT_FILE", missing.to_str().unwrap());
     let o = env.run(&["api", "v1/users/me"]);
@@ -468,6 +491,10 @@ fn an_unusable_ssl_cert_file_is_a_local_error_for_https_only() {
     let (_plain, mut env) = setup();
     env.set("SSL_CERT_FILE", missing.to_str().unwrap());
     ok(&env.run(&["api", "v1/users/me"]));
+}
+
+fn host_port(url: &str) -> &str {
+    url.split("://").nth(1).unwrap()
 }
 
 #[test]

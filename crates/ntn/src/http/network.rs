@@ -5,7 +5,9 @@
 //! * **Proxies**, by curl's rules: `https_proxy`/`HTTPS_PROXY` for https
 //!   URLs, `http_proxy`/`HTTP_PROXY` for http URLs, `all_proxy`/`ALL_PROXY`
 //!   for either when the scheme's own is unset (the lower-case name wins when
-//!   both are set; an empty value is unset). A proxy URL is `http://` (plain
+//!   both are set; an empty value is unset). Loopback is never proxied: a
+//!   proxy cannot reach this machine's loopback, and a token travels over
+//!   plain HTTP only to loopback, never through a proxy. A proxy URL is `http://` (plain
 //!   CONNECT, the default when no scheme is given), `https://` (TLS to the
 //!   proxy), `socks4://`, `socks4a://`, `socks5://` or `socks5h://`, with
 //!   optional `user:password@` (percent-encoded). `NO_PROXY`/`no_proxy` lists
@@ -150,6 +152,9 @@ impl Network {
 
     /// The proxy a request to `url` goes through (None: directly).
     pub fn route(&self, url: &str) -> Option<&Route> {
+        if super::is_loopback_url(url) {
+            return None;
+        }
         let (scheme, _) = url.split_once("://")?;
         let route = if scheme.eq_ignore_ascii_case("https") {
             self.https.as_ref()
@@ -486,10 +491,25 @@ mod tests {
         let n = net(&[("HTTP_PROXY", "proxy:8080"), ("HTTPS_PROXY", " ")]);
         assert_eq!(via(&n, "https://api.notion.com/v1"), None);
         assert_eq!(
-            via(&n, "http://127.0.0.1:3000/v1").as_deref(),
+            via(&n, "http://docs.example/v1").as_deref(),
             Some("proxy:8080 HTTP_PROXY")
         );
         assert_eq!(via(&net(&[]), "https://api.notion.com"), None);
+    }
+
+    #[test]
+    fn loopback_is_never_proxied() {
+        let n = net(&[("ALL_PROXY", "http://proxy:1")]);
+        for url in [
+            "http://127.0.0.1:3000/v1",
+            "https://localhost:8443/",
+            "http://[::1]/",
+            "http://127.9.9.9/",
+            "http://api.localhost/",
+        ] {
+            assert_eq!(via(&n, url), None, "{url}");
+        }
+        assert!(via(&n, "http://127.0.0.1.example/").is_some());
     }
 
     #[test]
