@@ -5,6 +5,9 @@
 //!
 //! Both paths build the state with [`Options::build_state`] and serve the same router with
 //! the peer address attached (the control endpoints' loopback check needs it).
+//!
+//! With the `tls` feature (for ntn's tests of certificates and proxies, never in the
+//! binary), [`spawn_tls`] serves the same application over HTTPS with a given certificate.
 
 use crate::fixture::{Fixture, FixtureError};
 use crate::openapi::Served;
@@ -111,6 +114,9 @@ pub enum LaunchError {
     /// An I/O error while serving (the bound address, stdout, the listener).
     #[error("{0}")]
     Io(std::io::Error),
+    /// The certificate or key given to [`spawn_tls`] is unusable.
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 impl Options {
@@ -155,13 +161,17 @@ impl Options {
 
 /// Serve the application on `listener` until `shutdown` resolves, then finish the requests
 /// in flight.
-async fn serve(
-    listener: tokio::net::TcpListener,
+async fn serve<L>(
+    listener: L,
     st: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    use axum::serve::ListenerExt;
     let app = crate::server::router(st).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    axum::serve(listener.tap_io(|_| {}), app)
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -244,7 +254,7 @@ impl std::fmt::Debug for RunningSandbox {
 /// # Ok::<(), ntn_sandbox::LaunchError>(())
 /// ```
 pub fn spawn(options: &Options) -> Result<RunningSandbox, LaunchError> {
-    serve_in_process(options.build_state()?)
+    serve_in_process(options.build_state()?, None)
 }
 
 /// Like [`spawn`], with the rate limit and relative date filters reading the time from
@@ -256,10 +266,30 @@ pub fn spawn_with_clock(
 ) -> Result<RunningSandbox, LaunchError> {
     let st = options.build_state()?;
     let _ = st.clock.set(now);
-    serve_in_process(st)
+    serve_in_process(st, None)
 }
 
-fn serve_in_process(st: Shared) -> Result<RunningSandbox, LaunchError> {
+/// Like [`spawn`], over HTTPS with the certificate chain and private key given in PEM:
+/// [`RunningSandbox::base_url`] is `https://localhost:PORT` (the certificate should name
+/// `localhost`). A client that refuses the certificate only ends its own connection.
+#[cfg(feature = "tls")]
+pub fn spawn_tls(
+    options: &Options,
+    cert_pem: &str,
+    key_pem: &str,
+) -> Result<RunningSandbox, LaunchError> {
+    serve_in_process(
+        options.build_state()?,
+        Some(tls::acceptor(cert_pem, key_pem)?),
+    )
+}
+
+#[cfg(not(feature = "tls"))]
+type Acceptor = std::convert::Infallible;
+#[cfg(feature = "tls")]
+type Acceptor = tokio_rustls::TlsAcceptor;
+
+fn serve_in_process(st: Shared, tls: Option<Acceptor>) -> Result<RunningSandbox, LaunchError> {
     let state = st.clone();
     let bind = |err| LaunchError::Bind {
         addr: "127.0.0.1:0".into(),
@@ -274,12 +304,24 @@ fn serve_in_process(st: Shared) -> Result<RunningSandbox, LaunchError> {
         .build()
         .map_err(LaunchError::Thread)?;
     let (stop, stopped) = watch::channel(false);
+    let tls_wanted = tls.is_some();
     let thread = std::thread::Builder::new()
         .name(format!("ntn-sandbox {addr}"))
         .spawn(move || {
             let served = rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener)?;
-                let graceful = serve(listener, st, stop_requested(stopped.clone()));
+                let stop = stop_requested(stopped.clone());
+                let graceful = async {
+                    match tls {
+                        None => serve(listener, st, stop).await,
+                        #[cfg(feature = "tls")]
+                        Some(acceptor) => {
+                            serve(tls::Listener::new(listener, acceptor), st, stop).await
+                        }
+                        #[cfg(not(feature = "tls"))]
+                        Some(never) => match never {},
+                    }
+                };
                 let deadline = async {
                     stop_requested(stopped).await;
                     tokio::time::sleep(STOP_GRACE).await;
@@ -294,10 +336,14 @@ fn serve_in_process(st: Shared) -> Result<RunningSandbox, LaunchError> {
             served
         })
         .map_err(LaunchError::Thread)?;
+    let base_url = match tls_wanted {
+        true => format!("https://localhost:{}", addr.port()),
+        false => format!("http://{addr}"),
+    };
     Ok(RunningSandbox {
         addr,
         state,
-        base_url: format!("http://{addr}"),
+        base_url,
         stop,
         thread: Some(thread),
     })
@@ -341,6 +387,70 @@ impl Drop for RunningSandbox {
             // A panic on the server thread was already reported by the panic hook;
             // re-raising it here could abort a test that is already unwinding.
             let _ = thread.join();
+        }
+    }
+}
+
+/// HTTPS for [`spawn_tls`]: the acceptor and a listener that completes each handshake
+/// before handing the connection to the server.
+#[cfg(feature = "tls")]
+mod tls {
+    use super::LaunchError;
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    pub fn acceptor(
+        cert_pem: &str,
+        key_pem: &str,
+    ) -> Result<tokio_rustls::TlsAcceptor, LaunchError> {
+        let bad = |e: &dyn std::fmt::Display| LaunchError::Tls(e.to_string());
+        let certs = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(&e))?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| bad(&e))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| bad(&e))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| bad(&e))?;
+        Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+    }
+
+    pub struct Listener {
+        tcp: tokio::net::TcpListener,
+        acceptor: tokio_rustls::TlsAcceptor,
+    }
+
+    impl Listener {
+        pub fn new(tcp: tokio::net::TcpListener, acceptor: tokio_rustls::TlsAcceptor) -> Self {
+            Self { tcp, acceptor }
+        }
+    }
+
+    impl axum::serve::Listener for Listener {
+        type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+        type Addr = SocketAddr;
+
+        async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+            loop {
+                let (tcp, peer) = axum::serve::Listener::accept(&mut self.tcp).await;
+                // A client that refuses the certificate ends the handshake: next one.
+                let handshake = self.acceptor.accept(tcp);
+                if let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), handshake).await
+                {
+                    return (tls, peer);
+                }
+            }
+        }
+
+        fn local_addr(&self) -> std::io::Result<Self::Addr> {
+            self.tcp.local_addr()
         }
     }
 }

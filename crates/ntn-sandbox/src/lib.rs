@@ -64,5 +64,7 @@ pub mod traps;
 pub mod uploads;
 pub mod util;
 
+#[cfg(feature = "tls")]
+pub use launch::spawn_tls;
 pub use launch::{Cli, LaunchError, Options, RunningSandbox, run, spawn, spawn_with_clock};
 pub use server::router;

@@ -245,6 +245,9 @@ pub struct RequestRecord {
     pub workspace_id: Option<String>,
     pub status: u16,
     pub has_authorization: bool,
+    /// The answer's `Content-Encoding` (`gzip` when the client asked for it
+    /// and the body was worth compressing), none when sent as is.
+    pub encoding: Option<String>,
 }
 
 /// A fault to inject on the next `count` requests matching a path prefix (and method).

@@ -1,6 +1,7 @@
 //! The HTTP application: router assembly, the outer middleware (request ids, request log,
-//! faults), the control endpoints' loopback check and the fallbacks. Starting a server is
-//! [`crate::launch`]'s business.
+//! faults), gzip compression of answers for clients that accept it (as Notion's API does;
+//! the request log records each answer's encoding), the control endpoints' loopback check
+//! and the fallbacks. Starting a server is [`crate::launch`]'s business.
 
 use crate::errors::{ApiError, REQUEST_ID};
 use crate::model::{FaultRule, RequestRecord};
@@ -12,6 +13,8 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 
 /// The whole application.
 pub fn router(st: Shared) -> Router {
@@ -24,6 +27,13 @@ pub fn router(st: Shared) -> Router {
         .merge(crate::openapi::router())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        // Inside `outer`, so the request log sees the encoding; faults answered by `outer`
+        // itself (cuts, stalls, dribbles) stay uncompressed, byte for byte as configured.
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .quality(CompressionLevel::Default),
+        )
         .layer(from_fn_with_state(st.clone(), outer))
         .with_state(st)
 }
@@ -155,6 +165,11 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
                     workspace_id,
                     status: if cut { 0 } else { resp.status().as_u16() },
                     has_authorization: auth.is_some(),
+                    encoding: resp
+                        .headers()
+                        .get(header::CONTENT_ENCODING)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string),
                 });
                 resp
             };

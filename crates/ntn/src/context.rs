@@ -236,6 +236,7 @@ impl Context {
             verbose: self.verbose,
             ui: self.ui.clone(),
             clock: self.clock.clone(),
+            network: http::Network::from_vars(&self.vars),
         })
     }
 }

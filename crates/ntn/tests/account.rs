@@ -1,6 +1,9 @@
 //! The account commands against the sandbox: whoami, doctor, logout, debug,
 //! auth token.
 
+// File modes and Unix permissions throughout: Unix only.
+#![cfg(unix)]
+
 mod common;
 
 use common::{ALICE, Sandbox, TestEnv, read_json_or_empty, run, seed_login, write_json_file};

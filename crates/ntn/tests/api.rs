@@ -79,8 +79,11 @@ fn stored_login_token_is_used() {
     .unwrap();
     let auth = env.file("auth.json");
     std::fs::write(&auth, json!({ &ws: token }).to_string()).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&auth, std::fs::Permissions::from_mode(0o600)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&auth, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
 
     let o = env.run(&["api", "v1/users/me"]);
     assert_eq!(o.code, 0, "{}", o.stderr);

@@ -2,6 +2,9 @@
 //! (in-process), and the terminal behaviour of `ntn files create` (progress,
 //! no-input refusal, Ctrl-C) under a pseudo-terminal (the real binary).
 
+// Pseudo-terminals (rexpect): Unix only.
+#![cfg(unix)]
+
 mod common;
 
 use common::{ALICE, Sandbox, TestEnv};

@@ -2,6 +2,9 @@
 //! exit 1 with the NOTION_KEYRING=0 hint, quickly, and never a silent
 //! fallback to plaintext.
 
+// A fake bus on a Unix socket: Unix only.
+#![cfg(unix)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -2,6 +2,9 @@
 //! modes whatever the umask, no lost update under 30 parallel processes, and a
 //! clear exit 1 naming the file for every kind of broken file (left untouched).
 
+// File modes and umasks: Unix only.
+#![cfg(unix)]
+
 mod common;
 
 use std::path::Path;

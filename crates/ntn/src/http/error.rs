@@ -162,11 +162,10 @@ pub fn transport(url: &str, e: ureq::Error) -> SendError {
             "the server is slow; try again, or raise --timeout",
         ),
         E::BadUri(_) => (false, format!("invalid URL: {url}"), "check the URL"),
-        E::Tls(_) | E::Rustls(_) => (
-            false,
-            format!("TLS handshake with {host} failed"),
-            "check the URL and the system clock",
-        ),
+        E::Tls(_) | E::Rustls(_) => return tls_failure(host, &e),
+        E::Io(io) if io.get_ref().is_some_and(|r| r.is::<rustls::Error>()) => {
+            return tls_failure(host, &e);
+        }
         E::TooManyRedirects | E::RedirectFailed => (
             true,
             format!("too many or invalid redirects from {host}"),
@@ -195,6 +194,71 @@ pub fn transport(url: &str, e: ureq::Error) -> SendError {
     };
     SendError {
         reached_server,
+        error: Error::api(message).hint(hint).cause(&e),
+    }
+}
+
+/// Attached to the error of a failed TLS handshake (an untrusted or invalid
+/// certificate, a protocol the server refuses): another attempt would fail
+/// the same way, so none is made.
+#[derive(Clone, Copy, Debug)]
+pub struct TlsFailure;
+
+impl std::fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the TLS handshake failed")
+    }
+}
+
+impl std::error::Error for TlsFailure {}
+
+fn tls_failure(host: &str, e: &ureq::Error) -> SendError {
+    SendError {
+        reached_server: false,
+        error: Error::api(format!("TLS handshake with {host} failed"))
+            .hint(
+                "check the URL and the system clock; on a network that inspects TLS (a \
+                 company proxy), its certificate must be in the system's store, or in a PEM \
+                 file named by SSL_CERT_FILE",
+            )
+            .cause(e)
+            .with_data(TlsFailure),
+    }
+}
+
+/// Like [`transport`], for an attempt through the proxy `proxy` (configured
+/// by `source`): not reaching the proxy, or the proxy refusing to connect to
+/// the server, is said as such.
+pub fn through_proxy(url: &str, proxy: &str, source: &str, e: ureq::Error) -> SendError {
+    use ureq::Error as E;
+    use ureq::Timeout as T;
+    let proxy = crate::output::text::clean(proxy);
+    let host = host_of(url);
+    let unreachable = format!("check {source} and that the proxy is running");
+    let (message, hint) = match &e {
+        E::ConnectProxyFailed(_) => (
+            format!("the proxy {proxy} (from {source}) did not connect ntn to {host}"),
+            format!(
+                "check that the proxy lets you reach {host}, or list {host} in NO_PROXY to \
+                 reach it directly"
+            ),
+        ),
+        E::HostNotFound => (
+            format!("cannot resolve the proxy {proxy} (from {source})"),
+            unreachable,
+        ),
+        E::ConnectionFailed | E::Timeout(T::Resolve | T::Connect) => (
+            format!("cannot connect to the proxy {proxy} (from {source})"),
+            unreachable,
+        ),
+        E::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => (
+            format!("connection refused by the proxy {proxy} (from {source})"),
+            unreachable,
+        ),
+        _ => return transport(url, e),
+    };
+    SendError {
+        reached_server: false,
         error: Error::api(message).hint(hint).cause(&e),
     }
 }

@@ -10,6 +10,11 @@
 //! * Bodies read into memory are bounded ([`MAX_BODY`]); a longer one is an
 //!   error, never cut.
 //! * The rule that a token never travels over plain HTTP except to loopback.
+//! * The network as people have it ([`network`]): proxies from the
+//!   environment (and Windows' setting), the system's certificates or
+//!   `SSL_CERT_FILE`'s; answers compressed with gzip when the server offers
+//!   it ([`gzip`]: bodies, streamed ones too, are decompressed as they are
+//!   read, and size limits count the decompressed bytes).
 //! * Error answers become [`ApiError`]s (status, Notion's code and message,
 //!   request id) attached to the [`Error`]; transport failures say whether
 //!   the request may have reached the server ([`SendError`]).
@@ -28,11 +33,14 @@ use crate::secrets::Token;
 use crate::support::{Clock, Interrupt, time};
 
 pub mod error;
+pub mod gzip;
+pub mod network;
 pub mod redirect;
 pub mod retry;
 pub mod upload;
 pub mod watch;
 pub use error::{ApiError, error_from_response};
+pub use network::Network;
 pub use retry::RetryPolicy;
 pub use watch::Limit;
 use watch::{Limits, Watch, Watched};
@@ -205,6 +213,8 @@ pub struct Settings {
     pub ui: Ui,
     /// What retries wait on, and what the limits are measured with.
     pub clock: Arc<dyn Clock>,
+    /// Proxies and trusted certificates.
+    pub network: Network,
 }
 
 /// Default stall limit: no byte either way for this long ends an attempt.
@@ -232,6 +242,9 @@ fn new_agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .user_agent(USER_AGENT)
+        // Each request says its own (see `network`), read from the command's
+        // variables rather than the process environment.
+        .proxy(None)
         // ntn follows redirects itself (see `redirect`).
         .max_redirects(0)
         .timeout_await_100(Some(Duration::from_secs(2)))
@@ -248,6 +261,7 @@ pub struct Client {
     timeout: Duration,
     ui: Ui,
     limits: Limits,
+    network: Network,
 }
 
 impl Client {
@@ -262,6 +276,7 @@ impl Client {
             verbose,
             ui,
             clock,
+            network,
         } = settings;
         let deadline = deadline.map(|d| (clock.now() + d, d));
         Client {
@@ -275,6 +290,7 @@ impl Client {
                 stall,
                 interrupt,
             },
+            network,
         }
     }
 
@@ -421,6 +437,26 @@ impl Client {
         if let Some(limit) = self.limits.check() {
             return Err(limit_error(limit, url, false));
         }
+        let local = |error| SendError {
+            reached_server: false,
+            error,
+        };
+        let route = self.network.route(url);
+        let via = match route {
+            Some(r) => Some(Via {
+                proxy: r.proxy().map_err(local)?.clone(),
+                route: r,
+            }),
+            None => None,
+        };
+        let https = url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        let tls = if https {
+            Some(self.network.tls().map_err(local)?)
+        } else {
+            None
+        };
         let mut builder = ureq::http::Request::builder().method(method).uri(url);
         for (k, v) in headers {
             builder = builder.header(k.as_str(), v.as_str());
@@ -428,9 +464,30 @@ impl Client {
         if let Some(t) = token {
             builder = builder.header("Authorization", format!("Bearer {}", t.expose()));
         }
+        if !gzip::asks_encoding(headers) {
+            builder = builder.header("Accept-Encoding", gzip::ACCEPT);
+        }
         if self.verbose > 0 {
             log_request(&self.ui, method, url, headers, token.is_some());
+            let dim = crate::output::style::DIM;
+            if let Some(v) = &via {
+                self.ui.message(format_args!(
+                    "{dim}* through the proxy {} (from {}){dim:#}",
+                    crate::output::text::clean(&v.route.shown),
+                    v.route.source
+                ));
+            }
+            if let (true, Some(file)) = (https, self.network.cert_file()) {
+                self.ui.message(format_args!(
+                    "{dim}* trusting only the certificates in SSL_CERT_FILE ({}){dim:#}",
+                    crate::output::text::clean(&file.display().to_string())
+                ));
+            }
         }
+        let conn = Conn {
+            proxy: via.as_ref().map(|v| v.proxy.clone()),
+            tls,
+        };
         let limit = match self.limits.remaining() {
             Some(left) => self.timeout.min(left),
             None => self.timeout,
@@ -454,9 +511,9 @@ impl Client {
                 };
                 self.run(
                     &agent,
-                    url,
+                    (url, via.as_ref()),
                     &watch,
-                    limit,
+                    (limit, &conn),
                     builder.body(ureq::SendBody::from_reader(&mut reader)),
                 )
             }
@@ -465,11 +522,11 @@ impl Client {
                     let mut bytes: &[u8] = b;
                     builder = builder.header("Content-Length", b.len().to_string());
                     let r = builder.body(ureq::SendBody::from_reader(&mut bytes));
-                    self.run(&agent, url, &watch, limit, r)
+                    self.run(&agent, (url, via.as_ref()), &watch, (limit, &conn), r)
                 }
                 None => {
                     let r = builder.body(ureq::SendBody::none());
-                    self.run(&agent, url, &watch, limit, r)
+                    self.run(&agent, (url, via.as_ref()), &watch, (limit, &conn), r)
                 }
             },
         };
@@ -477,14 +534,21 @@ impl Client {
         watch.progress();
         let status = resp.status().as_u16();
         let headers = header_pairs(resp.headers());
+        let compressed = gzip::is_gzip(method, status, &headers);
         if self.verbose > 0 {
             log_response(&self.ui, status, &headers);
+            if compressed {
+                let dim = crate::output::style::DIM;
+                self.ui.message(format_args!(
+                    "{dim}* the body is gzip-compressed; ntn decompresses it as it reads{dim:#}"
+                ));
+            }
         }
         Ok(Streamed {
             status,
             headers,
             url: url.to_string(),
-            reader: resp.into_body().into_reader(),
+            reader: gzip::Body::new(resp.into_body().into_reader(), compressed),
             watch,
             agent: self.agent.clone(),
             limits: self.limits.clone(),
@@ -494,19 +558,19 @@ impl Client {
     fn run(
         &self,
         agent: &ureq::Agent,
-        url: &str,
+        (url, via): (&str, Option<&Via<'_>>),
         watch: &Watch,
-        limit: Duration,
+        (limit, conn): (Duration, &Conn),
         r: std::result::Result<ureq::http::Request<ureq::SendBody<'_>>, ureq::http::Error>,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, SendError> {
         let r = r.map_err(|e| bad_request(url, &e))?;
         agent
-            .run(configure(agent, r, limit))
-            .map_err(|e| self.failed(url, e, watch))
+            .run(configure(agent, r, limit, conn))
+            .map_err(|e| self.failed(url, via, e, watch))
     }
 
     /// Classifies a failed attempt, saying which limit ended it if one did.
-    fn failed(&self, url: &str, e: ureq::Error, watch: &Watch) -> SendError {
+    fn failed(&self, url: &str, via: Option<&Via<'_>>, e: ureq::Error, watch: &Watch) -> SendError {
         let fired = watch.fired().or_else(|| {
             // The library's own timer (real time) may beat the watch by a tick.
             matches!(e, ureq::Error::Timeout(_))
@@ -529,7 +593,10 @@ impl Client {
         }
         match fired {
             Some(limit) => limit_error(limit, url, true),
-            None => error::transport(url, e),
+            None => match via {
+                Some(v) => error::through_proxy(url, &v.route.shown, &v.route.source, e),
+                None => error::transport(url, e),
+            },
         }
     }
 
@@ -553,17 +620,34 @@ impl Client {
     }
 }
 
-/// The request with this attempt's time limits.
+/// The proxy an attempt goes through.
+struct Via<'n> {
+    route: &'n network::Route,
+    proxy: ureq::Proxy,
+}
+
+/// How an attempt connects: its proxy and, for https, its TLS settings.
+struct Conn {
+    proxy: Option<ureq::Proxy>,
+    tls: Option<ureq::tls::TlsConfig>,
+}
+
+/// The request with this attempt's time limits, proxy and TLS settings.
 fn configure<B: ureq::AsSendBody>(
     agent: &ureq::Agent,
     r: ureq::http::Request<B>,
     limit: Duration,
+    conn: &Conn,
 ) -> ureq::http::Request<B> {
-    agent
+    let mut c = agent
         .configure_request(r)
         .timeout_global(Some(limit))
         .timeout_connect(Some(CONNECT_TIMEOUT.min(limit)))
-        .build()
+        .proxy(conn.proxy.clone());
+    if let Some(tls) = &conn.tls {
+        c = c.tls_config(tls.clone());
+    }
+    c.build()
 }
 
 /// The error of an attempt a limit ended.
@@ -599,7 +683,7 @@ pub struct Streamed {
     pub headers: Vec<(String, String)>,
     /// The URL that answered (after redirects).
     pub url: String,
-    reader: ureq::BodyReader<'static>,
+    reader: gzip::Body<ureq::BodyReader<'static>>,
     watch: Watch,
     agent: AgentSlot,
     limits: Limits,
@@ -643,6 +727,14 @@ impl Streamed {
         }
         if let Some(limit) = e.get_ref().and_then(|r| r.downcast_ref::<Limit>()) {
             return limit_error(*limit, &self.url, true).error;
+        }
+        if let Some(bad) = e.get_ref().and_then(|r| r.downcast_ref::<gzip::BadGzip>()) {
+            return Error::api(format!(
+                "the response from {} is compressed data ntn cannot read",
+                host_of(&self.url)
+            ))
+            .hint("the server or something on the way damaged it; try again")
+            .cause(bad);
         }
         Error::api(format!(
             "the connection broke while reading the response from {}",
@@ -741,13 +833,14 @@ pub struct SendError {
 }
 
 impl SendError {
-    /// Whether no retry can help: a usage or local problem, Ctrl-C, or the
-    /// deadline.
+    /// Whether no retry can help: a usage or local problem, Ctrl-C, the
+    /// deadline, or a failed TLS handshake.
     pub fn is_final(&self) -> bool {
         matches!(
             self.error.exit_code(),
             ExitCode::Usage | ExitCode::Local | ExitCode::Interrupted
         ) || matches!(self.error.data::<Limit>(), Some(Limit::Deadline { .. }))
+            || self.error.data::<error::TlsFailure>().is_some()
     }
 }
 
@@ -816,6 +909,12 @@ fn log_request(ui: &Ui, method: &str, url: &str, headers: &[(String, String)], t
     if token {
         ui.message(format_args!(
             "{dim}> authorization: Bearer [redacted]{dim:#}"
+        ));
+    }
+    if !gzip::asks_encoding(headers) {
+        ui.message(format_args!(
+            "{dim}> accept-encoding: {}{dim:#}",
+            gzip::ACCEPT
         ));
     }
 }
@@ -915,6 +1014,7 @@ mod tests {
             verbose: 0,
             ui: Ui::test().0,
             clock: Arc::new(crate::support::ManualClock::new()),
+            network: Network::default(),
         })
     }
 
@@ -946,6 +1046,47 @@ mod tests {
     }
 
     #[test]
+    fn gzip_is_asked_for_and_a_damaged_gzip_body_is_an_error_of_its_own() {
+        use std::io::Write;
+        let mut good = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        good.write_all(&[b'x'; 5000]).unwrap();
+        let good = good.finish().unwrap();
+        let answer = |body: &[u8]| {
+            let mut r = format!(
+                "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            r.extend_from_slice(body);
+            r
+        };
+        let url = serve_once(answer(&good));
+        let r = client()
+            .start(&Request::new("GET", format!("{url}/x")))
+            .unwrap();
+        assert_eq!(r.header("content-encoding"), Some("gzip"));
+        // The limit counts the bytes as decompressed.
+        assert!(r.read_all(4999).is_err());
+        let url = serve_once(answer(&good));
+        let r = client()
+            .start(&Request::new("GET", format!("{url}/x")))
+            .unwrap();
+        assert_eq!(r.read_all(5000).unwrap().body, vec![b'x'; 5000]);
+        let url = serve_once(answer(b"this is not gzip"));
+        let r = client()
+            .start(&Request::new("GET", format!("{url}/x")))
+            .unwrap();
+        let e = r.read_all(MAX_BODY).unwrap_err();
+        assert!(
+            e.error
+                .message()
+                .ends_with("is compressed data ntn cannot read"),
+            "{}",
+            e.error.message()
+        );
+    }
+
+    #[test]
     fn a_passed_deadline_sends_nothing() {
         let clock = Arc::new(crate::support::ManualClock::new());
         let c = Client::new(Settings {
@@ -956,6 +1097,7 @@ mod tests {
             verbose: 0,
             ui: Ui::test().0,
             clock: clock.clone(),
+            network: Network::default(),
         });
         clock.advance(Duration::from_secs(2));
         // Nothing listens here: a request that went out would be refused.

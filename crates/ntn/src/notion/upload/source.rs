@@ -15,7 +15,6 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -156,6 +155,27 @@ fn is_block_device(m: &std::fs::Metadata) -> bool {
     m.file_type().is_block_device()
 }
 
+/// Elsewhere only regular files are read by offset; anything else is a
+/// stream.
+#[cfg(not(unix))]
+fn is_block_device(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Reads at `offset` without a shared cursor: `pread` on Unix. On Windows,
+/// `seek_read`, which also moves the file's cursor; harmless, since every
+/// read of an upload source names its offset.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+    }
+}
+
 /// Reads up to `limit` bytes of a stream into a new buffer.
 pub fn read_chunk(r: &mut dyn Read, limit: u64) -> io::Result<Vec<u8>> {
     // Exact capacity, so the buffer never doubles past the part size; pages
@@ -241,7 +261,7 @@ impl Read for Range<'_> {
             return Ok(0);
         }
         loop {
-            match self.file.read_at(&mut buf[..want], self.pos) {
+            match read_at(self.file, &mut buf[..want], self.pos) {
                 Ok(0) => {
                     return Err(SourceError::io(
                         "the file got shorter while it was being uploaded",
