@@ -15,7 +15,10 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+#[cfg(unix)]
 use std::os::unix::fs::FileExt;
+#[cfg(windows)]
+use std::os::windows::fs::FileExt;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -156,6 +159,20 @@ fn is_block_device(m: &std::fs::Metadata) -> bool {
     m.file_type().is_block_device()
 }
 
+#[cfg(not(unix))]
+fn is_block_device(_m: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Reads at `offset` without using the file's cursor (Unix `pread`; on
+/// Windows a positioned read, which moves the cursor nobody else uses).
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    #[cfg(unix)]
+    return file.read_at(buf, offset);
+    #[cfg(windows)]
+    return file.seek_read(buf, offset);
+}
+
 /// Reads up to `limit` bytes of a stream into a new buffer.
 pub fn read_chunk(r: &mut dyn Read, limit: u64) -> io::Result<Vec<u8>> {
     // Exact capacity, so the buffer never doubles past the part size; pages
@@ -241,7 +258,7 @@ impl Read for Range<'_> {
             return Ok(0);
         }
         loop {
-            match self.file.read_at(&mut buf[..want], self.pos) {
+            match read_at(self.file, &mut buf[..want], self.pos) {
                 Ok(0) => {
                     return Err(SourceError::io(
                         "the file got shorter while it was being uploaded",
