@@ -169,6 +169,7 @@ fn doctor_passes_with_a_good_stored_login() {
     assert!(!human.stdout.contains(&token));
 }
 
+#[cfg(unix)]
 #[test]
 fn doctor_warns_when_the_env_token_shadows_a_login_and_on_loose_modes() {
     use std::os::unix::fs::PermissionsExt;
@@ -448,6 +449,7 @@ fn debug_reports_everything_and_redacts_tokens() {
     assert_eq!(v["urls"]["api"]["variable"], "NOTION_API_BASE_URL");
     assert_eq!(v["urls"]["base"]["overridden"], false);
     assert_eq!(v["config_dir"]["rule"], "NOTION_HOME");
+    #[cfg(unix)]
     assert_eq!(
         v["config_dir"]["mode"],
         format!("{:04o}", common::mode(&env.notion_home()))

@@ -5,8 +5,6 @@
 mod common;
 
 use common::{ALICE, Sandbox, TestEnv, run};
-use rexpect::process::WaitStatus;
-use rexpect::session::PtySession;
 use serde_json::{Value, json};
 
 fn setup() -> (Sandbox, TestEnv, String) {
@@ -168,65 +166,73 @@ fn get_shows_one_upload_in_every_format() {
 // ---------------------------------------------------------------------------
 // under a terminal
 
-fn pty(env: &TestEnv, args: &[&str]) -> PtySession {
-    let mut cmd = env.std_command();
-    cmd.args(args).env("TERM", "xterm").env("NO_COLOR", "1");
-    rexpect::session::spawn_command(cmd, Some(20_000)).unwrap()
-}
+/// Pseudo-terminals are Unix-only (rexpect).
+#[cfg(unix)]
+mod terminal {
+    use super::*;
+    use rexpect::process::WaitStatus;
+    use rexpect::session::PtySession;
 
-fn exit_code(p: &mut PtySession) -> i32 {
-    let _ = p.exp_eof();
-    match p.process().wait().unwrap() {
-        WaitStatus::Exited(_, code) => code,
-        other => panic!("unexpected status {other:?}"),
+    fn pty(env: &TestEnv, args: &[&str]) -> PtySession {
+        let mut cmd = env.std_command();
+        cmd.args(args).env("TERM", "xterm").env("NO_COLOR", "1");
+        rexpect::session::spawn_command(cmd, Some(20_000)).unwrap()
     }
-}
 
-#[test]
-fn no_path_with_stdin_a_terminal_is_a_usage_error_with_a_hint() {
-    let (sb, env, _) = setup();
-    let mut p = pty(&env, &["files", "create"]);
-    p.exp_string("error: no file to upload").unwrap();
-    p.exp_string("hint:").unwrap();
-    assert_eq!(exit_code(&mut p), 2);
-    assert!(sb.requests().is_empty());
-}
+    fn exit_code(p: &mut PtySession) -> i32 {
+        let _ = p.exp_eof();
+        match p.process().wait().unwrap() {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("unexpected status {other:?}"),
+        }
+    }
 
-#[test]
-fn progress_and_a_summary_are_shown_on_a_terminal() {
-    let (_sb, env, _) = setup();
-    let path = env.dir.path().join("big.bin");
-    std::fs::write(&path, vec![7u8; 25 * 1024 * 1024]).unwrap();
-    let mut p = pty(&env, &["files", "create", path.to_str().unwrap()]);
-    p.exp_string("Uploading big.bin").unwrap();
-    p.exp_string("/ 25.0 MiB").unwrap();
-    p.exp_string("Uploaded big.bin (25.0 MiB)").unwrap();
-    assert_eq!(exit_code(&mut p), 0);
-}
+    #[test]
+    fn no_path_with_stdin_a_terminal_is_a_usage_error_with_a_hint() {
+        let (sb, env, _) = setup();
+        let mut p = pty(&env, &["files", "create"]);
+        p.exp_string("error: no file to upload").unwrap();
+        p.exp_string("hint:").unwrap();
+        assert_eq!(exit_code(&mut p), 2);
+        assert!(sb.requests().is_empty());
+    }
 
-#[test]
-fn ctrl_c_stops_an_upload_and_says_what_was_left_undone() {
-    let (sb, env, _) = setup();
-    // Every send hangs for a while on the server: the upload is in flight.
-    sb.fault(
-        json!({"path_prefix": "/v1/file_uploads/", "method": "POST", "delay_ms": 10000,
-                    "count": 10}),
-    );
-    let path = env.dir.path().join("slow.bin");
-    std::fs::write(&path, vec![1u8; 21 * 1024 * 1024]).unwrap();
-    let started = std::time::Instant::now();
-    let mut p = pty(&env, &["files", "create", path.to_str().unwrap()]);
-    p.exp_string("Uploading slow.bin").unwrap();
-    p.send_control('c').unwrap();
-    p.exp_string("error: interrupted: upload").unwrap();
-    p.exp_string("(0 of 3 parts sent)").unwrap();
-    assert_eq!(exit_code(&mut p), 130);
-    assert!(started.elapsed() < std::time::Duration::from_secs(8));
-    assert!(
-        !sb.requests()
-            .iter()
-            .any(|r| r["path"].as_str().unwrap().ends_with("/complete"))
-    );
+    #[test]
+    fn progress_and_a_summary_are_shown_on_a_terminal() {
+        let (_sb, env, _) = setup();
+        let path = env.dir.path().join("big.bin");
+        std::fs::write(&path, vec![7u8; 25 * 1024 * 1024]).unwrap();
+        let mut p = pty(&env, &["files", "create", path.to_str().unwrap()]);
+        p.exp_string("Uploading big.bin").unwrap();
+        p.exp_string("/ 25.0 MiB").unwrap();
+        p.exp_string("Uploaded big.bin (25.0 MiB)").unwrap();
+        assert_eq!(exit_code(&mut p), 0);
+    }
+
+    #[test]
+    fn ctrl_c_stops_an_upload_and_says_what_was_left_undone() {
+        let (sb, env, _) = setup();
+        // Every send hangs for a while on the server: the upload is in flight.
+        sb.fault(
+            json!({"path_prefix": "/v1/file_uploads/", "method": "POST", "delay_ms": 10000,
+                        "count": 10}),
+        );
+        let path = env.dir.path().join("slow.bin");
+        std::fs::write(&path, vec![1u8; 21 * 1024 * 1024]).unwrap();
+        let started = std::time::Instant::now();
+        let mut p = pty(&env, &["files", "create", path.to_str().unwrap()]);
+        p.exp_string("Uploading slow.bin").unwrap();
+        p.send_control('c').unwrap();
+        p.exp_string("error: interrupted: upload").unwrap();
+        p.exp_string("(0 of 3 parts sent)").unwrap();
+        assert_eq!(exit_code(&mut p), 130);
+        assert!(started.elapsed() < std::time::Duration::from_secs(8));
+        assert!(
+            !sb.requests()
+                .iter()
+                .any(|r| r["path"].as_str().unwrap().ends_with("/complete"))
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! State files: official formats in and out, unknown fields kept, private
 //! modes whatever the umask, no lost update under 30 parallel processes, and a
 //! clear exit 1 naming the file for every kind of broken file (left untouched).
+//! Unix: modes, umasks and links are what most of these tests are about.
+#![cfg(unix)]
 
 mod common;
 

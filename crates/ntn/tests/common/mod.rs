@@ -455,7 +455,8 @@ pub fn run(cmd: &mut assert_cmd::Command) -> Out {
     }
 }
 
-/// Mode bits of a path.
+/// Mode bits of a path (Unix).
+#[cfg(unix)]
 pub fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
@@ -513,12 +514,15 @@ pub fn seed_login(
     }
 }
 
-/// Writes a JSON file into the config directory (mode 0600).
+/// Writes a JSON file into the config directory (mode 0600 on Unix).
 pub fn write_json_file(env: &TestEnv, name: &str, v: &Value) {
-    use std::os::unix::fs::PermissionsExt;
     let p = env.file(name);
     std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
 }
 
 /// Whether tests must use the real Secret Service: true when a session bus is
