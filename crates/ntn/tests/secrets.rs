@@ -4,7 +4,6 @@
 
 mod common;
 
-
 use common::{TestEnv, run, seed_login};
 
 const HINT: &str = "hint: set NOTION_KEYRING=0 to keep tokens in auth.json";

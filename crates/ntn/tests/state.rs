@@ -67,7 +67,7 @@ fn thirty_parallel_logins_are_all_kept() {
     for i in 0..30 {
         let id = format!("ws-{i:02}");
         assert_eq!(local[&id], json!({"id": id, "name": format!("Name {id}")}));
-        assert_eq!(auth[&id], json!(format!("tok-{id}")));
+        assert_eq!(auth[&format!("local:{id}")], json!(format!("tok-{id}")));
     }
     // The default is one of them; the files have the official shapes.
     let config = env.read_json("config.json");
@@ -113,7 +113,7 @@ fn umask_case(test: &str, umask: &str) {
     // world-readable auth.json written by another tool.
     std::fs::write(
         dir.join("auth.json"),
-        r#"{"ws-umask":"tok-ws-umask","x":"y"}"#,
+        r#"{"local:ws-umask":"tok-ws-umask","x":"y"}"#,
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;

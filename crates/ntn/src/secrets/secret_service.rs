@@ -1,131 +1,70 @@
-//! The OS keychain: service `notion-cli`, account = workspace id.
+//! The Secret Service (Linux): the OS keychain over D-Bus.
 //!
-//! On Linux this is the Secret Service over D-Bus (pure Rust, through the
-//! `secret-service` crate, with a `plain` session: see `imp`); items carry the
-//! attributes `service=notion-cli` and `username=<workspace id>`, so
-//! `secret-tool lookup service notion-cli username <id>` finds them.
+//! Pure Rust, through the `secret-service` crate's blocking API, with a
+//! `plain` session (see below). Items are exactly those keyring-rs
+//! (`zbus-secret-service-keyring-store`, which ntn used before) writes, so
+//! entries written by either are found by the other: label
+//! `keyring:<account>@<service>`, attributes `service=<service>` and
+//! `username=<account>`, content type `application/octet-stream`, in the
+//! collection with the `default` alias. Service and account come from the
+//! [`TokenKey`]: `notion-cli` and the workspace id for production, so
+//! `secret-tool lookup service notion-cli username <id>` finds them;
+//! `notion-cli:<env>` for the other environments.
 //!
-//! Every call runs on a helper thread and is abandoned after a timeout (5 s;
-//! `NTN_KEYCHAIN_TIMEOUT_MS` changes it, for tests: see
-//! [`super::Settings`]): a slow or hung daemon
-//! gives a clear error instead of a stuck command. After one timeout the store
-//! fails fast for the rest of the process. Nothing falls back to plaintext:
-//! every failure says `set NOTION_KEYRING=0 to keep tokens in auth.json`.
-//! The connection is made on first use, never at start-up.
+//! The session uses the `plain` algorithm, not
+//! `dh-ietf1024-sha256-aes128-cbc-pkcs7`: the session bus is a per-user local
+//! socket, and transport encryption on it would only hide the token from
+//! processes of the same user, which can read the unlocked keyring directly
+//! anyway (the same reasoning as sending a token over plain HTTP to loopback
+//! only). The encrypted session cost two 1024-bit modular exponentiations on
+//! every command (about 4 ms of the 10 ms `ntn api v1/users/me` took; see
+//! BENCHMARKS.md).
 //!
-//! When the Secret Service has no token for a workspace, `get` also looks in
-//! the kernel keyring where the official ntn 0.4.0 kept tokens, and moves a
-//! token found there into the Secret Service; `set` and `delete` remove it
-//! there too (see `super::legacy`). `-v` says what happened on stderr.
+//! Calls block; [`super::bounded::Bounded`] bounds them. The connection is
+//! made on first use, never at start-up. Nothing falls back to plaintext:
+//! every failure is a [`super::StoreError`] with the `NOTION_KEYRING=0` hint.
+//!
+//! The naming functions are compiled (and tested) on every platform.
 
-use std::time::Duration;
+use super::TokenKey;
 
-use super::{Backend, SecretStore, Settings, StoreError, StoreErrorKind, Token};
-use crate::error::{Error, Result};
-use crate::output::Ui;
+/// The content type keyring-rs gives the secrets it writes.
+pub const CONTENT_TYPE: &str = "application/octet-stream";
 
-/// The platform's name for its keychain.
-pub fn platform_name() -> &'static str {
-    if cfg!(target_os = "linux") {
-        "Secret Service"
-    } else if cfg!(target_os = "macos") {
-        "macOS Keychain"
-    } else if cfg!(windows) {
-        "Windows Credential Manager"
-    } else {
-        "OS keychain"
-    }
+/// The attributes of the item holding `key`'s token.
+pub fn attributes(key: &TokenKey) -> [(&'static str, String); 2] {
+    [
+        ("service", key.service()),
+        ("username", key.account().to_string()),
+    ]
 }
 
-/// Why a call run by [`bounded`] gave no answer.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-#[derive(Debug)]
-pub(crate) enum Unanswered {
-    /// It did not finish in time (its thread is abandoned).
-    TimedOut(Duration),
-    /// No helper thread could be started.
-    NoThread(std::io::Error),
-    /// The helper thread ended without an answer (it panicked).
-    Died,
-}
-
-impl std::fmt::Display for Unanswered {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Unanswered::TimedOut(t) => write!(f, "no answer within {} ms", t.as_millis()),
-            Unanswered::NoThread(e) => write!(f, "cannot start a thread: {e}"),
-            Unanswered::Died => f.write_str("the call failed unexpectedly"),
-        }
-    }
-}
-
-/// Runs `f` on a helper thread named `name` and gives up after `timeout`:
-/// the bound every keychain call (and the kernel keyring look-up) has.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-pub(crate) fn bounded<T: Send + 'static>(
-    name: &str,
-    timeout: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> std::result::Result<T, Unanswered> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(Unanswered::NoThread)?;
-    match rx.recv_timeout(timeout) {
-        Ok(v) => Ok(v),
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Unanswered::TimedOut(timeout)),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Unanswered::Died),
-    }
-}
-
-fn unusable(what: &str, kind: StoreErrorKind, reason: impl std::fmt::Display) -> Error {
-    Error::from(StoreError {
-        kind,
-        store: platform_name().to_string(),
-        action: what.to_string(),
-        reason: reason.to_string(),
-    })
+/// The label of the item holding `key`'s token (keyring-rs's).
+pub fn label(key: &TokenKey) -> String {
+    format!("keyring:{}@{}", key.account(), key.service())
 }
 
 #[cfg(target_os = "linux")]
-mod imp {
-    //! The Secret Service through the `secret-service` crate's blocking API.
-    //!
-    //! Items are exactly those keyring-rs (`zbus-secret-service-keyring-store`,
-    //! which ntn used before) writes, so entries written by either are found by
-    //! the other: label `keyring:<workspace id>@notion-cli`, attributes
-    //! `service=notion-cli` and `username=<workspace id>`, content type
-    //! `application/octet-stream`, in the collection with the `default` alias.
-    //!
-    //! The session uses the `plain` algorithm, not
-    //! `dh-ietf1024-sha256-aes128-cbc-pkcs7`: the session bus is a per-user
-    //! local socket, and transport encryption on it would only hide the token
-    //! from processes of the same user, which can read the unlocked keyring
-    //! directly anyway (the same reasoning as sending a token over plain HTTP
-    //! to loopback only). The encrypted session cost two 1024-bit modular
-    //! exponentiations on every command (about 4 ms of the 10 ms
-    //! `ntn api v1/users/me` took; see BENCHMARKS.md).
+pub use imp::SecretServiceStore;
 
+#[cfg(target_os = "linux")]
+mod imp {
     use std::collections::HashMap;
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
+    use std::sync::Mutex;
 
     use secret_service::blocking::{Item, SecretService};
     use secret_service::{EncryptionType, Error as SsError};
 
-    use super::{Unanswered, bounded, unusable};
+    use super::{CONTENT_TYPE, attributes, label};
     use crate::error::{Error, Result};
-    use crate::secrets::{KEYCHAIN_SERVICE, StoreErrorKind};
-
-    /// The content type keyring-rs gives the secrets it writes.
-    const CONTENT_TYPE: &str = "application/octet-stream";
+    use crate::secrets::{
+        Backend, KEYCHAIN_SERVICE, SecretStore, StoreErrorKind, Token, TokenKey, not_kept,
+        platform_name, unusable,
+    };
 
     /// Why a Secret Service call failed.
     #[derive(Debug)]
-    pub enum Failure {
+    enum Failure {
         Service(SsError),
         /// The stored secret is not UTF-8 text.
         NotText,
@@ -137,81 +76,90 @@ mod imp {
         }
     }
 
-    pub type Outcome<T> = std::result::Result<T, Failure>;
+    type Outcome<T> = std::result::Result<T, Failure>;
 
-    /// The open session; `None` until the first call.
-    type Session = Option<SecretService<'static>>;
-
+    /// Tokens in the Secret Service. One call at a time on one session,
+    /// opened on first use.
     #[derive(Default)]
-    struct Inner {
-        /// Held for the whole of a call: one call at a time on the session.
-        ss: Mutex<Session>,
-        /// Set once a call timed out: later calls fail at once.
-        broken: Mutex<Option<String>>,
+    pub struct SecretServiceStore {
+        session: Mutex<Option<SecretService<'static>>>,
     }
 
-    /// The Secret Service connection, made lazily on a helper thread.
-    #[derive(Clone, Default)]
-    pub struct Conn {
-        inner: Arc<Inner>,
-    }
+    impl SecretServiceStore {
+        /// A store that connects on first use. Does no I/O.
+        pub fn new() -> SecretServiceStore {
+            SecretServiceStore::default()
+        }
 
-    impl Conn {
-        /// Runs `f` on a helper thread, giving up after `timeout`.
-        pub fn run<T: Send + 'static>(
+        /// Runs `f` on the session (opened first if need be).
+        fn with<T>(
             &self,
-            what: &str,
-            timeout: Duration,
-            f: impl FnOnce(&SecretService<'_>) -> Outcome<T> + Send + 'static,
+            action: &str,
+            f: impl FnOnce(&SecretService<'static>) -> Outcome<T>,
         ) -> Result<T> {
-            if let Some(reason) = self
-                .inner
-                .broken
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone()
-            {
-                return Err(unusable(what, StoreErrorKind::TimedOut, reason));
-            }
-            let inner = self.inner.clone();
-            match bounded("ntn-keychain", timeout, move || {
-                let mut guard = inner.ss.lock().unwrap_or_else(|p| p.into_inner());
-                if guard.is_none() {
-                    *guard = Some(SecretService::connect(EncryptionType::Plain)?);
-                }
-                match guard.as_ref() {
-                    Some(ss) => f(ss),
-                    None => unreachable!("the session was just opened"),
-                }
-            }) {
-                Ok(Ok(v)) => Ok(v),
-                Ok(Err(e)) => Err(describe(what, &e)),
-                Err(Unanswered::NoThread(e)) => {
-                    Err(unusable(what, StoreErrorKind::Other, "cannot start a thread").cause(&e))
-                }
-                Err(Unanswered::TimedOut(_)) => {
-                    let reason = format!(
-                        "the keychain daemon did not answer within {} ms",
-                        timeout.as_millis()
-                    );
-                    *self.inner.broken.lock().unwrap_or_else(|p| p.into_inner()) =
-                        Some(reason.clone());
-                    Err(unusable(what, StoreErrorKind::TimedOut, reason))
-                }
-                Err(Unanswered::Died) => Err(unusable(
-                    what,
-                    StoreErrorKind::Other,
-                    "the keychain call failed unexpectedly",
-                )),
-            }
+            let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+            let outcome = match guard.as_ref() {
+                Some(ss) => f(ss),
+                None => match SecretService::connect(EncryptionType::Plain) {
+                    Ok(ss) => f(guard.insert(ss)),
+                    Err(e) => Err(Failure::Service(e)),
+                },
+            };
+            outcome.map_err(|e| describe(action, &e))
         }
     }
 
-    fn describe(what: &str, e: &Failure) -> Error {
+    impl SecretStore for SecretServiceStore {
+        fn describe(&self) -> String {
+            format!("keychain ({})", platform_name())
+        }
+
+        fn get(&self, key: &TokenKey) -> Result<Option<Token>> {
+            let got = self.with("read a token", |ss| get(ss, key))?;
+            Ok(got
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| Token::new(t.trim())))
+        }
+
+        fn set(&self, key: &TokenKey, token: &Token) -> Result<()> {
+            let value = token.expose();
+            let kept = self.with("store a token", |ss| {
+                set(ss, key, value)?;
+                // Read back: the keychain must really hold it.
+                Ok(get(ss, key)?.as_deref() == Some(value))
+            })?;
+            if kept {
+                Ok(())
+            } else {
+                Err(not_kept(platform_name()))
+            }
+        }
+
+        fn delete(&self, key: &TokenKey) -> Result<bool> {
+            self.with("delete a token", |ss| delete(ss, key))
+        }
+
+        fn check(&self) -> Result<()> {
+            self.with("reach the keychain", |ss| {
+                search(ss, HashMap::from([("service", KEYCHAIN_SERVICE)])).map(drop)
+            })
+        }
+
+        fn check_can_store(&self) -> Result<()> {
+            self.with("store a token", can_store)
+        }
+
+        fn backend(&self) -> Backend {
+            Backend::Keychain
+        }
+    }
+
+    fn describe(action: &str, e: &Failure) -> Error {
         let e = match e {
             Failure::NotText => {
                 return unusable(
-                    what,
+                    platform_name(),
+                    action,
                     StoreErrorKind::Other,
                     "the stored token is not UTF-8 text",
                 );
@@ -219,7 +167,7 @@ mod imp {
             Failure::Service(e) => e,
         };
         let (kind, reason) = classify(e);
-        unusable(what, kind, reason).cause(e)
+        unusable(platform_name(), action, kind, reason).cause(e)
     }
 
     /// What a Secret Service failure means, from its variant and the D-Bus
@@ -270,11 +218,6 @@ mod imp {
         }
     }
 
-    /// The attributes of a workspace's item.
-    fn attributes(id: &str) -> HashMap<&str, &str> {
-        HashMap::from([("service", KEYCHAIN_SERVICE), ("username", id)])
-    }
-
     /// The items matching `attributes`, unlocked ones first; locked ones are
     /// unlocked first (through the service's prompt, when it has one).
     fn search<'a>(
@@ -289,13 +232,18 @@ mod imp {
         Ok(found.unlocked.into_iter().chain(found.locked).collect())
     }
 
+    /// The items of `key`.
+    fn items<'a>(ss: &'a SecretService<'_>, key: &TokenKey) -> Outcome<Vec<Item<'a>>> {
+        let attrs = attributes(key);
+        search(ss, attrs.iter().map(|(k, v)| (*k, v.as_str())).collect())
+    }
+
     fn secret_text(item: &Item) -> Outcome<String> {
         String::from_utf8(item.get_secret()?).map_err(|_| Failure::NotText)
     }
 
-    pub fn get(ss: &SecretService<'_>, id: &str) -> Outcome<Option<String>> {
-        let items = search(ss, attributes(id))?;
-        match items.as_slice() {
+    fn get(ss: &SecretService<'_>, key: &TokenKey) -> Outcome<Option<String>> {
+        match items(ss, key)?.as_slice() {
             [] => Ok(None),
             [item] => secret_text(item).map(Some),
             [first, ..] => {
@@ -306,23 +254,24 @@ mod imp {
         }
     }
 
-    pub fn set(ss: &SecretService<'_>, id: &str, token: &str) -> Outcome<()> {
-        let items = search(ss, attributes(id))?;
-        if let [item] = items.as_slice() {
+    fn set(ss: &SecretService<'_>, key: &TokenKey, token: &str) -> Outcome<()> {
+        let found = items(ss, key)?;
+        if let [item] = found.as_slice() {
             item.set_secret(token.as_bytes(), CONTENT_TYPE)?;
             return Ok(());
         }
         // Several items match: replace them with one.
-        for item in &items {
+        for item in &found {
             item.delete()?;
         }
         let collection = ss.get_default_collection()?;
         if collection.is_locked()? {
             collection.unlock()?;
         }
+        let attrs = attributes(key);
         collection.create_item(
-            &format!("keyring:{id}@{KEYCHAIN_SERVICE}"),
-            attributes(id),
+            &label(key),
+            attrs.iter().map(|(k, v)| (*k, v.as_str())).collect(),
             token.as_bytes(),
             true, // replace
             CONTENT_TYPE,
@@ -330,22 +279,18 @@ mod imp {
         Ok(())
     }
 
-    pub fn delete(ss: &SecretService<'_>, id: &str) -> Outcome<bool> {
-        let items = search(ss, attributes(id))?;
-        for item in &items {
+    fn delete(ss: &SecretService<'_>, key: &TokenKey) -> Outcome<bool> {
+        let found = items(ss, key)?;
+        for item in &found {
             item.delete()?;
         }
-        Ok(!items.is_empty())
-    }
-
-    pub fn check(ss: &SecretService<'_>) -> Outcome<()> {
-        search(ss, HashMap::from([("service", KEYCHAIN_SERVICE)])).map(|_| ())
+        Ok(!found.is_empty())
     }
 
     /// Whether a new item could be stored: the default collection exists and
     /// is unlocked (unlocked first, through the service's prompt when it has
     /// one).
-    pub fn can_store(ss: &SecretService<'_>) -> Outcome<()> {
+    fn can_store(ss: &SecretService<'_>) -> Outcome<()> {
         let collection = ss.get_default_collection()?;
         if collection.is_locked()? {
             collection.unlock()?;
@@ -357,194 +302,34 @@ mod imp {
     }
 }
 
-/// Tokens in the OS keychain.
-#[derive(Clone)]
-pub struct KeychainStore {
-    #[cfg(target_os = "linux")]
-    conn: imp::Conn,
-    timeout: Duration,
-    /// `-v`: notes about the kernel keyring of ntn 0.4.0 on stderr.
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    verbose: u8,
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    ui: Ui,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::EnvName;
 
-impl std::fmt::Debug for KeychainStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeychainStore")
-            .field("timeout", &self.timeout)
-            .finish()
+    #[test]
+    fn production_items_are_the_official_clis_and_others_name_their_environment() {
+        let prod = TokenKey::prod("ws-1");
+        assert_eq!(
+            attributes(&prod),
+            [
+                ("service", "notion-cli".to_string()),
+                ("username", "ws-1".to_string())
+            ]
+        );
+        assert_eq!(label(&prod), "keyring:ws-1@notion-cli");
+        let local = TokenKey::new(EnvName::Local, "ws-1");
+        assert_eq!(
+            attributes(&local),
+            [
+                ("service", "notion-cli:local".to_string()),
+                ("username", "ws-1".to_string())
+            ]
+        );
+        assert_eq!(label(&local), "keyring:ws-1@notion-cli:local");
+        assert_eq!(
+            attributes(&TokenKey::new(EnvName::Stg, "ws-1"))[0].1,
+            "notion-cli:stg"
+        );
     }
-}
-
-impl KeychainStore {
-    /// A store that connects on first use. Does no I/O. With `-v` it says on
-    /// stderr what the look-up of ntn 0.4.0's kernel keyring found.
-    pub fn new(settings: &Settings) -> KeychainStore {
-        KeychainStore {
-            #[cfg(target_os = "linux")]
-            conn: imp::Conn::default(),
-            timeout: settings.keychain_timeout,
-            verbose: settings.verbose,
-            ui: settings.ui.clone(),
-        }
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl SecretStore for KeychainStore {
-    fn describe(&self) -> String {
-        format!("keychain ({})", platform_name())
-    }
-
-    fn get(&self, workspace_id: &str) -> Result<Option<Token>> {
-        let id = workspace_id.to_string();
-        let got = self
-            .conn
-            .run("read a token", self.timeout, move |s| imp::get(s, &id))?;
-        match got.filter(|t| !t.trim().is_empty()) {
-            Some(t) => Ok(Some(Token::new(t.trim()))),
-            None => Ok(self.legacy_get(workspace_id)),
-        }
-    }
-
-    fn set(&self, workspace_id: &str, token: &Token) -> Result<()> {
-        self.set_verified(workspace_id, token)?;
-        // A token ntn 0.4.0 left in the kernel keyring is superseded.
-        if let Err(why) = super::legacy::remove(workspace_id, self.timeout) {
-            self.note(&format!("kernel keyring (ntn 0.4.0) not cleaned: {why}"));
-        }
-        Ok(())
-    }
-
-    fn delete(&self, workspace_id: &str) -> Result<bool> {
-        let id = workspace_id.to_string();
-        let had = self
-            .conn
-            .run("delete a token", self.timeout, move |s| imp::delete(s, &id))?;
-        // A token ntn 0.4.0 left in the kernel keyring goes too.
-        let had_legacy = match super::legacy::remove(workspace_id, self.timeout) {
-            Ok(b) => b,
-            Err(why) => {
-                self.note(&format!("kernel keyring (ntn 0.4.0) not cleaned: {why}"));
-                false
-            }
-        };
-        Ok(had || had_legacy)
-    }
-
-    fn check(&self) -> Result<()> {
-        self.conn
-            .run("reach the keychain", self.timeout, imp::check)
-    }
-
-    fn check_can_store(&self) -> Result<()> {
-        self.conn.run("store a token", self.timeout, imp::can_store)
-    }
-
-    fn backend(&self) -> Backend {
-        Backend::Keychain
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl KeychainStore {
-    /// Writes the token to the Secret Service and reads it back.
-    fn set_verified(&self, workspace_id: &str, token: &Token) -> Result<()> {
-        let id = workspace_id.to_string();
-        let value = token.expose().to_string();
-        let kept = self.conn.run("store a token", self.timeout, move |s| {
-            imp::set(s, &id, &value)?;
-            // Read back: the keychain must really hold it.
-            Ok(imp::get(s, &id)?.as_deref() == Some(value.as_str()))
-        })?;
-        if kept {
-            Ok(())
-        } else {
-            Err(unusable(
-                "store a token",
-                StoreErrorKind::Other,
-                "the token read back differs from the one written",
-            ))
-        }
-    }
-
-    fn note(&self, text: &str) {
-        if self.verbose > 0 {
-            self.ui.note(text);
-        }
-    }
-
-    /// The token ntn 0.4.0 left in the kernel keyring for `workspace_id`,
-    /// moved into the Secret Service: written, read back, and only then
-    /// removed from the kernel keyring. When the copy fails the token is
-    /// still used and the kernel key stays. See `super::legacy`.
-    fn legacy_get(&self, workspace_id: &str) -> Option<Token> {
-        use super::legacy::{self, Lookup};
-        match legacy::find(workspace_id, self.timeout) {
-            Lookup::Missing => None,
-            Lookup::Unavailable(why) => {
-                self.note(&format!(
-                    "kernel keyring (ntn 0.4.0) not searched for workspace {workspace_id}: {why}"
-                ));
-                None
-            }
-            Lookup::Found(token) => {
-                match self.set_verified(workspace_id, &token) {
-                    Ok(()) => match legacy::remove(workspace_id, self.timeout) {
-                        Ok(_) => self.note(&format!(
-                            "moved the token of workspace {workspace_id} from the kernel keyring (ntn 0.4.0) to the {}",
-                            platform_name()
-                        )),
-                        Err(why) => self.note(&format!(
-                            "copied the token of workspace {workspace_id} from the kernel keyring (ntn 0.4.0) to the {}; the kernel key stays: {why}",
-                            platform_name()
-                        )),
-                    },
-                    Err(e) => self.note(&format!(
-                        "using the token of workspace {workspace_id} from the kernel keyring (ntn 0.4.0); it could not be copied: {}",
-                        e.message()
-                    )),
-                }
-                Some(token)
-            }
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-impl SecretStore for KeychainStore {
-    fn describe(&self) -> String {
-        format!("keychain ({})", platform_name())
-    }
-
-    fn get(&self, _workspace_id: &str) -> Result<Option<Token>> {
-        Err(unsupported())
-    }
-
-    fn set(&self, _workspace_id: &str, _token: &Token) -> Result<()> {
-        Err(unsupported())
-    }
-
-    fn delete(&self, _workspace_id: &str) -> Result<bool> {
-        Err(unsupported())
-    }
-
-    fn check(&self) -> Result<()> {
-        Err(unsupported())
-    }
-
-    fn backend(&self) -> Backend {
-        Backend::Keychain
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn unsupported() -> Error {
-    unusable(
-        "use it",
-        StoreErrorKind::Unsupported,
-        format!("this build of ntn cannot use the {} yet", platform_name()),
-    )
 }
