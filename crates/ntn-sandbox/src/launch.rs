@@ -188,35 +188,36 @@ pub async fn run(cli: Cli) -> Result<(), LaunchError> {
         })?;
     let local = listener.local_addr().map_err(LaunchError::Io)?;
     let _ = st.local_addr.set(local.to_string());
+    // The handlers are installed before the line is printed: whoever reads it may signal at
+    // once, and a SIGTERM that arrives first must still stop the server cleanly.
+    let shutdown = shutdown_signal().map_err(LaunchError::Io)?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{local}").map_err(LaunchError::Io)?;
         out.flush().map_err(LaunchError::Io)?;
     }
-    serve(listener, st, shutdown_signal())
-        .await
-        .map_err(LaunchError::Io)
+    serve(listener, st, shutdown).await.map_err(LaunchError::Io)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGINT and SIGTERM handlers now, and returns what resolves on either.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut int, mut term) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = int.recv() => {},
+            _ = term.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// How long a stopping in-process server waits for requests in flight (a delayed fault,

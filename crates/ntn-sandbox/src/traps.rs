@@ -8,8 +8,10 @@
 //! * `"redirect": "URL"` (with `"redirect_status"`, default 302): an empty
 //!   answer pointing elsewhere;
 //! * `/__capture/...` (any method): records what arrived (method, path,
-//!   query, headers with `authorization` redacted, body size) and answers
-//!   200 `{"object":"captured"}`; `GET /__sandbox/captured` lists them.
+//!   query, headers with `authorization` redacted, the SHA-256 of the
+//!   `authorization` header in hex, so a test can tell which token came
+//!   without the token being kept, body size) and answers 200
+//!   `{"object":"captured"}`; `GET /__sandbox/captured` lists them.
 //!
 //! `GET /__sandbox/held?min=N` waits (up to `timeout_ms`, default 10 s) until
 //! at least N requests are being held by a stall or a dribble and returns
@@ -194,11 +196,19 @@ async fn capture(State(st): State<Shared>, req: Request) -> Response {
         };
         headers.insert(k.as_str().to_string(), Value::String(v));
     }
+    let authorization_sha256 = parts.headers.get(header::AUTHORIZATION).map(|v| {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(v.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    });
     let record = json!({
         "method": parts.method.as_str(),
         "path": parts.uri.path(),
         "query": parts.uri.query(),
         "headers": headers,
+        "authorization_sha256": authorization_sha256,
         "body_size": size,
     });
     st.traps

@@ -101,4 +101,15 @@ fn redirects_point_to_the_capture_route_which_records_what_arrives() {
     assert_eq!(list[0]["headers"]["authorization"], "[redacted]");
     assert_eq!(list[0]["headers"]["x-api-token"], "abc");
     assert!(!list.to_string().contains("secret"));
+    // Which token came can be told from the header's digest.
+    use sha2::{Digest, Sha256};
+    let want: String = Sha256::digest(b"Bearer secret")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(list[0]["authorization_sha256"], want.as_str());
+    let r = sb.raw("GET", "/__capture/none", &[], None);
+    assert_eq!(r.json(), json!({"object": "captured"}));
+    let list = sb.get("/__sandbox/captured").json();
+    assert_eq!(list[1]["authorization_sha256"], serde_json::Value::Null);
 }

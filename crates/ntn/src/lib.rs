@@ -10,7 +10,8 @@
 //! * [`notion`]: the Notion layer (the API client, pagination, uploads, the
 //!   OpenAPI spec);
 //! * [`auth`]: which token a command uses, the login protocol, pending logins;
-//! * [`secrets`]: the secret-store trait with keychain and file stores;
+//! * [`secrets`]: the secret-store trait, one store per backend (each
+//!   desktop's keychain, `auth.json`), tokens named per environment;
 //! * [`state`]: the config directory, state files, locking, atomic writes;
 //! * [`http`]: sending requests, retries, errors as data;
 //! * [`output`]: the [`output::Ui`] (streams, terminals, colours, prompts,

@@ -172,6 +172,7 @@ fn doctor_passes_with_a_good_stored_login() {
     assert!(!human.stdout.contains(&token));
 }
 
+#[cfg(unix)]
 #[test]
 fn doctor_warns_when_the_env_token_shadows_a_login_and_on_loose_modes() {
     use std::os::unix::fs::PermissionsExt;
@@ -383,8 +384,8 @@ fn logout_one_workspace_clears_the_default_only_if_it_was_that_one() {
         env.read_json("config.json")["defaultWorkspaceIds"]["local"],
         "a1"
     );
-    assert!(env.read_json("auth.json").get("g1").is_none());
-    assert_eq!(env.read_json("auth.json")["a1"], "tok-a");
+    assert!(env.read_json("auth.json").get("local:g1").is_none());
+    assert_eq!(env.read_json("auth.json")["local:a1"], "tok-a");
 
     let out = env.run(&["--workspace", "a1", "logout"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -417,14 +418,25 @@ fn logout_all_environments_forgets_everything() {
 }
 
 #[test]
-fn logout_keeps_a_token_another_environment_still_uses() {
+fn logout_forgets_only_the_token_of_its_own_environment() {
     let mut env = TestEnv::new();
     offline(&mut env);
-    seed_login(&env, "local", "shared", "Acme", Some("tok-s"), true);
-    seed_login(&env, "prod", "shared", "Acme", None, true);
+    // The same workspace id in two environments: two tokens.
+    seed_login(&env, "local", "shared", "Acme", Some("tok-local"), true);
+    seed_login(&env, "prod", "shared", "Acme", Some("tok-prod"), true);
+    assert_eq!(
+        read_json_or_empty(&env, "auth.json"),
+        json!({"local:shared": "tok-local", "shared": "tok-prod"})
+    );
     let out = env.run(&["logout"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(read_json_or_empty(&env, "auth.json")["shared"], "tok-s");
+    assert_eq!(
+        read_json_or_empty(&env, "auth.json"),
+        json!({"shared": "tok-prod"})
+    );
+    let out = env.run(&["--env", "prod", "auth", "token"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "tok-prod\n");
 }
 
 // ---- debug ----
@@ -451,6 +463,7 @@ fn debug_reports_everything_and_redacts_tokens() {
     assert_eq!(v["urls"]["api"]["variable"], "NOTION_API_BASE_URL");
     assert_eq!(v["urls"]["base"]["overridden"], false);
     assert_eq!(v["config_dir"]["rule"], "NOTION_HOME");
+    #[cfg(unix)]
     assert_eq!(
         v["config_dir"]["mode"],
         format!("{:04o}", common::mode(&env.notion_home()))

@@ -77,13 +77,8 @@ fn stored_login_token_is_used() {
             .to_string(),
     )
     .unwrap();
-    let auth = env.file("auth.json");
-    std::fs::write(&auth, json!({ &ws: token }).to_string()).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&auth, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    // A local login's token is kept under `local:<id>`.
+    common::write_json_file(&env, "auth.json", &json!({ format!("local:{ws}"): token }));
 
     let o = env.run(&["api", "v1/users/me"]);
     assert_eq!(o.code, 0, "{}", o.stderr);

@@ -106,11 +106,16 @@ fn assert_consistent(env: &TestEnv, when: &str) -> BTreeSet<String> {
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
     let auth = auth.as_object().expect("auth.json is an object").clone();
-    for (id, token) in &auth {
-        assert!(token.is_string(), "{when}: auth.json entry {id} is {token}");
+    for (key, token) in &auth {
+        assert!(
+            token.is_string(),
+            "{when}: auth.json entry {key} is {token}"
+        );
+        // `<env>:<id>` outside production.
+        let id = key.split_once(':').map_or(key.as_str(), |(_, id)| id);
         assert!(
             cached.contains(id),
-            "{when}: auth.json holds a token for {id}, which is not a cached workspace ({cached:?})"
+            "{when}: auth.json holds a token for {key}, which is not a cached workspace ({cached:?})"
         );
     }
     if let Some(default) = config
@@ -122,7 +127,7 @@ fn assert_consistent(env: &TestEnv, when: &str) -> BTreeSet<String> {
             "{when}: the default {default} is not a cached workspace ({local:?})"
         );
         assert!(
-            auth.get(default)
+            auth.get(&format!("local:{default}"))
                 .and_then(Value::as_str)
                 .is_some_and(|t| !t.is_empty()),
             "{when}: the default {default} has no token"

@@ -17,8 +17,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{
-    ALICE, Out, Sandbox, TestEnv, keychain_available, run, secret_tool_lookup, secret_tool_store,
-    seed_login, unique_id,
+    ALICE, Out, Sandbox, TestEnv, keychain_available, run, secret_tool_lookup_in,
+    secret_tool_store_in, seed_login, unique_id,
 };
 use serde_json::Value;
 
@@ -301,7 +301,7 @@ fn keychain_token_never_leaks() {
     for (token, want_whoami) in [(unknown.as_str(), 4), (valid.as_str(), 0)] {
         // Keyed by a unique id: the keychain is shared with other tests.
         let id = unique_id(&format!("redact{want_whoami}"));
-        secret_tool_store(&id, token);
+        secret_tool_store_in("local", &id, token);
         let mut env = TestEnv::new().with_sandbox(&sb);
         assert!(env.keychain());
         seed_login(&env, "local", &id, "Acme", None, true);
@@ -315,7 +315,11 @@ fn keychain_token_never_leaks() {
         let out = env.run(&["logout", "-v"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(!out.stderr.contains(token));
-        assert_eq!(secret_tool_lookup(&id), None, "{label}: logout removed it");
+        assert_eq!(
+            secret_tool_lookup_in("local", &id),
+            None,
+            "{label}: logout removed it"
+        );
         assert_no_file_holds(&env, token, &[], &label);
     }
 }
@@ -333,7 +337,7 @@ fn login_token_never_leaks_file_store() {
     let out = env.run(&["login", "poll", "-vv", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     outs.push(out);
-    let token = env.read_json("auth.json")[&acme]
+    let token = env.read_json("auth.json")[&common::auth_key("local", &acme)]
         .as_str()
         .expect("the login stored a token")
         .to_string();
@@ -364,7 +368,8 @@ fn login_token_never_leaks_keychain() {
     let out = env.run(&["login", "poll", "-vv"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     outs.push(out);
-    let token = secret_tool_lookup(&globex).expect("the login stored the token in the keychain");
+    let token = secret_tool_lookup_in("local", &globex)
+        .expect("the login stored the token in the keychain");
     for o in &outs {
         assert!(leaks(o.stdout.as_bytes(), &token).is_none(), "{}", o.stdout);
         assert!(leaks(o.stderr.as_bytes(), &token).is_none(), "{}", o.stderr);
@@ -378,7 +383,7 @@ fn login_token_never_leaks_keychain() {
     assert_no_file_holds(&env, &token, &[], "login (keychain)");
     let out = env.run(&["logout"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(secret_tool_lookup(&globex), None);
+    assert_eq!(secret_tool_lookup_in("local", &globex), None);
 }
 
 #[test]

@@ -7,9 +7,10 @@
 mod common;
 
 use common::{
-    TestEnv, keychain_available, run, secret_tool_lookup, secret_tool_store, seed_login, unique_id,
+    TestEnv, keychain_available, keychain_store, prod_key, run, secret_tool_lookup,
+    secret_tool_lookup_in, secret_tool_store, secret_tool_store_in, seed_login, unique_id,
 };
-use ntn::secrets::{KeychainStore, SecretStore, Token};
+use ntn::secrets::{Token, TokenKey};
 use serde_json::Value;
 
 #[test]
@@ -18,20 +19,21 @@ fn store_read_delete_are_visible_to_secret_tool() {
         return;
     }
     let id = unique_id("crud");
-    let store = KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0));
-    assert!(store.get(&id).unwrap().is_none());
-    store.set(&id, &Token::new("secret-one")).unwrap();
+    let store = keychain_store();
+    let key = prod_key(&id);
+    assert!(store.get(&key).unwrap().is_none());
+    store.set(&key, &Token::new("secret-one")).unwrap();
     assert_eq!(secret_tool_lookup(&id).as_deref(), Some("secret-one"));
-    assert_eq!(store.get(&id).unwrap().unwrap().expose(), "secret-one");
+    assert_eq!(store.get(&key).unwrap().unwrap().expose(), "secret-one");
     // Replacing keeps one entry.
-    store.set(&id, &Token::new("secret-two")).unwrap();
+    store.set(&key, &Token::new("secret-two")).unwrap();
     assert_eq!(secret_tool_lookup(&id).as_deref(), Some("secret-two"));
     store.check().unwrap();
-    assert!(store.delete(&id).unwrap());
+    assert!(store.delete(&key).unwrap());
     assert_eq!(secret_tool_lookup(&id), None);
-    assert!(store.get(&id).unwrap().is_none());
+    assert!(store.get(&key).unwrap().is_none());
     // Deleting what is not there is fine.
-    assert!(!store.delete(&id).unwrap());
+    assert!(!store.delete(&key).unwrap());
 }
 
 #[test]
@@ -66,8 +68,7 @@ fn tokens_stored_by_other_tools_are_read() {
         .unwrap()
         .clone();
     assert_eq!(store["status"], "ok", "{store}");
-    let _ =
-        KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0)).delete(&id);
+    let _ = keychain_store().delete(&prod_key(&id));
 }
 
 #[test]
@@ -80,7 +81,7 @@ fn logout_removes_keychain_entries() {
     let other = unique_id("logout-other");
     secret_tool_store(&a, "tok-a");
     secret_tool_store(&b, "tok-b");
-    secret_tool_store(&other, "tok-other");
+    secret_tool_store_in("dev", &other, "tok-other");
     let mut env = TestEnv::new();
     assert!(env.keychain());
     seed_login(&env, "prod", &a, "Acme", None, true);
@@ -96,13 +97,16 @@ fn logout_removes_keychain_entries() {
     assert_eq!(secret_tool_lookup(&a), None);
     assert_eq!(secret_tool_lookup(&b), None);
     // Another environment's login is untouched.
-    assert_eq!(secret_tool_lookup(&other).as_deref(), Some("tok-other"));
+    assert_eq!(
+        secret_tool_lookup_in("dev", &other).as_deref(),
+        Some("tok-other")
+    );
     assert!(env.file("workspaces.json").exists());
     let ws = env.read_json("workspaces.json");
     assert_eq!(ws["environments"]["prod"], serde_json::json!({}));
     let out = run(env.ntn().args(["logout", "--all-environments"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(secret_tool_lookup(&other), None);
+    assert_eq!(secret_tool_lookup_in("dev", &other), None);
 }
 
 #[test]
@@ -120,7 +124,12 @@ fn a_login_saved_through_the_library_lands_in_the_keychain() {
     // This process has no NOTION_KEYRING: the keychain is the default store.
     assert!(std::env::var_os("NOTION_KEYRING").is_none());
     ntn::auth::save_login(&ctx, &state, &Token::new("tok-saved"), &id, "Saved").unwrap();
-    assert_eq!(secret_tool_lookup(&id).as_deref(), Some("tok-saved"));
+    // A local login: the service names its environment; no production entry.
+    assert_eq!(
+        secret_tool_lookup_in("local", &id).as_deref(),
+        Some("tok-saved")
+    );
+    assert_eq!(secret_tool_lookup(&id), None);
     assert!(!env.file("auth.json").exists(), "no plaintext copy");
     assert!(ntn::auth::token_stored(&ctx, &state, &id).unwrap());
     assert_eq!(
@@ -130,8 +139,8 @@ fn a_login_saved_through_the_library_lands_in_the_keychain() {
     let ws = env.read_json("workspaces.json");
     assert_eq!(ws["environments"]["local"][&id]["name"], "Saved");
     assert!(
-        KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0))
-            .delete(&id)
+        keychain_store()
+            .delete(&TokenKey::new(ntn::env::EnvName::Local, &id))
             .unwrap()
     );
     let e = ntn::auth::switch_default(&ctx, &state, &id).unwrap_err();

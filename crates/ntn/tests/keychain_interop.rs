@@ -11,8 +11,11 @@ mod common;
 use std::io::Write;
 use std::process::{Command as StdCommand, Stdio};
 
-use common::{TestEnv, keychain_available, run, secret_tool_lookup, seed_login, unique_id};
-use ntn::secrets::{KeychainStore, SecretStore, Token};
+use common::{
+    TestEnv, keychain_available, keychain_store, prod_key, run, secret_tool_lookup, seed_login,
+    unique_id,
+};
+use ntn::secrets::Token;
 use serde_json::Value;
 
 /// `secret-tool store --label=<label> <attributes...>` with `secret` on stdin.
@@ -125,10 +128,13 @@ fn an_item_written_by_the_previous_version_is_used_and_replaced_in_place() {
     assert_eq!(v["store"], "keychain (Secret Service)");
 
     // A new token replaces the secret of that same item.
-    let store = KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0));
-    store.set(&id, &Token::new("tok-new")).unwrap();
+    let store = keychain_store();
+    store.set(&prod_key(&id), &Token::new("tok-new")).unwrap();
     assert_eq!(items_of(&id), vec![expected(&id, "tok-new")]);
-    assert_eq!(store.get(&id).unwrap().unwrap().expose(), "tok-new");
+    assert_eq!(
+        store.get(&prod_key(&id)).unwrap().unwrap().expose(),
+        "tok-new"
+    );
 
     // And logout removes it.
     let out = run(env.ntn().arg("logout"));
@@ -143,11 +149,11 @@ fn ntn_writes_items_the_way_the_previous_version_did() {
         return;
     }
     let id = unique_id("format");
-    let store = KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0));
-    store.set(&id, &Token::new("tok-one")).unwrap();
+    let store = keychain_store();
+    store.set(&prod_key(&id), &Token::new("tok-one")).unwrap();
     assert_eq!(items_of(&id), vec![expected(&id, "tok-one")]);
     assert_eq!(secret_tool_lookup(&id).as_deref(), Some("tok-one"));
-    assert!(store.delete(&id).unwrap());
+    assert!(store.delete(&prod_key(&id)).unwrap());
     assert_eq!(items_of(&id), vec![]);
 }
 
@@ -169,15 +175,15 @@ fn several_matching_items_are_read_and_then_replaced_by_one() {
         "tok-b",
     );
     assert_eq!(items_of(&id).len(), 2);
-    let store = KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0));
-    let got = store.get(&id).unwrap().unwrap();
+    let store = keychain_store();
+    let got = store.get(&prod_key(&id)).unwrap().unwrap();
     assert!(
         ["tok-a", "tok-b"].contains(&got.expose()),
         "one of the two secrets"
     );
-    store.set(&id, &Token::new("tok-one")).unwrap();
+    store.set(&prod_key(&id), &Token::new("tok-one")).unwrap();
     assert_eq!(items_of(&id), vec![expected(&id, "tok-one")]);
-    assert!(store.delete(&id).unwrap());
+    assert!(store.delete(&prod_key(&id)).unwrap());
     assert_eq!(items_of(&id), vec![]);
-    assert!(!store.delete(&id).unwrap());
+    assert!(!store.delete(&prod_key(&id)).unwrap());
 }

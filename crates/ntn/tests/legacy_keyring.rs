@@ -13,8 +13,11 @@ mod common;
 
 use std::process::Command as StdCommand;
 
-use common::{TestEnv, keychain_available, run, secret_tool_lookup, seed_login, unique_id};
-use ntn::secrets::{KeychainStore, SecretStore, Token};
+use common::{
+    TestEnv, keychain_available, keychain_store, prod_key, run, secret_tool_lookup, seed_login,
+    unique_id,
+};
+use ntn::secrets::Token;
 use serde_json::Value;
 
 /// What ntn 0.4.0 did on login: keyring-rs v3, service `notion-cli`,
@@ -62,8 +65,7 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         for id in &self.0 {
             let _ = entry(id).delete_credential();
-            let _ = KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0))
-                .delete(id);
+            let _ = keychain_store().delete(&prod_key(id));
         }
     }
 }
@@ -169,8 +171,8 @@ fn a_new_login_supersedes_a_token_of_ntn_0_4_0() {
         return;
     }
     // What `ntn login` does with the new token.
-    KeychainStore::new(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0))
-        .set(&id, &Token::new("tok-after"))
+    keychain_store()
+        .set(&prod_key(&id), &Token::new("tok-after"))
         .unwrap();
     assert_eq!(secret_tool_lookup(&id).as_deref(), Some("tok-after"));
     assert_eq!(legacy_token(&id), None);

@@ -224,7 +224,10 @@ fn two_step_then_poll_stores_the_login_in_auth_json() {
         "Acme"
     );
     assert_eq!(mode(&env.file("auth.json")), 0o600);
-    let token = auth_json(&env)[&acme].as_str().unwrap().to_string();
+    let token = auth_json(&env)[&common::auth_key("local", &acme)]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(users_me(&sb, &token), 200);
     // The token never shows up in what ntn printed.
     assert!(!out.stdout.contains(&token) && !out.stderr.contains(&token));
@@ -430,7 +433,7 @@ fn faults_on_init_and_redeem_are_retried() {
             .iter()
             .all(|r| r["has_authorization"] == false)
     );
-    assert!(auth_json(&env)[&acme].is_string());
+    assert!(auth_json(&env)[&common::auth_key("local", &acme)].is_string());
 }
 
 #[test]
@@ -569,7 +572,10 @@ fn browser_flow_opens_browser_and_stores_in_auth_json() {
     let acme = sb.workspace("Acme");
     browser_login(&sb, &env, &record, 1, &acme);
     assert_eq!(default_ws(&env).as_deref(), Some(acme.as_str()));
-    let token = auth_json(&env)[&acme].as_str().unwrap().to_string();
+    let token = auth_json(&env)[&common::auth_key("local", &acme)]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(users_me(&sb, &token), 200);
     assert!(!pending_file(&env).exists());
 }
@@ -596,13 +602,24 @@ fn whole_flow_with_the_keychain() {
         "tokens belong in the keychain"
     );
     assert_eq!(default_ws(&env).as_deref(), Some(globex.as_str()));
-    // The token is in the Secret Service, and works.
-    if let Some(token) = secret_tool(
-        &["lookup", "service", "notion-cli", "username", &acme],
+    // The token is in the Secret Service, under the local environment's
+    // service, and works.
+    let token = secret_tool(
+        &["lookup", "service", "notion-cli:local", "username", &acme],
         &env,
-    ) {
-        assert_eq!(users_me(&sb, token.trim()), 200);
-    }
+    )
+    .filter(|t| !t.is_empty())
+    .expect("the token is in the Secret Service");
+    assert_eq!(users_me(&sb, token.trim()), 200);
+    assert_eq!(
+        secret_tool(
+            &["lookup", "service", "notion-cli", "username", &acme],
+            &env
+        )
+        .as_deref(),
+        Some(""),
+        "no production entry"
+    );
     // Switching finds the stored token without network.
     sb.clear_requests();
     let out = run(env.ntn().args(["login", "--workspace", &acme]));
@@ -610,7 +627,10 @@ fn whole_flow_with_the_keychain() {
     assert_eq!(default_ws(&env).as_deref(), Some(acme.as_str()));
     assert!(sb.requests().is_empty());
     for id in [&acme, &globex] {
-        secret_tool(&["clear", "service", "notion-cli", "username", id], &env);
+        secret_tool(
+            &["clear", "service", "notion-cli:local", "username", id],
+            &env,
+        );
     }
 }
 
@@ -739,7 +759,7 @@ fn picking_a_workspace_without_a_token_starts_the_browser_flow() {
     approve(&sb, &nth_code(&sb, 2), ALICE, &acme);
     p.exp_string("Logged in to Acme").unwrap();
     assert_eq!(exit_code(&mut p), 0);
-    assert!(auth_json(&env)[&acme].is_string());
+    assert!(auth_json(&env)[&common::auth_key("local", &acme)].is_string());
 }
 
 #[test]
@@ -790,7 +810,10 @@ fn a_token_the_api_rejected_is_marked_and_choosing_it_signs_in_again() {
     let record = browser_script(&mut env);
     env.set("DISPLAY", ":0");
     let acme = two_step_login(&sb, &env, "Acme", 1);
-    let dead = auth_json(&env)[&acme].as_str().unwrap().to_string();
+    let dead = auth_json(&env)[&common::auth_key("local", &acme)]
+        .as_str()
+        .unwrap()
+        .to_string();
     sb.revoke(&dead);
 
     // The rejection says how to sign in again, and marks the workspace.
@@ -837,7 +860,10 @@ fn a_token_the_api_rejected_is_marked_and_choosing_it_signs_in_again() {
     p.exp_string(&format!("Logged in to Acme ({acme})"))
         .unwrap();
     assert_eq!(exit_code(&mut p), 0);
-    let fresh = auth_json(&env)[&acme].as_str().unwrap().to_string();
+    let fresh = auth_json(&env)[&common::auth_key("local", &acme)]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_ne!(fresh, dead);
     assert_eq!(users_me(&sb, &fresh), 200);
     assert!(

@@ -190,7 +190,10 @@ fn an_approval_then_a_read_only_config_dir_then_poll_once_it_is_writable() {
     assert!(out.stderr.contains("Logged in to Acme"), "{}", out.stderr);
     let auth: Value =
         serde_json::from_slice(&std::fs::read(env.file("auth.json")).unwrap()).unwrap();
-    assert!(auth[&acme].is_string(), "{auth}");
+    assert!(
+        auth[&common::auth_key("local", &acme)].is_string(),
+        "{auth}"
+    );
     assert!(!env.file("pending-login.json").exists());
 }
 
@@ -294,7 +297,9 @@ fn a_keychain_that_locks_while_waiting_keeps_the_approved_login_for_poll() {
     assert!(err2.contains("Logged in to Acme"), "{err2}");
     assert_eq!(count(&sb, REDEEM), redeems_after_first, "no new redeem");
     let auth = env.read_json("auth.json");
-    let token = auth[&acme].as_str().expect("the token is in auth.json");
+    let token = auth[&common::auth_key("local", &acme)]
+        .as_str()
+        .expect("the token is in auth.json");
     assert!(token.starts_with("ntn_"), "{auth}");
     assert_eq!(mode(&env.file("auth.json")), 0o600);
     assert!(!env.file("pending-login.json").exists());
@@ -334,7 +339,10 @@ fn a_kept_approval_is_stored_by_the_next_poll_or_login() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("Logged in to Acme"), "{}", out.stderr);
     assert!(sb.sessions().is_empty());
-    assert_eq!(env.read_json("auth.json")[&acme], token.as_str());
+    assert_eq!(
+        env.read_json("auth.json")[&common::auth_key("local", &acme)],
+        token.as_str()
+    );
     assert!(!env.file("pending-login.json").exists());
     assert!(sb.requests().is_empty(), "{:?}", sb.requests());
 }

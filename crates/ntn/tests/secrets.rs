@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::{TestEnv, run, seed_login};
 
 const HINT: &str = "hint: set NOTION_KEYRING=0 to keep tokens in auth.json";
@@ -42,8 +40,10 @@ fn no_session_bus_is_exit_1_with_the_hint() {
     assert!(!env.file("auth.json").exists());
 }
 
+#[cfg(unix)]
 #[test]
 fn a_hung_keychain_daemon_times_out() {
+    use std::time::{Duration, Instant};
     // A socket that accepts connections and never says a word.
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("bus");

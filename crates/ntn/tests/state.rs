@@ -1,7 +1,8 @@
 //! State files: official formats in and out, unknown fields kept, private
 //! modes whatever the umask, no lost update under 30 parallel processes, and a
 //! clear exit 1 naming the file for every kind of broken file (left untouched).
-
+//! Unix: modes, umasks and links are what most of these tests are about.
+#![cfg(unix)]
 // File modes and umasks: Unix only.
 #![cfg(unix)]
 
@@ -68,7 +69,7 @@ fn thirty_parallel_logins_are_all_kept() {
     for i in 0..30 {
         let id = format!("ws-{i:02}");
         assert_eq!(local[&id], json!({"id": id, "name": format!("Name {id}")}));
-        assert_eq!(auth[&id], json!(format!("tok-{id}")));
+        assert_eq!(auth[&format!("local:{id}")], json!(format!("tok-{id}")));
     }
     // The default is one of them; the files have the official shapes.
     let config = env.read_json("config.json");
@@ -114,7 +115,7 @@ fn umask_case(test: &str, umask: &str) {
     // world-readable auth.json written by another tool.
     std::fs::write(
         dir.join("auth.json"),
-        r#"{"ws-umask":"tok-ws-umask","x":"y"}"#,
+        r#"{"local:ws-umask":"tok-ws-umask","x":"y"}"#,
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;

@@ -19,6 +19,12 @@
 //! back) before the workspace that needs it is recorded, and deleted before the
 //! workspace is forgotten.
 //!
+//! Tokens are kept per environment ([`TokenKey`]: the environment and the
+//! workspace id): a login to the same workspace id in another environment
+//! is another token, resolution only ever reads the token of the command's
+//! environment (so a token only goes to its own environment's API host), and
+//! a logout deletes only the tokens of what it forgets.
+//!
 //! Everything here takes plain inputs ([`Settings`], a [`State`]); nothing
 //! here knows about the command line.
 
@@ -29,7 +35,7 @@ pub mod pending;
 use crate::env::EnvName;
 use crate::error::{Error, Result};
 use crate::secrets::{
-    self, Backend, FileStore, SecretStore, StoreError, StoreErrorKind, Token, open_store,
+    self, Backend, FileStore, SecretStore, StoreError, StoreErrorKind, Token, TokenKey, open_store,
 };
 use crate::state::{self as st, State, WorkspaceEntry};
 
@@ -264,7 +270,7 @@ pub fn resolve_stored(s: &Settings, state: &State) -> Result<Credential> {
     }
     let name = entry.as_ref().map(|e| e.name.clone()).unwrap_or_default();
     let store = open_store(state, &s.store)?;
-    match store.get(&id)? {
+    match store.get(&TokenKey::new(env, &id))? {
         Some(token) => Ok(Credential {
             token,
             source,
@@ -363,8 +369,8 @@ pub fn save_login(
     // deleting the token) sees all of them or none.
     let lock = state.lock()?;
     // The token first: a cached workspace never points at a missing token.
-    store.set(id, token)?;
     let env = s.env;
+    store.set(&TokenKey::new(env, id), token)?;
     let mut w = state.workspaces()?;
     w.upsert(env, id, workspace_name);
     state.save_workspaces(&lock, &w)?;
@@ -373,9 +379,12 @@ pub fn save_login(
     state.save_config(&lock, &c)
 }
 
-/// Whether the chosen secret store holds a token for `workspace_id`.
+/// Whether the chosen secret store holds a token for `workspace_id` in this
+/// environment.
 pub fn token_stored(s: &Settings, state: &State, workspace_id: &str) -> Result<bool> {
-    Ok(open_store(state, &s.store)?.get(workspace_id)?.is_some())
+    Ok(open_store(state, &s.store)?
+        .get(&TokenKey::new(s.env, workspace_id))?
+        .is_some())
 }
 
 /// Makes a cached workspace with a stored token this environment's default
@@ -397,7 +406,7 @@ pub fn switch_default(s: &Settings, state: &State, workspace_id: &str) -> Result
         )));
     };
     let store = open_store(state, &s.store)?;
-    if store.get(workspace_id)?.is_none() {
+    if store.get(&TokenKey::new(env, workspace_id))?.is_none() {
         return Err(missing_token(
             env,
             &entry.name,
@@ -562,34 +571,31 @@ pub fn logout(s: &Settings, state: &State, scope: &LogoutScope) -> Result<Logout
     }
     let mut report = LogoutReport::default();
     if !targets.is_empty() {
-        // Tokens are keyed by workspace id only: keep a token that another
-        // environment still uses.
-        let still_used = |id: &str| {
-            workspaces.environments.iter().any(|(e, m)| {
-                m.contains_key(id) && !targets.iter().any(|(te, ti, _)| te == e && ti == id)
-            })
-        };
         let store = open_store(state, &s.store)?;
         let also_file = (store.backend() == Backend::Keychain)
             .then(|| FileStore::new(state))
             .filter(|f| f.path().exists());
-        let mut deleted: Vec<String> = Vec::new();
-        for (_, id, _) in &targets {
-            if deleted.contains(id) || still_used(id) {
+        // (env, id) of each token deleted. Tokens are kept per environment,
+        // so each target has its own (an environment name ntn does not know
+        // has none to delete).
+        let mut deleted: Vec<(String, String)> = Vec::new();
+        for (e, id, _) in &targets {
+            let Some(env_name) = EnvName::parse(e) else {
                 continue;
-            }
+            };
+            let key = TokenKey::new(env_name, id);
             let had_token = store
-                .delete(id)
-                .map_err(|e| logout_store_error(e, s.env, scope))?;
+                .delete(&key)
+                .map_err(|err| logout_store_error(err, s.env, scope))?;
             let mut had_file_token = false;
             if let Some(f) = &also_file {
-                match f.delete(id) {
+                match f.delete(&key) {
                     Ok(b) => had_file_token = b,
-                    Err(e) => report.warnings.push(e.message().to_string()),
+                    Err(err) => report.warnings.push(err.message().to_string()),
                 }
             }
             if had_token || had_file_token {
-                deleted.push(id.clone());
+                deleted.push((e.clone(), id.clone()));
             }
         }
         let is_target = |e: &str, id: &str| targets.iter().any(|(te, ti, _)| te == e && ti == id);
@@ -628,7 +634,8 @@ pub fn logout(s: &Settings, state: &State, scope: &LogoutScope) -> Result<Logout
             }
         }
         for (e, id, name) in &targets {
-            if cached(e, id) || is_default(e, id) || deleted.contains(id) {
+            let had_token = deleted.iter().any(|(de, di)| de == e && di == id);
+            if cached(e, id) || is_default(e, id) || had_token {
                 report.removed.push((e.clone(), id.clone(), name.clone()));
             }
         }

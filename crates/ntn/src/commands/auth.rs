@@ -18,8 +18,8 @@ pub enum AuthCommand {
     #[command(
         long_about = "Print the token a command would use, on stdout followed by a newline. \
 This is the only command that prints a token: keep its output out of logs.\n\n\
-The token is NOTION_API_TOKEN when set, else the stored token of --workspace, else of \
-NOTION_WORKSPACE_ID, else of this environment's default workspace, else of its only \
+The token is NOTION_API_TOKEN when set, else this environment's stored token of \
+--workspace, else of NOTION_WORKSPACE_ID, else of its default workspace, else of its only \
 logged-in workspace.\n\n\
 --json prints {\"token\",\"source\",\"workspace_id\",\"workspace_name\",\"store\"}. --plain \
 prints one tab-separated line without a header: token, source (env, workspace_flag, \

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::context::Context;
 use crate::env::{ResolvedUrl, UrlSource};
 use crate::error::Result;
-use crate::secrets::{self, Backend, FileStore, SecretStore};
+use crate::secrets::{self, FileStore, SecretStore, TokenKey};
 use crate::state::{AUTH_FILE, CONFIG_FILE, Config, State, WORKSPACES_FILE, Workspaces, files};
 
 #[derive(Debug, clap::Args)]
@@ -201,10 +201,7 @@ pub fn report(ctx: &Context) -> Value {
     });
     let store: Option<Box<dyn SecretStore>> = match &choice {
         Ok(c) => {
-            let store: Box<dyn SecretStore> = match c.backend {
-                Backend::File => Box::new(FileStore::new(&state)),
-                Backend::Keychain => Box::new(secrets::KeychainStore::new(&settings)),
-            };
+            let store = secrets::open_backend(&state, c.backend, &settings);
             out["keyring"] = json!({
                 "backend": c.backend.as_str(),
                 "store": store.describe(),
@@ -231,7 +228,7 @@ pub fn report(ctx: &Context) -> Value {
             let (stored, err) = match (&store, &store_error) {
                 (_, Some(prev)) => (Value::Null, Some(prev.clone())),
                 (None, None) => (Value::Null, Some("no usable secret store".to_string())),
-                (Some(s), None) => match s.get(&w.id) {
+                (Some(s), None) => match s.get(&TokenKey::new(env.name, &w.id)) {
                     Ok(t) => (Value::Bool(t.is_some()), None),
                     Err(e) => {
                         store_error = Some(e.message().to_string());

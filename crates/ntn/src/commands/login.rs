@@ -51,6 +51,8 @@ Before it starts, ntn checks that the login could be stored: the config director
 writable and the secret store (the OS keychain, or auth.json with NOTION_KEYRING=0) usable. \
 A login approved but not stored (say the keychain locked meanwhile) is kept, private, until \
 `ntn login poll` stores it. The login URL must be https://, or http:// to localhost.\n\n\
+Tokens are kept per environment: a login to the same workspace in another environment \
+(--env) is another token, and each is only sent to its own environment's API.\n\n\
 When this environment already has logged-in workspaces, `ntn login` offers them \
 (switching needs no network) and \"Authenticate with new workspace\"; one whose token the \
 API rejected is marked, and choosing it signs in again. \
@@ -58,7 +60,8 @@ API rejected is marked, and choosing it signs in again. \
 browser (for that workspace with --workspace ID).\n\n\
 A browser is opened only in an interactive terminal, never over SSH and, on Linux, \
 only with a display (DISPLAY or WAYLAND_DISPLAY), also when BROWSER is set: the \
-opener runs detached from the terminal, without NOTION_API_TOKEN.\n\n\
+opener (BROWSER, else open on macOS, start on Windows, xdg-open elsewhere) runs detached \
+from the terminal, without NOTION_API_TOKEN.\n\n\
 --json prints the result: {\"workspace_id\",\"workspace_name\",\"env\"}, or for the two-step \
 flow {\"browser_url\",\"verification_code\",\"expires_at\",\"next_command\"}. --plain prints \
 the same values as one tab-separated line, in that order, without a header.\n\n\
@@ -66,7 +69,7 @@ Examples:\n  ntn login\n  ntn login --no-browser && ntn login poll\n  \
 ntn login --workspace 1f2e3d4c-...\n  ntn login --workspace 1f2e3d4c-... --fresh",
     after_long_help = crate::env_help!(
         @token,
-        "  BROWSER                    browser command(s), `:`-separated; %s is the URL",
+        "  BROWSER                    browser command(s), `:`-separated (`;` on Windows); %s is the URL",
         "  DISPLAY, WAYLAND_DISPLAY   without either, no browser is opened (Linux)",
         "  SSH_CONNECTION, SSH_TTY    over SSH no browser is opened",
         "  XDG_CONFIG_HOME, HOME      where the config directory is, without NOTION_HOME",

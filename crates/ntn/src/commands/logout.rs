@@ -6,13 +6,14 @@ use crate::error::Result;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    long_about = "Forget the stored logins of this environment: each workspace's token is \
-deleted from the keychain (or auth.json), the workspaces are removed from workspaces.json and \
-the default from config.json, and a pending login is dropped. Nothing is sent over the network; \
-the files stay in place.\n\n\
+    long_about = "Forget the stored logins of this environment: each workspace's token for this \
+environment is deleted from the keychain (or auth.json), the workspaces are removed from \
+workspaces.json and the default from config.json, and a pending login is dropped. Nothing is \
+sent over the network; the files stay in place.\n\n\
 --workspace ID forgets one logged-in workspace; an id that is not logged in is an error \
 (exit 4) that lists the logged-in ones. When the tokens are in the keychain, the keychain must \
-be reachable: a logout never leaves them behind.\n\n\
+be reachable: a logout never leaves them behind. The same workspace logged in to in another \
+environment keeps its own token.\n\n\
 Examples:\n  ntn logout                       forget every workspace of this environment\n  \
 ntn logout --workspace ID        forget one workspace\n  \
 ntn logout --all-environments    forget everything",

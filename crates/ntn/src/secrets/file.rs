@@ -1,9 +1,13 @@
 //! The file store: `auth.json` in the config directory, a flat map
-//! `{"<workspace id>": "<token>"}` (the official tool's format). Mode 0600
-//! whatever the umask (a file found readable by others is made private at
-//! the next write, with a warning), atomic writes, unknown keys kept, and its
-//! own lock (`.auth.lock`) around every read-modify-write so that it can be
-//! used while the state lock is held elsewhere in the same operation.
+//! `{"<workspace id>": "<token>"}` for production tokens (the official
+//! tool's format), and `"<env>:<workspace id>"` keys for the other
+//! environments (`"dev:<id>"`, `"local:<id>"`: see [`json_key`]; a workspace
+//! id never holds `:`). Mode 0600 whatever the umask on Unix (a file found
+//! readable by others is made private at the next write, with a warning);
+//! on Windows the file inherits the ACL of the user's profile directory.
+//! Atomic writes, unknown keys kept, and its own lock (`.auth.lock`) around
+//! every read-modify-write so that it can be used while the state lock is
+//! held elsewhere in the same operation.
 //!
 //! Every value must be a string (a token) or null: a file holding anything
 //! else is corrupt, whichever workspace is asked for, and is left untouched.
@@ -12,9 +16,19 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use super::{Backend, SecretStore, Token};
+use super::{Backend, SecretStore, Token, TokenKey};
+use crate::env::EnvName;
 use crate::error::{Error, Result};
 use crate::state::{AUTH_FILE, DirLock, State, files};
+
+/// The key of `key`'s token in `auth.json`: the workspace id for production,
+/// `<env>:<workspace id>` for the other environments.
+pub fn json_key(key: &TokenKey) -> String {
+    match key.env {
+        EnvName::Prod => key.workspace_id.clone(),
+        other => format!("{}:{}", other.as_str(), key.workspace_id),
+    }
+}
 
 /// Lock file guarding `auth.json`.
 pub const AUTH_LOCK_FILE: &str = ".auth.lock";
@@ -72,8 +86,8 @@ impl FileStore {
         self.read_all().map(drop)
     }
 
-    fn token_in(&self, map: &Map<String, Value>, workspace_id: &str) -> Result<Option<Token>> {
-        match map.get(workspace_id) {
+    fn token_in(&self, map: &Map<String, Value>, key: &TokenKey) -> Result<Option<Token>> {
+        match map.get(&json_key(key)) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(Token::new(s.trim()))),
@@ -90,22 +104,19 @@ impl SecretStore for FileStore {
         AUTH_FILE.to_string()
     }
 
-    fn get(&self, workspace_id: &str) -> Result<Option<Token>> {
+    fn get(&self, key: &TokenKey) -> Result<Option<Token>> {
         let map = self.read_all()?;
-        self.token_in(&map, workspace_id)
+        self.token_in(&map, key)
     }
 
-    fn set(&self, workspace_id: &str, token: &Token) -> Result<()> {
+    fn set(&self, key: &TokenKey, token: &Token) -> Result<()> {
         let lock = self.lock()?;
         let mut map = self.read_all()?;
-        map.insert(
-            workspace_id.to_string(),
-            Value::String(token.expose().to_string()),
-        );
+        map.insert(json_key(key), Value::String(token.expose().to_string()));
         self.state.write(&lock, AUTH_FILE, &map, true)?;
         // Read back: the token must be there before the login is recorded.
         let back = self.read_all()?;
-        match self.token_in(&back, workspace_id)? {
+        match self.token_in(&back, key)? {
             Some(t) if t == *token => Ok(()),
             _ => Err(Error::local(format!(
                 "{} did not keep the token after writing it",
@@ -115,13 +126,13 @@ impl SecretStore for FileStore {
         }
     }
 
-    fn delete(&self, workspace_id: &str) -> Result<bool> {
+    fn delete(&self, key: &TokenKey) -> Result<bool> {
         if !self.path().exists() {
             return Ok(false);
         }
         let lock = self.lock()?;
         let mut map = self.read_all()?;
-        if map.remove(workspace_id).is_none() {
+        if map.remove(&json_key(key)).is_none() {
             return Ok(false);
         }
         self.state.write(&lock, AUTH_FILE, &map, true)?;
@@ -151,18 +162,56 @@ mod tests {
         (d, FileStore::new(&s))
     }
 
+    fn w(id: &str) -> TokenKey {
+        TokenKey::prod(id)
+    }
+
+    #[test]
+    fn production_keys_are_the_official_flat_map_and_others_name_their_environment() {
+        assert_eq!(json_key(&TokenKey::prod("ws-1")), "ws-1");
+        assert_eq!(json_key(&TokenKey::new(EnvName::Dev, "ws-1")), "dev:ws-1");
+        assert_eq!(json_key(&TokenKey::new(EnvName::Stg, "ws-1")), "stg:ws-1");
+        assert_eq!(
+            json_key(&TokenKey::new(EnvName::Local, "ws-1")),
+            "local:ws-1"
+        );
+        // A workspace id cannot hold ':', so no production key looks scoped.
+        assert!(crate::state::check_workspace_id("dev:ws-1").is_err());
+    }
+
+    #[test]
+    fn environments_keep_their_own_tokens() {
+        let (_d, fs) = store();
+        let local = TokenKey::new(EnvName::Local, "w1");
+        fs.set(&w("w1"), &Token::new("prod-token")).unwrap();
+        fs.set(&local, &Token::new("local-token")).unwrap();
+        assert_eq!(fs.get(&w("w1")).unwrap().unwrap().expose(), "prod-token");
+        assert_eq!(fs.get(&local).unwrap().unwrap().expose(), "local-token");
+        assert!(
+            fs.get(&TokenKey::new(EnvName::Dev, "w1"))
+                .unwrap()
+                .is_none()
+        );
+        let v: Value = serde_json::from_slice(&std::fs::read(fs.path()).unwrap()).unwrap();
+        assert_eq!(v["w1"], "prod-token");
+        assert_eq!(v["local:w1"], "local-token");
+        assert!(fs.delete(&local).unwrap());
+        assert_eq!(fs.get(&w("w1")).unwrap().unwrap().expose(), "prod-token");
+        assert!(fs.get(&local).unwrap().is_none());
+    }
+
     #[test]
     fn set_get_delete_keep_unknown_keys() {
         let (_d, fs) = store();
-        assert!(fs.get("w1").unwrap().is_none());
-        assert!(!fs.delete("w1").unwrap());
-        fs.set("w1", &Token::new("secret-1")).unwrap();
+        assert!(fs.get(&w("w1")).unwrap().is_none());
+        assert!(!fs.delete(&w("w1")).unwrap());
+        fs.set(&w("w1"), &Token::new("secret-1")).unwrap();
         std::fs::write(fs.path(), r#"{"w1":"secret-1","other":"x","gone":null}"#).unwrap();
-        fs.set("w2", &Token::new("secret-2")).unwrap();
-        assert_eq!(fs.get("w1").unwrap().unwrap().expose(), "secret-1");
-        assert_eq!(fs.get("w2").unwrap().unwrap().expose(), "secret-2");
-        assert!(fs.delete("w1").unwrap());
-        assert!(fs.get("w1").unwrap().is_none());
+        fs.set(&w("w2"), &Token::new("secret-2")).unwrap();
+        assert_eq!(fs.get(&w("w1")).unwrap().unwrap().expose(), "secret-1");
+        assert_eq!(fs.get(&w("w2")).unwrap().unwrap().expose(), "secret-2");
+        assert!(fs.delete(&w("w1")).unwrap());
+        assert!(fs.get(&w("w1")).unwrap().is_none());
         let v: Value = serde_json::from_slice(&std::fs::read(fs.path()).unwrap()).unwrap();
         assert_eq!(v["gone"], Value::Null);
         assert_eq!(v["other"], "x");
@@ -189,11 +238,11 @@ mod tests {
             "{\"w1\": \"t\", \"w2\": [1]}",
         ] {
             std::fs::write(fs.path(), bad).unwrap();
-            let e = fs.get("w1").unwrap_err();
+            let e = fs.get(&w("w1")).unwrap_err();
             assert!(e.message().contains("auth.json"), "{bad}: {}", e.message());
             assert_eq!(e.exit_code().code(), 1);
-            assert!(fs.set("w1", &Token::new("t")).is_err());
-            assert!(fs.delete("w1").is_err());
+            assert!(fs.set(&w("w1"), &Token::new("t")).is_err());
+            assert!(fs.delete(&w("w1")).is_err());
             assert_eq!(std::fs::read_to_string(fs.path()).unwrap(), bad);
         }
     }

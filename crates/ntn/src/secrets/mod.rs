@@ -1,20 +1,32 @@
-//! Where tokens live: one small trait, a keychain store and a file store.
+//! Where tokens live: the secret-store trait, its error kinds, the names
+//! tokens are kept under, and the choice of store. Shaped like cargo's
+//! credential providers: one module per backend, and wrappers that add one
+//! thing each; no backend knows about another.
 //!
 //! * [`Token`] wraps a secret so it cannot be printed by accident: its `Debug`
 //!   and `Display` show `[redacted]`; only [`Token::expose`] gives the value.
-//! * [`SecretStore`] is the trait every store implements (modelled on cargo's
-//!   credential providers: get, set, delete).
-//! * [`FileStore`] keeps tokens in `auth.json` (0600, its own lock);
-//!   [`KeychainStore`] uses the OS keychain (Secret Service on Linux), every
-//!   call bounded by a timeout. On Linux it also reads, moves into the Secret
-//!   Service, and deletes on logout, the tokens the official ntn 0.4.0 left
-//!   in the kernel keyring ([`legacy`]).
-//! * [`choose`] decides which one is in use: `NOTION_KEYRING` (0/false/no/off
+//! * [`TokenKey`] says which token: the environment it belongs to and the
+//!   workspace id. Production tokens keep the names Notion's own CLI uses
+//!   (keychain service `notion-cli`, account = workspace id; a flat
+//!   `auth.json` map); every other environment has names of its own
+//!   ([`TokenKey::service`], [`file::json_key`]), so a token of one
+//!   environment is never read, overwritten or sent by another.
+//! * [`SecretStore`] is the trait every store implements: get, set, delete,
+//!   check.
+//! * Backends: [`secret_service`] (Linux), [`macos`] (the login keychain),
+//!   [`windows`] (Credential Manager), [`file`] (`auth.json`), and for unit
+//!   tests `memory`. [`legacy`] is a read-and-remove source: the Linux
+//!   kernel keyring where the official ntn 0.4.0 kept tokens.
+//! * Wrappers: [`bounded::Bounded`] runs every call of a store on a helper
+//!   thread and gives up after a timeout; [`migrate::Migrating`] reads from a
+//!   legacy source what the store lacks, moves it in, and removes it there.
+//! * [`choose`] decides which store is in use: `NOTION_KEYRING` (0/false/no/off
 //!   means the file, 1/true/yes/on the keychain) wins over `"keyring"` in
 //!   `config.json`; the default is the keychain. [`open_store`] opens it.
 //! * A keychain that cannot be used fails with a [`StoreError`] attached to
 //!   the error: its [`StoreErrorKind`] says why (locked, no service, timed
-//!   out, ...), for callers to match on.
+//!   out, ...), for callers to match on. Each backend maps its own errors to
+//!   kinds by their variants or codes, never by their text.
 //!
 //! The keychain is only opened when a command needs a stored token: never at
 //! start-up, never for `NOTION_API_TOKEN`.
@@ -22,21 +34,29 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::env::EnvName;
 use crate::error::{Error, Result};
 use crate::output::Ui;
 use crate::state::State;
 
+pub mod bounded;
 pub mod file;
-pub mod keychain;
-#[cfg(target_os = "linux")]
 pub mod legacy;
+pub mod macos;
+#[cfg(test)]
+pub mod memory;
+pub mod migrate;
+#[cfg(any(target_os = "macos", windows))]
+mod native;
+pub mod secret_service;
+pub mod windows;
 
 pub use file::FileStore;
-pub use keychain::KeychainStore;
 
 /// The variable that chooses the store.
 pub const VAR_KEYRING: &str = "NOTION_KEYRING";
-/// Service name of keychain entries (the account is the workspace id).
+/// Keychain service of production tokens (the account is the workspace id);
+/// other environments add `:<env>` (see [`TokenKey::service`]).
 pub const KEYCHAIN_SERVICE: &str = "notion-cli";
 /// The hint every keychain failure carries.
 pub const KEYCHAIN_HINT: &str = "set NOTION_KEYRING=0 to keep tokens in auth.json";
@@ -143,16 +163,64 @@ impl fmt::Display for Token {
     }
 }
 
-/// A place that keeps one token per workspace id.
+/// Which token: the environment it belongs to and the workspace id. Every
+/// store names its entries from this alone (see each backend's naming
+/// functions), so that a token is only ever found for its own environment.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TokenKey {
+    pub env: EnvName,
+    pub workspace_id: String,
+}
+
+impl TokenKey {
+    pub fn new(env: EnvName, workspace_id: impl Into<String>) -> TokenKey {
+        TokenKey {
+            env,
+            workspace_id: workspace_id.into(),
+        }
+    }
+
+    /// The key of a production token.
+    pub fn prod(workspace_id: impl Into<String>) -> TokenKey {
+        TokenKey::new(EnvName::Prod, workspace_id)
+    }
+
+    /// The keychain service: `notion-cli` for production (what Notion's own
+    /// CLI uses), `notion-cli:<env>` for the others (`notion-cli:dev`, ...).
+    pub fn service(&self) -> String {
+        match self.env {
+            EnvName::Prod => KEYCHAIN_SERVICE.to_string(),
+            other => format!("{KEYCHAIN_SERVICE}:{}", other.as_str()),
+        }
+    }
+
+    /// The keychain account: the workspace id, in every environment.
+    pub fn account(&self) -> &str {
+        &self.workspace_id
+    }
+}
+
+impl fmt::Display for TokenKey {
+    /// `workspace <id>`, plus `(environment <env>)` when not production.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "workspace {}", self.workspace_id)?;
+        if self.env != EnvName::Prod {
+            write!(f, " (environment {})", self.env)?;
+        }
+        Ok(())
+    }
+}
+
+/// A place that keeps one token per [`TokenKey`].
 pub trait SecretStore {
     /// A short name for reports: `keychain (Secret Service)`, `auth.json`.
     fn describe(&self) -> String;
-    /// The token stored for `workspace_id`, if any.
-    fn get(&self, workspace_id: &str) -> Result<Option<Token>>;
-    /// Stores (or replaces) the token for `workspace_id`.
-    fn set(&self, workspace_id: &str, token: &Token) -> Result<()>;
-    /// Deletes the token for `workspace_id`; returns whether one was there.
-    fn delete(&self, workspace_id: &str) -> Result<bool>;
+    /// The token stored for `key`, if any.
+    fn get(&self, key: &TokenKey) -> Result<Option<Token>>;
+    /// Stores (or replaces) the token for `key`, and reads it back.
+    fn set(&self, key: &TokenKey, token: &Token) -> Result<()>;
+    /// Deletes the token for `key`; returns whether one was there.
+    fn delete(&self, key: &TokenKey) -> Result<bool>;
     /// Checks that the store can be used (for `ntn doctor`); cheap for files.
     fn check(&self) -> Result<()> {
         Ok(())
@@ -276,8 +344,131 @@ pub fn open_store(state: &State, settings: &Settings) -> Result<Box<dyn SecretSt
 pub fn open_backend(state: &State, backend: Backend, settings: &Settings) -> Box<dyn SecretStore> {
     match backend {
         Backend::File => Box::new(FileStore::new(state)),
-        Backend::Keychain => Box::new(KeychainStore::new(settings)),
+        Backend::Keychain => open_keychain(settings),
     }
+}
+
+/// The platform's name for its keychain.
+pub fn platform_name() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "Secret Service"
+    } else if cfg!(target_os = "macos") {
+        "macOS Keychain"
+    } else if cfg!(windows) {
+        "Windows Credential Manager"
+    } else {
+        "OS keychain"
+    }
+}
+
+/// The OS keychain of this platform, every call bounded by the timeout.
+/// Does no I/O: it connects on first use. On Linux it also moves in the
+/// tokens ntn 0.4.0 left in the kernel keyring (with `-v`, it says so).
+pub fn open_keychain(settings: &Settings) -> Box<dyn SecretStore> {
+    let timeout = settings.keychain_timeout;
+    #[cfg(target_os = "linux")]
+    {
+        let primary = bounded::Bounded::new(
+            secret_service::SecretServiceStore::new(),
+            platform_name(),
+            "the keychain daemon",
+            timeout,
+        );
+        let legacy = bounded::Bounded::new(
+            legacy::KernelKeyring,
+            legacy::NAME,
+            "the kernel keyring",
+            timeout,
+        );
+        let notes = (settings.verbose > 0).then(|| settings.ui.clone());
+        Box::new(migrate::Migrating::new(primary, legacy, notes))
+    }
+    #[cfg(target_os = "macos")]
+    {
+        Box::new(bounded::Bounded::new(
+            macos::MacKeychainStore,
+            platform_name(),
+            "the keychain",
+            timeout,
+        ))
+    }
+    #[cfg(windows)]
+    {
+        Box::new(bounded::Bounded::new(
+            windows::CredentialManagerStore,
+            platform_name(),
+            "the Credential Manager",
+            timeout,
+        ))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+    {
+        let _ = timeout;
+        Box::new(Unsupported)
+    }
+}
+
+/// The keychain of a platform this build cannot use.
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+struct Unsupported;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+impl Unsupported {
+    fn error(&self) -> Error {
+        Error::from(StoreError {
+            kind: StoreErrorKind::Unsupported,
+            store: platform_name().to_string(),
+            action: "use it".to_string(),
+            reason: "this build of ntn cannot use the keychain of this system".to_string(),
+        })
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+impl SecretStore for Unsupported {
+    fn describe(&self) -> String {
+        format!("keychain ({})", platform_name())
+    }
+    fn get(&self, _key: &TokenKey) -> Result<Option<Token>> {
+        Err(self.error())
+    }
+    fn set(&self, _key: &TokenKey, _token: &Token) -> Result<()> {
+        Err(self.error())
+    }
+    fn delete(&self, _key: &TokenKey) -> Result<bool> {
+        Err(self.error())
+    }
+    fn check(&self) -> Result<()> {
+        Err(self.error())
+    }
+    fn backend(&self) -> Backend {
+        Backend::Keychain
+    }
+}
+
+/// The error of a keychain that could not do `action`, with its kind.
+pub fn unusable(
+    store: &str,
+    action: &str,
+    kind: StoreErrorKind,
+    reason: impl fmt::Display,
+) -> Error {
+    Error::from(StoreError {
+        kind,
+        store: store.to_string(),
+        action: action.to_string(),
+        reason: reason.to_string(),
+    })
+}
+
+/// The error of a store that wrote a token and read back something else.
+pub fn not_kept(store: &str) -> Error {
+    unusable(
+        store,
+        "store a token",
+        StoreErrorKind::Other,
+        "the token read back differs from the one written",
+    )
 }
 
 #[cfg(test)]
@@ -306,6 +497,28 @@ mod tests {
         let e = choose_with(Some("maybe"), || Ok(None)).unwrap_err();
         assert_eq!(e.exit_code().code(), 1);
         assert!(e.hint_text().unwrap().contains("NOTION_KEYRING=0"));
+    }
+
+    #[test]
+    fn production_keeps_the_official_names_and_other_environments_add_theirs() {
+        let prod = TokenKey::prod("ws-1");
+        assert_eq!(prod.service(), "notion-cli");
+        assert_eq!(prod.account(), "ws-1");
+        assert_eq!(prod.to_string(), "workspace ws-1");
+        for (env, service) in [
+            (EnvName::Dev, "notion-cli:dev"),
+            (EnvName::Stg, "notion-cli:stg"),
+            (EnvName::Local, "notion-cli:local"),
+        ] {
+            let k = TokenKey::new(env, "ws-1");
+            assert_eq!(k.service(), service);
+            assert_eq!(k.account(), "ws-1");
+            assert_ne!(k, prod);
+            assert_eq!(
+                k.to_string(),
+                format!("workspace ws-1 (environment {})", env.as_str())
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,14 @@
 //!   around every read-modify-write. Waiting for it says so after a moment
 //!   and gives up after a bound ([`LockWait`], measured on its clock).
 //! * [`check_writable`] proves that a file can be created in a directory.
+//!
+//! Modes (0600 files, 0700 directories) are Unix's. On Windows files and
+//! directories take the access control list of the directory they are made
+//! in, which in the user's profile (where the config directory is, unless
+//! `NOTION_HOME` says otherwise) lets in only the user, SYSTEM and
+//! Administrators; ntn sets no ACL itself and reports no mode there. Locks are
+//! Windows' own file locks (`LockFileEx`); a lock file is opened normally
+//! (Windows links need privileges to create, and reads still refuse them).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -253,10 +261,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let (prefix, suffix) = temp_affixes(name);
     // tempfile creates the file with O_CREAT|O_EXCL: an existing name (a
     // planted link included) is never opened, another name is tried.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(suffix)
-        .permissions(private_file_permissions())
+    let mut tmp = private_temp(&prefix, suffix)
         .tempfile_in(dir)
         .map_err(|e| fail(&e))?;
     tmp.write_all(bytes).map_err(|e| fail(&e))?;
@@ -273,10 +278,7 @@ pub fn check_writable(dir: &Path) -> Result<()> {
     const PROBE: &str = "ntn-write-check";
     remove_stale_temps(dir, PROBE);
     let (prefix, suffix) = temp_affixes(PROBE);
-    tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(suffix)
-        .permissions(private_file_permissions())
+    private_temp(&prefix, suffix)
         .tempfile_in(dir)
         .map(drop)
         .map_err(|e| {
@@ -304,17 +306,19 @@ pub fn remove(path: &Path) -> Result<bool> {
     }
 }
 
-#[cfg(unix)]
-fn private_file_permissions() -> std::fs::Permissions {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::Permissions::from_mode(0o600)
-}
-
-#[cfg(not(unix))]
-fn private_file_permissions() -> std::fs::Permissions {
-    std::fs::metadata(".")
-        .map(|m| m.permissions())
-        .unwrap_or_else(|_| unreachable!())
+/// Temp files only the user may read: created 0600 on Unix. Windows has no
+/// modes: a new file takes the access control list its directory passes on
+/// (in the user's profile, the user, SYSTEM and Administrators), and its
+/// attributes are left alone (no read-only flag borrowed from anywhere).
+fn private_temp<'a>(prefix: &'a str, suffix: &'a str) -> tempfile::Builder<'a, 'a> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    builder
 }
 
 /// Sets mode 0600 on a file (no-op off Unix).

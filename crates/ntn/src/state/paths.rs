@@ -7,8 +7,15 @@
 //! whatever `XDG_CONFIG_HOME` says. When none exists, the first of the list is
 //! the one ntn creates (0700) the first time it writes.
 //!
+//! `~` is `HOME`. On Windows, where `HOME` is usually unset, it is
+//! `USERPROFILE` (which Windows sets in every session to the profile folder,
+//! the known folder `FOLDERID_Profile`), else `HOME` (as some Unix-like shells
+//! on Windows set it); so `%USERPROFILE%\.config\notion`. All of them are read
+//! from the command's [`Vars`].
+//!
 //! A config directory that other users may write to (group- or world-writable)
-//! is refused: anyone could plant a token or a workspace there.
+//! is refused on Unix: anyone could plant a token or a workspace there. On
+//! Windows the profile folder's access control list keeps other users out.
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +61,11 @@ impl ConfigDir {
 
     /// Resolves the directory without checking its permissions.
     pub fn locate(vars: &Vars) -> Result<ConfigDir> {
+        ConfigDir::locate_for(vars, cfg!(windows))
+    }
+
+    /// [`ConfigDir::locate`] with Windows' rules or Unix's.
+    pub fn locate_for(vars: &Vars, windows: bool) -> Result<ConfigDir> {
         let non_empty = |k: &str| vars.path(k);
         if let Some(home) = non_empty("NOTION_HOME") {
             return match std::fs::metadata(&home) {
@@ -70,10 +82,17 @@ impl ConfigDir {
                     "NOTION_HOME does not exist: {}",
                     home.display()
                 ))
-                .hint(format!(
-                    "create it first (mkdir -m 700 {}), or unset NOTION_HOME",
-                    shell_quote(&home)
-                ))
+                .hint(if windows {
+                    format!(
+                        "create it first (mkdir \"{}\"), or unset NOTION_HOME",
+                        home.display()
+                    )
+                } else {
+                    format!(
+                        "create it first (mkdir -m 700 {}), or unset NOTION_HOME",
+                        shell_quote(&home)
+                    )
+                })
                 .cause(&e)),
             };
         }
@@ -84,7 +103,7 @@ impl ConfigDir {
                 rule: DirRule::XdgConfigHome,
             });
         }
-        match non_empty("HOME") {
+        match home_dir(vars, windows) {
             Some(home) => {
                 candidates.push(ConfigDir {
                     path: home.join(".config").join("notion"),
@@ -96,10 +115,13 @@ impl ConfigDir {
                 });
             }
             None if candidates.is_empty() => {
-                return Err(
-                    Error::local("cannot find a config directory: HOME is not set")
-                        .hint("set NOTION_HOME to an existing directory, or set HOME"),
-                );
+                let home = if windows { "USERPROFILE" } else { "HOME" };
+                return Err(Error::local(format!(
+                    "cannot find a config directory: {home} is not set"
+                ))
+                .hint(format!(
+                    "set NOTION_HOME to an existing directory, or set {home}"
+                )));
             }
             None => {}
         }
@@ -112,6 +134,15 @@ impl ConfigDir {
 
     pub fn file(&self, name: &str) -> PathBuf {
         self.path.join(name)
+    }
+}
+
+/// The user's home directory: `HOME`; on Windows `USERPROFILE`, else `HOME`.
+pub fn home_dir(vars: &Vars, windows: bool) -> Option<PathBuf> {
+    if windows {
+        vars.path("USERPROFILE").or_else(|| vars.path("HOME"))
+    } else {
+        vars.path("HOME")
     }
 }
 
@@ -252,5 +283,46 @@ mod tests {
         let e = ConfigDir::resolve(&lookup(vec![])).unwrap_err();
         assert_eq!(e.exit_code().code(), 1);
         assert!(e.hint_text().unwrap().contains("NOTION_HOME"));
+        let e = ConfigDir::locate_for(&lookup(vec![]), true).unwrap_err();
+        assert!(
+            e.message().contains("USERPROFILE is not set"),
+            "{}",
+            e.message()
+        );
+        // USERPROFILE means nothing outside Windows.
+        let profile = lookup(vec![("USERPROFILE", "/profile".into())]);
+        assert!(ConfigDir::locate_for(&profile, false).is_err());
+    }
+
+    #[test]
+    fn windows_homes_are_the_profile_then_home() {
+        let tmp = tempfile::tempdir().unwrap();
+        let profile = tmp.path().join("profile");
+        let home = tmp.path().join("home");
+        let both = lookup(vec![
+            ("USERPROFILE", profile.clone()),
+            ("HOME", home.clone()),
+        ]);
+        let d = ConfigDir::locate_for(&both, true).unwrap();
+        assert_eq!(d.path, profile.join(".config").join("notion"));
+        assert_eq!(d.rule, DirRule::DotConfig);
+        // Elsewhere HOME it is.
+        let d = ConfigDir::locate_for(&both, false).unwrap();
+        assert_eq!(d.path, home.join(".config").join("notion"));
+        // Without USERPROFILE, HOME; ~/.notion of the official tool is found.
+        std::fs::create_dir_all(home.join(".notion")).unwrap();
+        let d = ConfigDir::locate_for(&lookup(vec![("HOME", home.clone())]), true).unwrap();
+        assert_eq!(d.path, home.join(".notion"));
+        assert_eq!(d.rule, DirRule::DotNotion);
+        // An empty USERPROFILE is as good as unset.
+        let d = ConfigDir::locate_for(
+            &lookup(vec![
+                ("USERPROFILE", PathBuf::new()),
+                ("HOME", home.clone()),
+            ]),
+            true,
+        )
+        .unwrap();
+        assert_eq!(d.path, home.join(".notion"));
     }
 }

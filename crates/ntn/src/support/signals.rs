@@ -6,6 +6,13 @@
 //! with 130 (the user insists). The handler is installed only by commands
 //! that wait, never at start-up. Tests use [`Interrupt::manual`] and raise it
 //! themselves.
+//!
+//! The same code serves Windows: signal-hook's `SIGINT` there is the C
+//! runtime's, which the console raises on Ctrl-C (signal-hook re-installs
+//! the handler after each press, as the runtime resets it), and its exit is
+//! the runtime's `_exit`, so the first Ctrl-C raises the flag and the second
+//! ends the process with 130 there too. Ctrl-Break is not Ctrl-C and keeps
+//! its default effect (the process ends at once).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

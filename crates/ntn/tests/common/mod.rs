@@ -547,7 +547,7 @@ pub fn run(cmd: &mut assert_cmd::Command) -> Out {
     }
 }
 
-/// Mode bits of a path.
+/// Mode bits of a path (Unix).
 #[cfg(unix)]
 pub fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -569,9 +569,30 @@ pub fn read_json_or_empty(env: &TestEnv, name: &str) -> Value {
     }
 }
 
+/// The key of a token in `auth.json`: the workspace id for production,
+/// `<env>:<id>` for the other environments.
+pub fn auth_key(environment: &str, id: &str) -> String {
+    if environment == "prod" {
+        id.to_string()
+    } else {
+        format!("{environment}:{id}")
+    }
+}
+
+/// The keychain service of an environment's tokens: `notion-cli` for
+/// production, `notion-cli:<env>` for the others.
+pub fn keychain_service(environment: &str) -> String {
+    if environment == "prod" {
+        "notion-cli".to_string()
+    } else {
+        format!("notion-cli:{environment}")
+    }
+}
+
 /// Records a stored login by hand, in the official formats: the workspace in
-/// `workspaces.json`, the token (if any) in `auth.json`, and optionally the
-/// default in `config.json`. Merges with what is there.
+/// `workspaces.json`, the token (if any) in `auth.json` (under the
+/// environment's key: see [`auth_key`]), and optionally the default in
+/// `config.json`. Merges with what is there.
 pub fn seed_login(
     env: &TestEnv,
     environment: &str,
@@ -592,7 +613,7 @@ pub fn seed_login(
     write_json_file(env, "workspaces.json", &ws);
     if let Some(t) = token {
         let mut auth = read_json_or_empty(env, "auth.json");
-        auth[id] = json!(t);
+        auth[auth_key(environment, id)] = json!(t);
         write_json_file(env, "auth.json", &auth);
     }
     if make_default {
@@ -606,7 +627,7 @@ pub fn seed_login(
     }
 }
 
-/// Writes a JSON file into the config directory (mode 0600).
+/// Writes a JSON file into the config directory (mode 0600 on Unix).
 pub fn write_json_file(env: &TestEnv, name: &str, v: &Value) {
     let p = env.file(name);
     std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
@@ -631,18 +652,36 @@ pub fn keychain_available(test: &str) -> bool {
     false
 }
 
-/// `secret-tool lookup service notion-cli username <id>`: the stored secret.
+/// `secret-tool lookup service notion-cli username <id>`: the stored
+/// production token.
 pub fn secret_tool_lookup(id: &str) -> Option<String> {
+    secret_tool_lookup_in("prod", id)
+}
+
+/// `secret-tool lookup service <service> username <id>`: the token stored for
+/// `environment` (see [`keychain_service`]).
+pub fn secret_tool_lookup_in(environment: &str, id: &str) -> Option<String> {
     let out = StdCommand::new("secret-tool")
-        .args(["lookup", "service", "notion-cli", "username", id])
+        .args([
+            "lookup",
+            "service",
+            &keychain_service(environment),
+            "username",
+            id,
+        ])
         .output()
         .expect("run secret-tool");
     let s = String::from_utf8_lossy(&out.stdout).into_owned();
     (out.status.success() && !s.is_empty()).then_some(s)
 }
 
-/// `secret-tool store` a token as another program would.
+/// `secret-tool store` a production token as another program would.
 pub fn secret_tool_store(id: &str, token: &str) {
+    secret_tool_store_in("prod", id, token)
+}
+
+/// `secret-tool store` a token of `environment` as another program would.
+pub fn secret_tool_store_in(environment: &str, id: &str, token: &str) {
     use std::io::Write;
     let mut child = StdCommand::new("secret-tool")
         .args([
@@ -650,7 +689,7 @@ pub fn secret_tool_store(id: &str, token: &str) {
             "--label",
             "test",
             "service",
-            "notion-cli",
+            &keychain_service(environment),
             "username",
             id,
         ])
@@ -664,6 +703,16 @@ pub fn secret_tool_store(id: &str, token: &str) {
         .write_all(token.as_bytes())
         .unwrap();
     assert!(child.wait().unwrap().success());
+}
+
+/// The OS keychain store, as ntn opens it (quiet, default timeout).
+pub fn keychain_store() -> Box<dyn ntn::secrets::SecretStore> {
+    ntn::secrets::open_keychain(&ntn::secrets::Settings::new(&ntn::output::Ui::test().0))
+}
+
+/// The key of a production token.
+pub fn prod_key(id: &str) -> ntn::secrets::TokenKey {
+    ntn::secrets::TokenKey::prod(id)
 }
 
 /// A workspace id nobody else uses (tests share one keyring).
