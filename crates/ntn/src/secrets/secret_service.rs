@@ -54,6 +54,7 @@ mod imp {
 
     use secret_service::blocking::{Item, SecretService};
     use secret_service::{EncryptionType, Error as SsError};
+    use zbus::zvariant::OwnedObjectPath;
 
     use super::{CONTENT_TYPE, attributes, label};
     use crate::error::{Error, Result};
@@ -115,7 +116,17 @@ mod imp {
         }
 
         fn get(&self, key: &TokenKey) -> Result<Option<Token>> {
-            let got = self.with("read a token", |ss| get(ss, key))?;
+            let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+            let got = match guard.as_ref() {
+                Some(ss) => get(ss, key),
+                // The first call of a command: the session and the search go out together.
+                None => connect_and_search(key).and_then(|(ss, found)| {
+                    let ss = guard.insert(ss);
+                    let items = found.into_items(ss)?;
+                    get_from(&items)
+                }),
+            }
+            .map_err(|e| describe("read a token", &e))?;
             Ok(got
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Token::new(t.trim())))
@@ -242,8 +253,80 @@ mod imp {
         String::from_utf8(item.get_secret()?).map_err(|_| Failure::NotText)
     }
 
+    /// The item paths a search found, before they become items of a session.
+    struct Found {
+        unlocked: Vec<OwnedObjectPath>,
+        locked: Vec<OwnedObjectPath>,
+    }
+
+    impl Found {
+        /// The items, unlocked ones first; locked ones are unlocked first, as in [`search`].
+        fn into_items<'a>(self, ss: &'a SecretService<'_>) -> Outcome<Vec<Item<'a>>> {
+            let item = |path| ss.get_item_by_path(path).map_err(Failure::from);
+            let unlocked = self.unlocked.into_iter().map(item);
+            let locked: Vec<Item> = self.locked.into_iter().map(item).collect::<Outcome<_>>()?;
+            if !locked.is_empty() {
+                ss.unlock_all(&locked.iter().collect::<Vec<_>>())?;
+            }
+            unlocked.chain(locked.into_iter().map(Ok)).collect()
+        }
+    }
+
+    /// Connects, then opens the session and searches for `key`'s items at once: the two
+    /// calls are independent, so they share one round trip to the daemon instead of two
+    /// (each round trip through the bus to the keyring daemon is a few tenths of a
+    /// millisecond, most of the cost of reading a token; see BENCHMARKS.md).
+    fn connect_and_search(key: &TokenKey) -> Outcome<(SecretService<'static>, Found)> {
+        let conn = zbus::blocking::Connection::session().map_err(connection_error)?;
+        let attrs = attributes(key);
+        let query: HashMap<&str, &str> = attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let searcher = conn.clone();
+        std::thread::scope(|scope| {
+            let search = scope.spawn(move || -> Outcome<Found> {
+                let reply = searcher
+                    .call_method(
+                        Some(SERVICE_NAME),
+                        SERVICE_PATH,
+                        Some(SERVICE_INTERFACE),
+                        "SearchItems",
+                        &(query,),
+                    )
+                    .map_err(SsError::from)?;
+                let (unlocked, locked) = reply.body().deserialize().map_err(SsError::from)?;
+                Ok(Found { unlocked, locked })
+            });
+            let session = SecretService::connect_with_existing(EncryptionType::Plain, conn);
+            let found = match search.join() {
+                Ok(found) => found,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            Ok((session?, found?))
+        })
+    }
+
+    /// The bus name, object and interface of the Secret Service.
+    const SERVICE_NAME: &str = "org.freedesktop.secrets";
+    const SERVICE_PATH: &str = "/org/freedesktop/secrets";
+    const SERVICE_INTERFACE: &str = "org.freedesktop.Secret.Service";
+
+    /// A failed connection to the session bus, as `SecretService::connect` reports it.
+    fn connection_error(e: zbus::Error) -> Failure {
+        Failure::Service(match e {
+            zbus::Error::InterfaceNotFound | zbus::Error::Address(_) => SsError::Unavailable,
+            zbus::Error::InputOutput(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                SsError::Unavailable
+            }
+            other => SsError::Zbus(other),
+        })
+    }
+
     fn get(ss: &SecretService<'_>, key: &TokenKey) -> Outcome<Option<String>> {
-        match items(ss, key)?.as_slice() {
+        get_from(&items(ss, key)?)
+    }
+
+    /// The secret of the first of `items`.
+    fn get_from(items: &[Item<'_>]) -> Outcome<Option<String>> {
+        match items {
             [] => Ok(None),
             [item] => secret_text(item).map(Some),
             [first, ..] => {
