@@ -236,11 +236,19 @@ mod imp {
         attributes: HashMap<&str, &str>,
     ) -> Outcome<Vec<Item<'a>>> {
         let found = ss.search_items(attributes)?;
-        if !found.locked.is_empty() {
-            let locked: Vec<&Item> = found.locked.iter().collect();
-            ss.unlock_all(&locked)?;
+        unlocked_first(ss, found.unlocked, found.locked)
+    }
+
+    /// `unlocked` then `locked`, once the locked ones are unlocked.
+    fn unlocked_first<'a>(
+        ss: &SecretService<'_>,
+        unlocked: Vec<Item<'a>>,
+        locked: Vec<Item<'a>>,
+    ) -> Outcome<Vec<Item<'a>>> {
+        if !locked.is_empty() {
+            ss.unlock_all(&locked.iter().collect::<Vec<_>>())?;
         }
-        Ok(found.unlocked.into_iter().chain(found.locked).collect())
+        Ok(unlocked.into_iter().chain(locked).collect())
     }
 
     /// The items of `key`.
@@ -260,15 +268,13 @@ mod imp {
     }
 
     impl Found {
-        /// The items, unlocked ones first; locked ones are unlocked first, as in [`search`].
+        /// The items, as [`search`] gives them.
         fn into_items<'a>(self, ss: &'a SecretService<'_>) -> Outcome<Vec<Item<'a>>> {
-            let item = |path| ss.get_item_by_path(path).map_err(Failure::from);
-            let unlocked = self.unlocked.into_iter().map(item);
-            let locked: Vec<Item> = self.locked.into_iter().map(item).collect::<Outcome<_>>()?;
-            if !locked.is_empty() {
-                ss.unlock_all(&locked.iter().collect::<Vec<_>>())?;
-            }
-            unlocked.chain(locked.into_iter().map(Ok)).collect()
+            let items = |paths: Vec<OwnedObjectPath>| -> Outcome<Vec<Item<'a>>> {
+                let item = |path| ss.get_item_by_path(path).map_err(Failure::from);
+                paths.into_iter().map(item).collect()
+            };
+            unlocked_first(ss, items(self.unlocked)?, items(self.locked)?)
         }
     }
 
