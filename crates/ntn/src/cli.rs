@@ -61,7 +61,7 @@ with your workspace from the shell and from scripts.",
     after_long_help = concat!(
         env_help!(@token),
         "\n\nExit codes: 0 ok, 1 local problem, 2 usage, 3 done but incomplete, 4 authentication, \
-         5 API or network, 130 interrupted."
+         5 API or network, 6 conflict (the page changed since your copy), 130 interrupted."
     ),
     propagate_version = true,
     max_term_width = HELP_WIDTH

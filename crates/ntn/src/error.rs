@@ -12,6 +12,7 @@
 //! | 3    | done, but the result is incomplete |
 //! | 4    | authentication (no token, unknown workspace, login refused or expired, HTTP 401) |
 //! | 5    | API or network error |
+//! | 6    | conflict: the page changed since the copy an edit is based on (re-read, redo, retry) |
 //! | 130  | interrupted (Ctrl-C) |
 //!
 //! Errors are data underneath: the layer that failed attaches its own typed
@@ -36,6 +37,8 @@ pub enum ExitCode {
     Incomplete = 3,
     Auth = 4,
     Api = 5,
+    /// The target changed since the copy an edit was based on: nothing was written.
+    Conflict = 6,
     Interrupted = 130,
 }
 
@@ -112,6 +115,11 @@ impl Error {
     /// Done, but the result is incomplete (exit 3).
     pub fn incomplete(message: impl Into<String>) -> Self {
         Self::new(ExitCode::Incomplete, message)
+    }
+
+    /// A conflict: what the edit was based on is no longer what is there (exit 6).
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ExitCode::Conflict, message)
     }
 
     /// A local problem: config files, local input, keychain (exit 1).

@@ -273,7 +273,7 @@ fn a_change_made_since_the_read_is_refused_unless_forced() {
     let file = write(&env, "mine.md", &mine.replace("Original text", "My text"));
     sb.clear_requests();
     let out = env.run(&["pages", "edit", &page, &file]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.code, 6, "{}", out.stderr);
     assert!(
         out.stderr
             .contains("the page changed since this copy of it was read: its content changed"),

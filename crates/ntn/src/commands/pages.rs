@@ -53,6 +53,9 @@ pub enum PagesCommand {
     /// Change a page from a document, in your editor, or with --replace
     #[command(long_about = EDIT_ABOUT, after_long_help = ENV_HELP)]
     Edit(EditArgs),
+    /// Add Markdown at the end of a page (or after some text) without rewriting it
+    #[command(long_about = APPEND_ABOUT, after_long_help = ENV_HELP)]
+    Append(AppendArgs),
     /// Move a page to the trash
     #[command(after_long_help = ENV_HELP)]
     Trash(TrashArgs),
@@ -91,20 +94,34 @@ Examples:\n  ntn pages create --parent page:<id> notes.md\n  \
 echo '# Hello' | ntn pages create --parent <page url>\n  \
 ntn pages create --parent data-source:<id> --content $'---\\ntitle: Fix it\\nproperties:\\n  Status: Done\\n---\\n'";
 
-const EDIT_ABOUT: &str = "Change a page: the body of the input replaces the content, and \
+const EDIT_ABOUT: &str = "Change a page: the body of the input becomes the page's content, and \
 frontmatter values that differ from the page's become property updates, in one command. The \
 input comes from --content, a file, stdin, or your editor on a terminal (starting from the page \
-as it is).\n\n\
+as it is). `ntn pages edit page.md` edits the page named by the file's `id:`.\n\n\
+Only what changed is sent: the body goes as targeted edits (Notion's update_content, each old \
+text unique on the page), so blocks outside the changed lines keep their ids, comments and \
+links. When no such edits exist the whole body is replaced, and --dry-run says why. After the \
+write the page is read back and compared with what was intended (Notion's normalisations of \
+lists and blank lines are not differences): a difference is shown and the command exits 3. A \
+file the edit came from is then rewritten as the page reads, with a fresh content_hash, so it \
+can be edited and pushed again.\n\n\
 Guards (all on):\n\
-  * the page changed since the input's copy was read (its content_hash): refused; --force\n\
+  * the page changed since the input's copy was read (its content_hash, or, for an input\n\
+    without one, this machine's record of the last `ntn pages get`): refused, exit 6; --force.\n\
+    With neither, the edit is asked about on a terminal and refused elsewhere; --force\n\
+  * the edit would rewrite a block Markdown cannot give back (a table of contents, a synced\n\
+    block, a bookmark, an embed, a link preview, a link to a page, a breadcrumb, a file hosted\n\
+    by Notion, an inline equation): refused, naming it and its line; --allow-lossy\n\
   * child pages or databases would be deleted: refused, naming them; --allow-deleting-content\n\
   * the page cannot be read completely, so writing it whole would lose blocks: refused; --force\n\
 An input without a body leaves the content as it is.\n\n\
 --replace OLD NEW (repeatable) edits in place instead; each OLD must be on the page exactly once \
-(or at least once with --all-matches), checked in order before anything is sent, so the edits \
-apply together or not at all.\n\n\
---dry-run prints a unified diff of the body and the property changes, and sends nothing.\n\n\
-Examples:\n  ntn pages get <id> > p.md && $EDITOR p.md && ntn pages edit <id> p.md\n  \
+(or at least once with --all-matches), checked in order before anything is sent.\n\n\
+--dry-run prints a unified diff of the body, the property changes and the method (targeted \
+edits or a whole replace, and why), and sends nothing; on a page that changed since your copy \
+it shows the three-way view (what changed there, what you changed, where they meet). --json \
+prints the plan (with --dry-run) or the page's new state.\n\n\
+Examples:\n  ntn pages get <id> > p.md && $EDITOR p.md && ntn pages edit p.md\n  \
 ntn pages edit <id>                      # in your editor\n  \
 ntn pages edit <id> --replace 'teh' 'the' --all-matches --dry-run";
 
@@ -160,7 +177,8 @@ pub struct CreateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct EditArgs {
-    /// The page: an id (with or without dashes) or a Notion URL
+    /// The page: an id (with or without dashes) or a Notion URL; or a file written by
+    /// `ntn pages get`, whose `id:` names the page
     pub page: String,
     #[command(flatten)]
     pub input: ContentArgs,
@@ -180,6 +198,37 @@ pub struct EditArgs {
     /// Let the edit delete child pages and databases
     #[arg(long)]
     pub allow_deleting_content: bool,
+    /// Let the edit rewrite blocks Markdown cannot give back (bookmarks, tables of
+    /// contents, synced blocks, embeds, files hosted by Notion, …)
+    #[arg(long)]
+    pub allow_lossy: bool,
+    /// Print the result as JSON (the page's new state, or the plan with --dry-run)
+    #[arg(long)]
+    pub json: bool,
+}
+
+const APPEND_ABOUT: &str = "Add Markdown at the end of a page, or after the text --after \
+matches, without reading the page or rewriting anything on it (Notion's insert_content): every \
+block already there keeps its id, comments and links. For journals, logs and agents' notes.\n\n\
+The Markdown is TEXT, a file, or stdin (`-`, or a pipe). It must not start with frontmatter \
+(Notion would write it as text).\n\n\
+Examples:\n  ntn pages append <id> '- 09:30 deployed v2'\n  \
+ntn pages append <id> notes.md\n  make test 2>&1 | tail -5 | ntn pages append <id> -\n  \
+ntn pages append <id> 'Follow-up: call Bob' --after '## Today'";
+
+#[derive(Debug, clap::Args)]
+pub struct AppendArgs {
+    /// The page: an id (with or without dashes) or a Notion URL
+    pub page: String,
+    /// The Markdown: text, a file, or `-` for stdin (stdin is read when it is a pipe)
+    #[arg(value_name = "TEXT|FILE|-", allow_hyphen_values = true)]
+    pub input: Option<String>,
+    /// Insert after the text this matches instead of at the end
+    #[arg(long, value_name = "TEXT")]
+    pub after: Option<String>,
+    /// Print Notion's answer as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -205,6 +254,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         PagesCommand::Get(a) => get(ctx, a),
         PagesCommand::Create(a) => create(ctx, a),
         PagesCommand::Edit(a) => edit_page(ctx, a),
+        PagesCommand::Append(a) => append(ctx, a),
         PagesCommand::Trash(a) => trash(ctx, a),
         PagesCommand::Restore(a) => restore(ctx, a),
         PagesCommand::Move(a) => move_page(ctx, a),
@@ -242,6 +292,7 @@ fn get(ctx: &Context, a: GetArgs) -> Result<()> {
     let id = id::parse(&a.page)?;
     let client = connect(ctx)?;
     let read = client.read(&id, &ctx.ui)?;
+    save_record(ctx, &read);
     if a.json {
         let missing: Vec<Value> = read
             .missing
@@ -425,12 +476,36 @@ fn template(parent: &Parent) -> Result<String> {
     document::write(&front, "\n")
 }
 
-fn edit_page(ctx: &Context, a: EditArgs) -> Result<()> {
-    let id = id::parse(&a.page)?;
+fn edit_page(ctx: &Context, mut a: EditArgs) -> Result<()> {
+    // `ntn pages edit page.md`: the page is the file's `id:`.
+    let id = match id::parse(&a.page) {
+        Ok(id) => id,
+        Err(e) => {
+            let path = PathBuf::from(&a.page);
+            if a.input.file.is_some() || a.input.content.is_some() || !path.is_file() {
+                return Err(e);
+            }
+            let text = read_source(ctx, Source::File(path.clone()))?;
+            let doc = Document::parse(&text)?;
+            let Some(from_file) = doc.text("id")? else {
+                return Err(Error::usage(format!(
+                    "{} has no `id:` in its frontmatter, so it does not say which page it is",
+                    path.display()
+                ))
+                .hint("name the page: ntn pages edit PAGE FILE"));
+            };
+            a.input.file = Some(path);
+            id::parse(&from_file)?
+        }
+    };
     let opts = Options {
         force: a.force,
         allow_deleting_content: a.allow_deleting_content,
+        allow_lossy: a.allow_lossy,
+        dry_run: a.dry_run,
     };
+    let client = connect(ctx)?;
+    let lossy = |text: &str| client.lossy_blocks(&id, text);
     if !a.replace.is_empty() {
         let edits: Vec<Replacement> = a
             .replace
@@ -441,13 +516,15 @@ fn edit_page(ctx: &Context, a: EditArgs) -> Result<()> {
                 all: a.all_matches,
             })
             .collect();
-        let client = connect(ctx)?;
         let current = client.read(&id, &ctx.ui)?;
-        let plan = edit::plan_replacements(&current, edits, &opts)?;
-        return finish(ctx, &client, plan, a.dry_run);
+        let plan = edit::plan_replacements(&current, edits, &opts, &lossy)?;
+        return finish(ctx, &client, plan, &a, None);
     }
     let source = source(ctx, &a.input)?;
-    let client = connect(ctx)?;
+    let file = match &source {
+        Source::File(p) => Some(p.clone()),
+        _ => None,
+    };
     let text = match source {
         Source::Editor => {
             let before = client.read(&id, &ctx.ui)?;
@@ -463,31 +540,139 @@ fn edit_page(ctx: &Context, a: EditArgs) -> Result<()> {
         other => read_source(ctx, other)?,
     };
     let doc = Document::parse(&text)?;
+    let record = load_record(ctx, &id);
+    let base = edit::base_of(
+        &doc,
+        record
+            .as_ref()
+            .map(|r| (r.content_hash.as_str(), r.recorded_at.as_str())),
+    )?;
     // The page as it is now (after the editor, too): what the guards compare with.
     let current = client.read(&id, &ctx.ui)?;
-    let plan = edit::plan_document(&current, &doc, &opts, &|ds| client.data_source(ds))?;
-    finish(ctx, &client, plan, a.dry_run)
+    if base == edit::Base::Unknown && !a.force && !a.dry_run {
+        confirm_unguarded(ctx, &current)?;
+    }
+    let plan = edit::plan_document(
+        &current,
+        &doc,
+        &base,
+        &opts,
+        &|ds| client.data_source(ds),
+        &lossy,
+    )?;
+    let three = plan.conflict.as_ref().map(|_| {
+        let base_body = record
+            .as_ref()
+            .filter(|r| matches!(&base, edit::Base::Input(h) if h.to_string() == r.content_hash) || matches!(&base, edit::Base::Record(..)))
+            .map(|r| r.body.clone());
+        (base_body, pages::read::normalize_body(&doc.body).into_owned())
+    });
+    finish(ctx, &client, plan, &a, Some((file, doc, three)))
 }
 
-fn finish(ctx: &Context, client: &PageClient, plan: edit::Plan, dry_run: bool) -> Result<()> {
+/// The record this machine keeps of a page (a broken one is ignored, with a warning).
+fn load_record(ctx: &Context, id: &str) -> Option<crate::state::pages::PageRecord> {
+    let dir = ctx.state().ok()?.dir().path.clone();
+    match crate::state::pages::load(&dir, id) {
+        Ok(r) => r,
+        Err(e) => {
+            ctx.ui.warn(format_args!(
+                "ignoring this machine's record of the page: {}",
+                e.message()
+            ));
+            None
+        }
+    }
+}
+
+/// Records what this machine saw of a page (a failure to write it is only a warning).
+fn save_record(ctx: &Context, read: &Read) {
+    let Ok(state) = ctx.state() else { return };
+    let record = crate::state::pages::PageRecord {
+        id: read.id().to_string(),
+        content_hash: read.content_hash(),
+        last_edited_time: read.page["last_edited_time"].as_str().map(str::to_string),
+        recorded_at: crate::support::time::format_rfc3339(ctx.clock.unix_ms()),
+        body: pages::read::normalize_body(&read.markdown).into_owned(),
+    };
+    if let Err(e) = crate::state::pages::save(&state.dir().path, &record) {
+        ctx.ui.warn(format_args!(
+            "could not record the page's state on this machine: {}",
+            e.message()
+        ));
+    }
+}
+
+/// An input with neither a content_hash nor a record of the page cannot be checked for
+/// a colleague's edit: asked on a terminal, refused otherwise.
+fn confirm_unguarded(ctx: &Context, current: &Read) -> Result<()> {
+    let why = "the input has no content_hash and this machine has no record of reading the page, so a change made there since cannot be detected";
+    if ctx.ui.is_interactive() {
+        let q = format!(
+            "{why}. Write over {:?} as it is now?",
+            clean(&current.title())
+        );
+        if ctx.ui.prompter().confirm(&q, false)? == Some(true) {
+            return Ok(());
+        }
+        return Err(Error::local("cancelled: nothing was changed"));
+    }
+    Err(Error::usage(format!("refusing to edit: {why}"))
+        .hint(format!("read the page first (`ntn pages get {}` records it, and its frontmatter keeps a content_hash), or pass --force", current.id())))
+}
+
+type FromDoc = (
+    Option<PathBuf>,
+    Document,
+    Option<(Option<String>, String)>,
+);
+
+fn finish(
+    ctx: &Context,
+    client: &PageClient,
+    plan: edit::Plan,
+    a: &EditArgs,
+    from: Option<FromDoc>,
+) -> Result<()> {
     for w in &plan.warnings {
         ctx.ui.warn(w);
     }
-    if plan.is_empty() {
+    if plan.is_empty() && plan.conflict.is_none() {
+        if a.json {
+            return ctx.ui.json(&json!({"id": plan.page_id, "changed": false, "method": "none"}));
+        }
         ctx.ui
             .message("No changes: the page already reads like that.");
         return Ok(());
     }
-    if dry_run {
-        let text = diff::render(&plan);
+    if a.dry_run {
+        if a.json {
+            return ctx.ui.json(&plan_json(&plan));
+        }
+        let mut text = String::new();
+        if let Some(c) = &plan.conflict {
+            let three = from.as_ref().and_then(|f| f.2.clone());
+            text.push_str(&conflict_view(&plan, c, three));
+        } else {
+            text.push_str(&diff::render(&plan));
+        }
         ctx.ui
             .out()
             .write_all(text.as_bytes())
             .map_err(stdout_error)?;
+        if plan.body != edit::BodyOp::None {
+            ctx.ui.message(format_args!("Method: {}.", plan.method));
+        }
         ctx.ui.message("Dry run: nothing was sent.");
         return Ok(());
     }
-    let applied = client.apply(&plan)?;
+    let applied = client.apply(&plan, &ctx.ui)?;
+    for n in &applied.notes {
+        ctx.ui.warn(n);
+    }
+    if let Some(after) = &applied.after {
+        save_record(ctx, after);
+    }
     let mut parts = Vec::new();
     if applied.content {
         parts.push("the content".to_string());
@@ -514,10 +699,196 @@ fn finish(ctx: &Context, client: &PageClient, plan: edit::Plan, dry_run: bool) -
         .find(|c| c.kind == "title")
         .and_then(|c| c.after.as_str())
         .unwrap_or(&plan.title);
+    if let Some(pages::client::Verdict::Differs {
+        expected,
+        got,
+        hunks,
+    }) = &applied.verified
+    {
+        let mut shown = diff::render(&edit::Plan {
+            before: expected.clone(),
+            after: got.clone(),
+            properties: Vec::new(),
+            ..plan.clone()
+        });
+        shown = shown.replace("(Notion now)", "(intended)").replace("(after the edit)", "(read back)");
+        ctx.ui.out().write_all(shown.as_bytes()).map_err(stdout_error)?;
+        let applied_n = hunks.iter().filter(|h| **h).count();
+        let which = if hunks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({applied_n} of {} edits show in it{})",
+                hunks.len(),
+                if applied_n == hunks.len() {
+                    String::new()
+                } else {
+                    let missing: Vec<String> = hunks
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, h)| !**h)
+                        .map(|(i, _)| (i + 1).to_string())
+                        .collect();
+                    format!("; not: {}", missing.join(", "))
+                }
+            )
+        };
+        return Err(Error::incomplete(format!(
+            "the page was updated, but it does not read as intended{which}"
+        ))
+        .hint("the diff above shows what was intended and what Notion has; check the page and edit again"));
+    }
+    // A file the edit came from is brought up to date, so the next edit of it works.
+    if let (Some((Some(path), doc, _)), Some(after)) = (&from, &applied.after)
+        && doc.front.is_some()
+    {
+        refresh_file(ctx, path, doc, after)?;
+    }
+    if a.json {
+        let state = applied.after.as_ref().map(|r| {
+            json!({
+                "content_hash": r.content_hash(),
+                "last_edited_time": r.page["last_edited_time"],
+            })
+        });
+        return ctx.ui.json(&json!({
+            "id": plan.page_id,
+            "changed": true,
+            "method": method_name(&plan),
+            "content": applied.content,
+            "properties": applied.properties,
+            "verified": applied.verified.is_some(),
+            "state": state,
+        }));
+    }
     ctx.ui.message(format_args!(
-        "Updated {:?}: {}.",
+        "Updated {:?}: {}{}.",
         clean(title),
-        parts.join(" and ")
+        parts.join(" and "),
+        match &plan.body {
+            edit::BodyOp::Update(e) => format!(
+                " ({} targeted edit{}, checked after)",
+                e.len(),
+                if e.len() == 1 { "" } else { "s" }
+            ),
+            edit::BodyOp::Replace(_) => " (whole page rewritten, checked after)".to_string(),
+            edit::BodyOp::None => String::new(),
+        }
+    ));
+    Ok(())
+}
+
+fn method_name(plan: &edit::Plan) -> &'static str {
+    match plan.body {
+        edit::BodyOp::None => "none",
+        edit::BodyOp::Replace(_) => "replace_content",
+        edit::BodyOp::Update(_) => "update_content",
+    }
+}
+
+/// A dry run's plan as JSON.
+fn plan_json(plan: &edit::Plan) -> Value {
+    let edits: Vec<Value> = match &plan.body {
+        edit::BodyOp::Update(e) => e
+            .iter()
+            .map(|e| json!({"old_str": e.old, "new_str": e.new, "replace_all_matches": e.all}))
+            .collect(),
+        _ => Vec::new(),
+    };
+    json!({
+        "id": plan.page_id,
+        "method": method_name(plan),
+        "why": plan.method,
+        "content_updates": edits,
+        "properties": plan.properties.iter().map(|c| json!({"name": c.name, "before": c.before, "after": c.after})).collect::<Vec<_>>(),
+        "conflict": plan.conflict.as_ref().map(|c| c.what.clone()),
+        "warnings": plan.warnings,
+    })
+}
+
+/// What a dry run shows for a page that changed since the input's copy: the three-way
+/// view when this machine has the base, else the two sides.
+fn conflict_view(
+    plan: &edit::Plan,
+    c: &edit::Conflict,
+    three: Option<(Option<String>, String)>,
+) -> String {
+    let mut out = format!(
+        "The page changed since your copy was read ({}); a real edit would be refused (exit 6).\n\n",
+        c.what
+    );
+    match three {
+        Some((Some(base), mine)) => {
+            let m = pages::threeway::merge(&base, &mine, &plan.before);
+            out.push_str(&pages::threeway::render(&m, ("you", "Notion")));
+            if m.conflicts == 0 {
+                out.push_str("\nThe two sets of changes do not overlap: read the page again and redo your change, or pass --force to write yours over theirs.\n");
+            }
+        }
+        _ => {
+            out.push_str("This machine has no copy of the page as your input started from, so only the two sides can be shown:\n\n");
+            out.push_str(&diff::render(plan));
+        }
+    }
+    out
+}
+
+/// Rewrites the file an edit came from as the page now reads: the frontmatter it had,
+/// with the new `content_hash` and `last_edited_time`, and Notion's Markdown.
+fn refresh_file(ctx: &Context, path: &std::path::Path, doc: &Document, after: &Read) -> Result<()> {
+    let mut front = doc.front.clone().unwrap_or_default();
+    let now = after.frontmatter();
+    for key in ["content_hash", "last_edited_time"] {
+        if let Some(v) = now.get(key) {
+            front.insert(key.to_string(), v.clone());
+        }
+    }
+    let text = document::write(&front, &after.markdown)?;
+    crate::state::files::write_atomic(path, text.as_bytes()).map_err(|e| {
+        e.hint("the page was updated; only its copy in the file is stale (run `ntn pages get` to refresh it)")
+    })?;
+    ctx.ui.note(format_args!(
+        "{} now holds the page as Notion has it (content_hash refreshed)",
+        path.display()
+    ));
+    Ok(())
+}
+
+fn append(ctx: &Context, a: AppendArgs) -> Result<()> {
+    let id = id::parse(&a.page)?;
+    let source = match a.input.as_deref() {
+        Some("-") => Source::Stdin,
+        Some(arg) if std::path::Path::new(arg).is_file() => Source::File(PathBuf::from(arg)),
+        Some(text) => Source::Text(text.to_string()),
+        None => match ctx.ui.stdin_kind() {
+            StdinKind::Pipe | StdinKind::File => Source::Stdin,
+            _ => {
+                return Err(Error::usage("nothing to append: no TEXT, no file and nothing on stdin")
+                    .hint("ntn pages append PAGE 'text', a file, or pipe the Markdown in"));
+            }
+        },
+    };
+    let text = read_source(ctx, source)?;
+    if text.trim().is_empty() {
+        return Err(Error::usage("nothing to append: the text is empty"));
+    }
+    if text.starts_with("---\n") || text.starts_with("---\r\n") {
+        return Err(Error::usage("the text starts with frontmatter, which Notion would write as text")
+            .hint("remove the frontmatter block; `ntn pages edit` changes properties"));
+    }
+    let client = connect(ctx)?;
+    let answer = client.append(&id, &text, a.after.as_deref())?;
+    if a.json {
+        return ctx.ui.json(&answer);
+    }
+    ctx.ui.message(format_args!(
+        "Appended {} line{} to the page{}.",
+        text.trim_end().lines().count(),
+        if text.trim_end().lines().count() == 1 { "" } else { "s" },
+        match &a.after {
+            Some(t) => format!(" after {:?}", clean(t)),
+            None => String::new(),
+        }
     ));
     Ok(())
 }

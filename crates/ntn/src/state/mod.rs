@@ -26,6 +26,7 @@ use crate::support::Clock;
 use crate::vars::Vars;
 
 pub mod files;
+pub mod pages;
 pub mod paths;
 
 pub use files::{DirLock, LockWait};

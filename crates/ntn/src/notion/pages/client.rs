@@ -43,6 +43,36 @@ impl Parent {
 pub struct Applied {
     pub content: bool,
     pub properties: Vec<String>,
+    /// The page read back after the write (when the content was written).
+    pub after: Option<Read>,
+    /// What the read-back shows: `None` when nothing was expected (no content written, or
+    /// no prediction), else whether it reads as intended.
+    pub verified: Option<Verdict>,
+    /// Things to tell the user (an error answer after which the edit was found applied).
+    pub notes: Vec<String>,
+}
+
+/// The read-back compared with what the edit should have given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    AsIntended,
+    /// It reads otherwise: what was expected and what is there (canonical forms), and
+    /// for targeted edits which of them show in the result.
+    Differs {
+        expected: String,
+        got: String,
+        hunks: Vec<bool>,
+    },
+}
+
+/// Whether an error on a write leaves open that the server applied it (an error
+/// answer after the request was sent, a cut connection, a timeout); a 4xx other than
+/// 408/409/429 did not apply anything.
+pub fn may_have_applied(e: &Error) -> bool {
+    match e.data::<ApiError>() {
+        Some(a) => a.status >= 500 || a.status == 408 || a.status == 409,
+        None => e.exit_code() == crate::error::ExitCode::Api,
+    }
 }
 
 /// Page requests on a client that sends a Notion-Version the Markdown endpoints take.
@@ -115,6 +145,7 @@ impl PageClient {
         let page = page?;
         let md = md.map_err(|e| not_found_hint(e, "page", id))?;
         let truncated = md.truncated;
+        let raw = md.markdown.clone();
         let (markdown, spliced, missing) = if md.unknown_block_ids.is_empty() {
             (md.markdown, 0, Vec::new())
         } else {
@@ -123,6 +154,7 @@ impl PageClient {
         Ok(Read {
             page,
             markdown,
+            raw,
             truncated,
             spliced,
             missing,
@@ -142,6 +174,13 @@ impl PageClient {
         let mut fetched: HashMap<String, String> = HashMap::new();
         let mut missing = Vec::new();
         while let Some(bid) = queue.pop_front() {
+            if fetched.len() + missing.len() >= super::read::MAX_FETCHED {
+                missing.push(Missing {
+                    id: bid,
+                    reason: Reason::Limit,
+                });
+                continue;
+            }
             match self.markdown(&bid) {
                 Ok(sub) if sub.unknown_block_ids.contains(&bid) => missing.push(Missing {
                     id: bid,
@@ -168,6 +207,18 @@ impl PageClient {
             }
         }
         let spliced = fetched.len();
+        // What the splice would grow to, before anything is built: pieces holding tags of
+        // other pieces (several times, or in a loop) must not make the read explode.
+        let grown = expanded_size(&md.markdown, &fetched);
+        if grown > super::read::MAX_EXPANDED {
+            return Err(Error::api(format!(
+                "the blocks the server sent back for this page would make it {} MiB or more \
+                 (the limit is {} MiB): refusing to splice them in",
+                grown >> 20,
+                super::read::MAX_EXPANDED >> 20
+            ))
+            .hint("the page's blocks refer to each other in a loop, or the server is not Notion; read it with `ntn api v1/pages/ID/markdown`"));
+        }
         // Fetched pieces may hold tags of other fetched pieces: expand them first.
         let mut done: HashMap<String, String> = HashMap::new();
         let ids: Vec<String> = fetched.keys().cloned().collect();
@@ -277,8 +328,9 @@ impl PageClient {
         self.notion.post("/v1/pages", &body)
     }
 
-    /// Sends an edit plan: the content first, then the properties.
-    pub fn apply(&self, plan: &Plan) -> Result<Applied> {
+    /// Sends an edit plan: the content first (then reads the page back and compares it
+    /// with what was intended), then the properties.
+    pub fn apply(&self, plan: &Plan, ui: &Ui) -> Result<Applied> {
         let id = &plan.page_id;
         let mut applied = Applied::default();
         let op = match &plan.body {
@@ -298,10 +350,37 @@ impl PageClient {
             })),
         };
         if let Some(op) = op {
-            self.notion
-                .patch(&format!("/v1/pages/{id}/markdown"), &op)
-                .map_err(|e| e.hint("nothing was changed"))?;
-            applied.content = true;
+            let sent = self.notion.patch(&format!("/v1/pages/{id}/markdown"), &op);
+            if let Err(e) = sent {
+                if !may_have_applied(&e) {
+                    return Err(e.hint("nothing was changed"));
+                }
+                // The server may have done it: look before saying anything.
+                let now = self.read(id, ui).map_err(|_| {
+                    Error::api("the edit may or may not have been applied: the server failed, and the page could not be read back")
+                        .hint(format!("check the page (`ntn pages get {id}`) before trying again"))
+                })?;
+                let verdict = verify(plan, &now);
+                let unchanged =
+                    super::edit::canonical(&now.markdown) == super::edit::canonical(&plan.planned_on);
+                if unchanged && verdict != Some(Verdict::AsIntended) {
+                    return Err(e.hint("the page was read back unchanged: nothing was applied; it is safe to try again"));
+                }
+                applied.notes.push(format!(
+                    "the server answered with an error ({}), but the page was read back with the edit applied",
+                    e.message()
+                ));
+                applied.content = true;
+                applied.verified = verdict;
+                applied.after = Some(now);
+            } else {
+                applied.content = true;
+                let now = self.read(id, ui).map_err(|e| {
+                    e.hint("the edit was sent, but the page could not be read back to check it")
+                })?;
+                applied.verified = verify(plan, &now);
+                applied.after = Some(now);
+            }
         }
         if !plan.properties.is_empty() {
             let props: Map<String, Value> = plan
@@ -309,18 +388,50 @@ impl PageClient {
                 .iter()
                 .map(|c| (c.name.clone(), c.input.clone()))
                 .collect();
-            self.notion
-                .patch(&format!("/v1/pages/{id}"), &json!({"properties": props}))
-                .map_err(|e| {
-                    if applied.content {
-                        e.hint("the content was updated, but the properties were not")
-                    } else {
-                        e.hint("nothing was changed")
-                    }
-                })?;
+            let sent = self
+                .notion
+                .patch(&format!("/v1/pages/{id}"), &json!({"properties": props}));
+            if let Err(e) = sent {
+                let maybe = may_have_applied(&e);
+                return Err(match (applied.content, maybe) {
+                    (true, true) => e.hint("the content was updated; the properties may or may not have been: check with `ntn pages get` before trying again"),
+                    (true, false) => e.hint("the content was updated, but the properties were not"),
+                    (false, true) => e.hint("the properties may or may not have been updated: check with `ntn pages get` before trying again"),
+                    (false, false) => e.hint("nothing was changed"),
+                });
+            }
             applied.properties = plan.properties.iter().map(|c| c.name.clone()).collect();
+            // The page object changed: read it again for the new state.
+            if let Some(after) = applied.after.as_mut()
+                && let Ok(page) = self.page(id)
+            {
+                after.page = page;
+            }
         }
         Ok(applied)
+    }
+
+    /// Adds Markdown at the end of a page, or after the text `after` matches, without
+    /// reading or rewriting what is there (`insert_content`: no existing block changes).
+    pub fn append(&self, id: &str, markdown: &str, after: Option<&str>) -> Result<PageMarkdown> {
+        let mut insert = json!({ "content": markdown });
+        if let Some(a) = after {
+            insert["after"] = Value::String(a.to_string());
+        }
+        let body = json!({"type": "insert_content", "insert_content": insert});
+        let v = self
+            .notion
+            .patch(&format!("/v1/pages/{id}/markdown"), &body)
+            .map_err(|e| {
+                if may_have_applied(&e) {
+                    e.hint(format!("the text may or may not have been added: check the page (`ntn pages get {id}`) before trying again"))
+                } else {
+                    not_found_hint(e, "page", id).hint("nothing was added")
+                }
+            })?;
+        serde_json::from_value(v).map_err(|e| {
+            Error::api("the server answered an append in a form ntn cannot read").cause(&e)
+        })
     }
 
     /// Moves a page to the trash (`true`) or out of it.
@@ -350,6 +461,72 @@ impl PageClient {
             &json!({ "parent": parent }),
         )
     }
+}
+
+/// Compares a page read back after an edit with what the plan meant it to be.
+pub fn verify(plan: &Plan, now: &Read) -> Option<Verdict> {
+    let expected = plan.expected.as_ref()?;
+    let canon = |t: &str| super::edit::canonical(&super::read::normalize_urls(t));
+    let (want, got) = (canon(expected), canon(&now.markdown));
+    if want == got {
+        return Some(Verdict::AsIntended);
+    }
+    let hunks = match &plan.body {
+        BodyOp::Update(edits) => edits
+            .iter()
+            .map(|e| {
+                let new_there = e.new.is_empty() || got.contains(&canon(&e.new).trim_end().to_string());
+                let old_gone = e.new.contains(&e.old) || !got.contains(canon(&e.old).trim_end());
+                new_there && old_gone
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(Verdict::Differs {
+        expected: want,
+        got,
+        hunks,
+    })
+}
+
+/// The size of `text` once every fetched piece is spliced in, counted without building
+/// it (saturating; a piece inside itself counts as its tag).
+fn expanded_size(text: &str, fetched: &HashMap<String, String>) -> u64 {
+    /// (bytes, lines) of `text` expanded.
+    fn size_of(
+        text: &str,
+        fetched: &HashMap<String, String>,
+        memo: &mut HashMap<String, (u64, u64)>,
+        visiting: &mut HashSet<String>,
+    ) -> (u64, u64) {
+        let mut bytes = text.len() as u64;
+        let mut lines = text.matches('\n').count() as u64;
+        for (start, end, id) in super::read::unknown_tags(text) {
+            let Some(id) = id else { continue };
+            let Some(piece) = fetched.get(&id) else {
+                continue;
+            };
+            let (b, l) = if let Some(n) = memo.get(&id) {
+                *n
+            } else if visiting.insert(id.clone()) {
+                let n = size_of(piece, fetched, memo, visiting);
+                visiting.remove(&id);
+                memo.insert(id.clone(), n);
+                n
+            } else {
+                ((end - start) as u64, 0)
+            };
+            // Each line after the first is indented like the tag.
+            let indent = (start - text[..start].rfind('\n').map_or(0, |i| i + 1)) as u64;
+            bytes = bytes
+                .saturating_sub((end - start) as u64)
+                .saturating_add(b)
+                .saturating_add(l.saturating_mul(indent));
+            lines = lines.saturating_add(l);
+        }
+        (bytes, lines)
+    }
+    size_of(text, fetched, &mut HashMap::new(), &mut HashSet::new()).0
 }
 
 /// Expands a fetched piece: the tags of other fetched pieces inside it replaced first.

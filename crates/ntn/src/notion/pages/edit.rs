@@ -1,8 +1,18 @@
 //! The edit planner: from a page as it is now and what the user gave (a whole document,
-//! or `--replace` pairs), what to send, after the guards:
+//! or `--replace` pairs), what to send, after the guards.
 //!
-//! * the page changed since the copy the input came from (its `content_hash` differs
-//!   from the page's now): refused, `--force` overrides;
+//! A changed body is sent as targeted `update_content` hunks ([`super::hunks`]): the
+//! smallest search-and-replace edits whose old text is unique on the page, so blocks
+//! outside the changed lines are never rewritten (their ids, comments and links stay).
+//! A whole `replace_content` is the fallback when no such set exists, and says why.
+//!
+//! * the page changed since the copy the input came from (its `content_hash`, or this
+//!   machine's record of the page when the input has none, differs from the page's
+//!   now): refused as a conflict (exit 6), `--force` overrides; a dry run shows the
+//!   three-way view instead;
+//! * an edit would rebuild a block Markdown cannot give back (a bookmark, a table of
+//!   contents, a synced block, …: [`super::lossy`]): refused naming it and its line,
+//!   `--allow-lossy` overrides; edits around such blocks go through;
 //! * child pages or databases would be deleted: refused, naming them,
 //!   `--allow-deleting-content` overrides;
 //! * the page could not be read completely, so a whole-body write would lose what is
@@ -15,9 +25,15 @@
 
 use serde_json::{Map, Value};
 
+use std::ops::Range;
+
 use super::document::Document;
+use super::hunks::{self, Hunk};
+use super::lossy::Lossy;
 use super::props::{self, plain, same};
-use super::read::{ChildObject, ContentHash, Read, child_objects, normalize_body, refresh_urls};
+use super::read::{
+    ChildObject, ContentHash, Read, child_objects, normalize_body, normalize_urls, refresh_urls,
+};
 use crate::error::{Error, Result};
 use crate::output::text::clean;
 
@@ -28,6 +44,32 @@ pub struct Options {
     pub force: bool,
     /// Let the edit delete child pages and databases.
     pub allow_deleting_content: bool,
+    /// Let the edit rebuild blocks Markdown cannot give back.
+    pub allow_lossy: bool,
+    /// Only showing what would happen: a changed page gives a three-way view, not a
+    /// refusal.
+    pub dry_run: bool,
+}
+
+/// What the input's copy of the page was, for the concurrency guard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// The input's own `content_hash`.
+    Input(ContentHash),
+    /// This machine's record of the page (the input has no hash); when it was made.
+    Record(ContentHash, String),
+    /// Neither: the command asked (or was forced) before planning.
+    Unknown,
+}
+
+/// The most hunks one targeted edit sends (Notion takes 100 `content_updates`).
+pub const MAX_HUNKS: usize = 100;
+
+/// A changed page met in a dry run: what the three-way view needs.
+#[derive(Clone, Debug)]
+pub struct Conflict {
+    /// What changed (`its content`, `its properties`, …).
+    pub what: String,
 }
 
 /// One `--replace OLD NEW`.
@@ -69,8 +111,16 @@ pub struct Plan {
     pub before: String,
     pub after: String,
     pub body: BodyOp,
+    /// How the body is written and why (for `--dry-run` and `--json`).
+    pub method: String,
+    /// The server's Markdown the edit is planned on, and what it should read after the
+    /// edit (for verifying; `None` when it cannot be predicted).
+    pub planned_on: String,
+    pub expected: Option<String>,
     pub properties: Vec<PropChange>,
     pub allow_deleting: bool,
+    /// The page changed since the input's copy (only in a dry run; otherwise an error).
+    pub conflict: Option<Conflict>,
     /// Things to tell the user (a guard overridden, an empty body ignored).
     pub warnings: Vec<String>,
 }
@@ -86,12 +136,36 @@ impl Plan {
 /// property changes, to check the option exists).
 pub type SchemaLoader<'a> = dyn Fn(&str) -> Result<Value> + 'a;
 
+/// Finds the lossy blocks of a page, given the Markdown an edit is planned on (asked
+/// only when the body changes).
+pub type LossyLoader<'a> = dyn Fn(&str) -> Result<Lossy> + 'a;
+
+/// The base of an input: its `content_hash`, else this machine's record of the page.
+pub fn base_of(doc: &Document, record: Option<(&str, &str)>) -> Result<Base> {
+    if let Some(h) = doc.text("content_hash")? {
+        let parsed = ContentHash::parse(&h).ok_or_else(|| {
+            Error::local(format!(
+                "the input's content_hash ({}) is not one ntn wrote",
+                clean(&h)
+            ))
+            .hint("leave the content_hash line as `ntn pages get` wrote it, or remove it")
+        })?;
+        return Ok(Base::Input(parsed));
+    }
+    Ok(match record.and_then(|(h, at)| Some((ContentHash::parse(h)?, at))) {
+        Some((h, at)) => Base::Record(h, at.to_string()),
+        None => Base::Unknown,
+    })
+}
+
 /// Plans writing a whole document (frontmatter and body) over the page.
 pub fn plan_document(
     current: &Read,
     doc: &Document,
+    base: &Base,
     opts: &Options,
     schema: &SchemaLoader,
+    lossy: &LossyLoader,
 ) -> Result<Plan> {
     let mut warnings = Vec::new();
     let props_now = current.properties();
@@ -118,19 +192,22 @@ pub fn plan_document(
         ))
         .hint("a page's parent does not change by editing: use `ntn pages move`"));
     }
-    check_base(current, doc, opts, &mut warnings)?;
+    let conflict = check_base(current, base, opts, &mut warnings)?;
     let properties = property_changes(current, doc, &props_now, schema)?;
 
     let before = normalize_body(&current.markdown).into_owned();
     let mut after = before.clone();
     let mut body = BodyOp::None;
+    let mut method = "none: the body is unchanged".to_string();
+    let mut expected = None;
+    let planned_on = planning_text(current).to_string();
     if doc.body.trim().is_empty() {
         if !before.is_empty() {
             warnings.push("the input has no body: the page's content is left as it is".into());
         }
     } else {
         let input = normalize_body(&doc.body).into_owned();
-        if input != before {
+        if canonical(&input) != canonical(&before) {
             if !current.is_complete() {
                 if !opts.force {
                     return Err(incomplete_error(current, "writing the whole page back"));
@@ -141,7 +218,12 @@ pub fn plan_document(
                 ));
             }
             check_deletions(&current.markdown, &doc.body, opts)?;
-            body = BodyOp::Replace(refresh_urls(&doc.body, &current.markdown));
+            let target = target_text(&doc.body, &planned_on);
+            let lossy = lossy(&planned_on)?;
+            let (op, how, exp) = plan_body(current, &planned_on, &target, &lossy, opts, &mut warnings)?;
+            body = op;
+            method = how;
+            expected = exp;
             after = input;
         }
     }
@@ -151,16 +233,212 @@ pub fn plan_document(
         before,
         after,
         body,
+        method,
+        planned_on,
+        expected,
         properties,
         allow_deleting: opts.allow_deleting_content,
+        conflict,
         warnings,
     })
 }
 
+/// The text hunks are planned on: the server's Markdown, or (when blocks were fetched
+/// back and spliced in) the spliced text, whose hunks are checked on the server's.
+fn planning_text(current: &Read) -> &str {
+    if current.spliced > 0 {
+        &current.markdown
+    } else {
+        &current.raw
+    }
+}
+
+/// What the page's Markdown should be: the input with the page's fresh file URLs, its
+/// line endings and final line break as the server writes them.
+fn target_text(body: &str, page: &str) -> String {
+    let body = body.replace("\r\n", "\n");
+    let mut t = refresh_urls(body.trim_end(), page);
+    if page.ends_with('\n') {
+        t.push('\n');
+    }
+    t
+}
+
+/// Text a hunk must not match: signed file URLs (they change on every read, so the
+/// server's text will not hold the same ones).
+fn signed_urls(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let norm = normalize_urls(text);
+    if norm.len() == text.len() {
+        return out;
+    }
+    let mut from = 0;
+    while let Some(i) = text[from..].find("http") {
+        let start = from + i;
+        let len = text[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '<' | '>' | ']'))
+            .unwrap_or(text.len() - start);
+        let url = &text[start..start + len];
+        if normalize_urls(url).len() != url.len() {
+            out.push(start..start + len);
+        }
+        from = start + len.max(4);
+    }
+    out
+}
+
+/// The body's write: targeted hunks when they exist (and touch no lossy block, unless
+/// allowed), else a whole replace (guarded the same way).
+fn plan_body(
+    current: &Read,
+    page: &str,
+    target: &str,
+    lossy: &Lossy,
+    opts: &Options,
+    warnings: &mut Vec<String>,
+) -> Result<(BodyOp, String, Option<String>)> {
+    let urls = signed_urls(page);
+    let mut shielded = urls.clone();
+    shielded.extend(lossy.spans.iter().filter_map(|(_, s)| s.clone()));
+    let planned = hunks::plan(page, target, &shielded, MAX_HUNKS)
+        .or_else(|_| hunks::plan(page, target, &urls, MAX_HUNKS));
+    let spliced_ok = |h: &[Hunk]| current.spliced == 0 || hunks::apply(&current.raw, h).is_ok();
+    match planned {
+        Ok(h) if !h.is_empty() && h.iter().all(|x| !x.old.is_empty()) && spliced_ok(&h) => {
+            let touched: Vec<(&super::lossy::LossyBlock, Option<usize>)> = h
+                .iter()
+                .flat_map(|x| lossy.touched_by(&x.range))
+                .map(|b| (b, lossy.line_of(b, page)))
+                .collect();
+            guard_lossy(&touched, opts, warnings)?;
+            let n = h.len();
+            let expected = hunks::apply(page, &h).ok().filter(|_| current.spliced == 0);
+            let edits = h
+                .into_iter()
+                .map(|x| Replacement {
+                    old: x.old,
+                    new: x.new,
+                    all: false,
+                })
+                .collect();
+            Ok((
+                BodyOp::Update(edits),
+                format!(
+                    "update_content: {n} targeted edit{}; blocks outside {} keep their ids",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "it" } else { "them" }
+                ),
+                expected,
+            ))
+        }
+        other => {
+            let why = match other {
+                Err(e) => e.to_string(),
+                Ok(_) => "the targeted edits do not match the server's text once each".into(),
+            };
+            let touched: Vec<(&super::lossy::LossyBlock, Option<usize>)> = lossy
+                .blocks
+                .iter()
+                .map(|b| (b, lossy.line_of(b, page)))
+                .collect();
+            guard_lossy(&touched, opts, warnings)?;
+            let expected = (current.spliced == 0).then(|| target.to_string());
+            Ok((
+                BodyOp::Replace(target.to_string()),
+                format!(
+                    "replace_content: the whole page is rewritten ({why}); every block gets a new id"
+                ),
+                expected,
+            ))
+        }
+    }
+}
+
+/// The lossy-block guard: refused naming each block and its line, unless allowed.
+fn guard_lossy(
+    touched: &[(&super::lossy::LossyBlock, Option<usize>)],
+    opts: &Options,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    let names: Vec<String> = touched
+        .iter()
+        .filter(|(b, _)| {
+            let new = !seen.contains(&b.id.as_str());
+            seen.push(&b.id);
+            new
+        })
+        .map(|(b, line)| match line {
+            Some(l) => format!("the {} block on line {l} ({})", b.kind, b.why),
+            None => format!("the {} block {} ({})", b.kind, b.id, b.why),
+        })
+        .collect();
+    if opts.allow_lossy {
+        warnings.push(format!("rebuilding (--allow-lossy) {}", names.join("; ")));
+        return Ok(());
+    }
+    Err(Error::local(format!(
+        "this edit would rewrite {}",
+        names.join("; ")
+    ))
+    .hint("leave those lines as they are (edits around them keep them), or pass --allow-lossy to rewrite them anyway"))
+}
+
+/// A body as compared for "did it change": what Notion normalises (list markers and
+/// numbers, blank lines, trailing spaces, code fence markers) does not count.
+pub fn canonical(body: &str) -> String {
+    let body = normalize_body(body);
+    let mut out = String::with_capacity(body.len());
+    let mut blank = false;
+    for line in body.lines() {
+        let line = line.trim_end();
+        if line.trim().is_empty() {
+            blank = true;
+            continue;
+        }
+        if blank && !out.is_empty() {
+            out.push('\n');
+        }
+        blank = false;
+        let indent = line.len() - line.trim_start().len();
+        let rest = line.trim_start();
+        let (marker, text) = list_marker(rest);
+        out.push_str(&" ".repeat(indent));
+        out.push_str(marker);
+        out.push_str(text);
+        out.push('\n');
+    }
+    out
+}
+
+/// A list item's marker made canonical (`*`/`+` → `-`, any number → `1.`).
+fn list_marker(line: &str) -> (&'static str, &str) {
+    for m in ["- ", "* ", "+ "] {
+        if let Some(rest) = line.strip_prefix(m) {
+            return ("- ", rest);
+        }
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && digits < 10 {
+        if let Some(rest) = line[digits..].strip_prefix(". ") {
+            return ("1. ", rest);
+        }
+    }
+    ("", line)
+}
+
 /// Plans targeted edits, each checked on the page's text in order.
-pub fn plan_replacements(current: &Read, edits: Vec<Replacement>, opts: &Options) -> Result<Plan> {
+pub fn plan_replacements(
+    current: &Read,
+    edits: Vec<Replacement>,
+    opts: &Options,
+    lossy: &LossyLoader,
+) -> Result<Plan> {
     let mut warnings = Vec::new();
-    if edits.len() > 100 {
+    if edits.len() > MAX_HUNKS {
         return Err(Error::usage(format!(
             "{} --replace pairs: Notion takes at most 100 in one edit",
             edits.len()
@@ -175,7 +453,12 @@ pub fn plan_replacements(current: &Read, edits: Vec<Replacement>, opts: &Options
                 .into(),
         );
     }
-    let mut text = current.markdown.clone();
+    let planned_on = planning_text(current).to_string();
+    let mut text = planned_on.clone();
+    // Where each edit lands, in the text as the edits before it left it, widened by how
+    // far earlier edits can have moved text (the guard may see more, never less).
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    let mut moved: usize = 0;
     for (i, e) in edits.iter().enumerate() {
         let n = i + 1;
         if e.old.is_empty() {
@@ -197,48 +480,65 @@ pub fn plan_replacements(current: &Read, edits: Vec<Replacement>, opts: &Options
                 "make OLD longer so it matches once, or pass --all-matches to change every match",
             ));
         }
+        for (at, _) in text.match_indices(e.old.as_str()) {
+            ranges.push(at.saturating_sub(moved)..at + e.old.len() + moved);
+        }
+        let before_len = text.len();
         text = if e.all {
             text.replace(&e.old, &e.new)
         } else {
             text.replacen(&e.old, &e.new, 1)
         };
+        moved += text.len().abs_diff(before_len);
     }
     check_deletions(&current.markdown, &text, opts)?;
+    let lossy = lossy(&planned_on)?;
+    let touched: Vec<(&super::lossy::LossyBlock, Option<usize>)> = ranges
+        .iter()
+        .flat_map(|r| lossy.touched_by(r))
+        .map(|b| (b, lossy.line_of(b, &planned_on)))
+        .collect();
+    guard_lossy(&touched, opts, &mut warnings)?;
+    let n = edits.len();
     Ok(Plan {
         page_id: current.id().to_string(),
         title: current.title(),
         before: normalize_body(&current.markdown).into_owned(),
         after: normalize_body(&text).into_owned(),
         body: BodyOp::Update(edits),
+        method: format!(
+            "update_content: {n} --replace edit{}; blocks outside {} keep their ids",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" }
+        ),
+        expected: (current.spliced == 0).then_some(text),
+        planned_on,
         properties: Vec::new(),
         allow_deleting: opts.allow_deleting_content,
+        conflict: None,
         warnings,
     })
 }
 
-/// The concurrency guard: the input's `content_hash` against the page's now.
+/// The concurrency guard: the input's base against the page's now. A mismatch is an
+/// error (a conflict), a warning with `--force`, and the three-way view in a dry run.
 fn check_base(
     current: &Read,
-    doc: &Document,
+    base: &Base,
     opts: &Options,
     warnings: &mut Vec<String>,
-) -> Result<()> {
-    let Some(base) = doc.text("content_hash")? else {
-        return Ok(());
+) -> Result<Option<Conflict>> {
+    let (base, from) = match base {
+        Base::Input(h) => (h, "this copy".to_string()),
+        Base::Record(h, at) => (h, format!("this machine read it ({})", clean(at))),
+        Base::Unknown => return Ok(None),
     };
-    let base = ContentHash::parse(&base).ok_or_else(|| {
-        Error::local(format!(
-            "the input's content_hash ({}) is not one ntn wrote",
-            clean(&base)
-        ))
-        .hint("leave the content_hash line as `ntn pages get` wrote it, or remove it")
-    })?;
     let now = ContentHash::parse(&current.content_hash()).unwrap_or(ContentHash {
         body: String::new(),
         properties: String::new(),
     });
-    if base == now {
-        return Ok(());
+    if *base == now {
+        return Ok(None);
     }
     let what = match (base.body != now.body, base.properties != now.properties) {
         (true, true) => "its content and its properties",
@@ -247,19 +547,28 @@ fn check_base(
     };
     if opts.force {
         warnings.push(format!(
-            "the page changed since this copy was read ({what}); overwriting (--force)"
+            "the page changed since {from} ({what}); overwriting (--force)"
         ));
-        return Ok(());
+        return Ok(None);
+    }
+    if opts.dry_run {
+        return Ok(Some(Conflict {
+            what: what.to_string(),
+        }));
     }
     let when = current.page["last_edited_time"]
         .as_str()
         .map(|t| format!(" (last edited {})", clean(t)))
         .unwrap_or_default();
-    Err(Error::local(format!(
-        "the page changed since this copy of it was read: {what} changed{when}"
+    let since = match base {
+        _ if from == "this copy" => "since this copy of it was read".to_string(),
+        _ => format!("since {from}"),
+    };
+    Err(Error::conflict(format!(
+        "the page changed {since}: {what} changed{when}"
     ))
     .hint(format!(
-        "read it again (`ntn pages get {}`) and redo your change there, or pass --force to overwrite",
+        "see both sides with --dry-run; read it again (`ntn pages get {}`) and redo your change there, or pass --force to overwrite",
         current.id()
     )))
 }
@@ -455,6 +764,7 @@ mod tests {
                 },
             }),
             markdown: body.to_string(),
+            raw: body.to_string(),
             truncated: false,
             spliced: 0,
             missing: Vec::new(),

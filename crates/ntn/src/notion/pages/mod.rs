@@ -7,6 +7,7 @@
 //!   hash, signed URLs normalised);
 //! * [`client`]: the requests (read, create, apply an edit, trash, move, parents);
 //! * [`edit`]: the edit planner and its guards;
+//! * [`lossy`]: blocks a Markdown write would not give back, found with the block API;
 //! * [`diff`]: an edit shown as a unified diff and property changes.
 //!
 //! The Markdown endpoints need `Notion-Version` 2026-03-11 or later: [`version`] says
@@ -16,9 +17,12 @@ pub mod client;
 pub mod diff;
 pub mod document;
 pub mod edit;
+pub mod hunks;
 pub mod id;
+pub mod lossy;
 pub mod props;
 pub mod read;
+pub mod threeway;
 
 pub use client::{PageClient, Parent};
 pub use document::Document;

@@ -40,13 +40,24 @@ pub enum Reason {
     NotShared,
     /// Read by its id it is still unknown: Notion has no Markdown for its type.
     Unsupported,
+    /// Past the number of blocks ntn fetches one by one ([`MAX_FETCHED`]).
+    Limit,
 }
+
+/// The most blocks one read fetches by id: a page Notion leaves more out of is read
+/// partially (the rest is [`Reason::Limit`]).
+pub const MAX_FETCHED: usize = 10_000;
+
+/// The most a page's Markdown may grow to once the fetched blocks are spliced in: the
+/// bound on what a server (a hostile one, or a loop) can make a read allocate.
+pub const MAX_EXPANDED: u64 = 64 << 20;
 
 impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Reason::NotShared => "not shared with the integration",
             Reason::Unsupported => "a block Notion cannot write as Markdown",
+            Reason::Limit => "past the 10,000 blocks ntn reads one by one",
         })
     }
 }
@@ -65,6 +76,9 @@ pub struct Read {
     pub page: Value,
     /// The Markdown, with what could be fetched spliced in.
     pub markdown: String,
+    /// The Markdown as the server sent it (before splicing): what a targeted edit's
+    /// `old_str` is matched against on the server.
+    pub raw: String,
     /// The first answer said the page was truncated (past Notion's block limit).
     pub truncated: bool,
     /// Blocks fetched back and spliced in.
