@@ -563,9 +563,15 @@ fn edit_page(ctx: &Context, mut a: EditArgs) -> Result<()> {
     let three = plan.conflict.as_ref().map(|_| {
         let base_body = record
             .as_ref()
-            .filter(|r| matches!(&base, edit::Base::Input(h) if h.to_string() == r.content_hash) || matches!(&base, edit::Base::Record(..)))
+            .filter(|r| {
+                matches!(&base, edit::Base::Input(h) if h.to_string() == r.content_hash)
+                    || matches!(&base, edit::Base::Record(..))
+            })
             .map(|r| r.body.clone());
-        (base_body, pages::read::normalize_body(&doc.body).into_owned())
+        (
+            base_body,
+            pages::read::normalize_body(&doc.body).into_owned(),
+        )
     });
     finish(ctx, &client, plan, &a, Some((file, doc, three)))
 }
@@ -621,11 +627,7 @@ fn confirm_unguarded(ctx: &Context, current: &Read) -> Result<()> {
         .hint(format!("read the page first (`ntn pages get {}` records it, and its frontmatter keeps a content_hash), or pass --force", current.id())))
 }
 
-type FromDoc = (
-    Option<PathBuf>,
-    Document,
-    Option<(Option<String>, String)>,
-);
+type FromDoc = (Option<PathBuf>, Document, Option<(Option<String>, String)>);
 
 fn finish(
     ctx: &Context,
@@ -639,7 +641,9 @@ fn finish(
     }
     if plan.is_empty() && plan.conflict.is_none() {
         if a.json {
-            return ctx.ui.json(&json!({"id": plan.page_id, "changed": false, "method": "none"}));
+            return ctx
+                .ui
+                .json(&json!({"id": plan.page_id, "changed": false, "method": "none"}));
         }
         ctx.ui
             .message("No changes: the page already reads like that.");
@@ -711,8 +715,13 @@ fn finish(
             properties: Vec::new(),
             ..plan.clone()
         });
-        shown = shown.replace("(Notion now)", "(intended)").replace("(after the edit)", "(read back)");
-        ctx.ui.out().write_all(shown.as_bytes()).map_err(stdout_error)?;
+        shown = shown
+            .replace("(Notion now)", "(intended)")
+            .replace("(after the edit)", "(read back)");
+        ctx.ui
+            .out()
+            .write_all(shown.as_bytes())
+            .map_err(stdout_error)?;
         let applied_n = hunks.iter().filter(|h| **h).count();
         let which = if hunks.is_empty() {
             String::new()
@@ -863,8 +872,10 @@ fn append(ctx: &Context, a: AppendArgs) -> Result<()> {
         None => match ctx.ui.stdin_kind() {
             StdinKind::Pipe | StdinKind::File => Source::Stdin,
             _ => {
-                return Err(Error::usage("nothing to append: no TEXT, no file and nothing on stdin")
-                    .hint("ntn pages append PAGE 'text', a file, or pipe the Markdown in"));
+                return Err(Error::usage(
+                    "nothing to append: no TEXT, no file and nothing on stdin",
+                )
+                .hint("ntn pages append PAGE 'text', a file, or pipe the Markdown in"));
             }
         },
     };
@@ -873,8 +884,10 @@ fn append(ctx: &Context, a: AppendArgs) -> Result<()> {
         return Err(Error::usage("nothing to append: the text is empty"));
     }
     if text.starts_with("---\n") || text.starts_with("---\r\n") {
-        return Err(Error::usage("the text starts with frontmatter, which Notion would write as text")
-            .hint("remove the frontmatter block; `ntn pages edit` changes properties"));
+        return Err(Error::usage(
+            "the text starts with frontmatter, which Notion would write as text",
+        )
+        .hint("remove the frontmatter block; `ntn pages edit` changes properties"));
     }
     let client = connect(ctx)?;
     let answer = client.append(&id, &text, a.after.as_deref())?;
@@ -884,7 +897,11 @@ fn append(ctx: &Context, a: AppendArgs) -> Result<()> {
     ctx.ui.message(format_args!(
         "Appended {} line{} to the page{}.",
         text.trim_end().lines().count(),
-        if text.trim_end().lines().count() == 1 { "" } else { "s" },
+        if text.trim_end().lines().count() == 1 {
+            ""
+        } else {
+            "s"
+        },
         match &a.after {
             Some(t) => format!(" after {:?}", clean(t)),
             None => String::new(),

@@ -13,6 +13,8 @@
 
 #![allow(dead_code)]
 
+pub mod pages;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Stdio};

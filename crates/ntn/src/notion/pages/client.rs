@@ -361,8 +361,8 @@ impl PageClient {
                         .hint(format!("check the page (`ntn pages get {id}`) before trying again"))
                 })?;
                 let verdict = verify(plan, &now);
-                let unchanged =
-                    super::edit::canonical(&now.markdown) == super::edit::canonical(&plan.planned_on);
+                let unchanged = super::edit::canonical(&now.markdown)
+                    == super::edit::canonical(&plan.planned_on);
                 if unchanged && verdict != Some(Verdict::AsIntended) {
                     return Err(e.hint("the page was read back unchanged: nothing was applied; it is safe to try again"));
                 }
@@ -475,7 +475,8 @@ pub fn verify(plan: &Plan, now: &Read) -> Option<Verdict> {
         BodyOp::Update(edits) => edits
             .iter()
             .map(|e| {
-                let new_there = e.new.is_empty() || got.contains(&canon(&e.new).trim_end().to_string());
+                let new_there =
+                    e.new.is_empty() || got.contains(&canon(&e.new).trim_end().to_string());
                 let old_gone = e.new.contains(&e.old) || !got.contains(canon(&e.old).trim_end());
                 new_there && old_gone
             })
@@ -567,5 +568,44 @@ fn not_found_hint(e: Error, what: &str, id: &str) -> Error {
         ))
     } else {
         e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(n: usize) -> String {
+        format!(
+            "<unknown url=\"https://www.notion.so/p#c10000000000400080000000{n:08}\" alt=\"x\"/>"
+        )
+    }
+
+    fn id(n: usize) -> String {
+        format!("c1000000-0000-4000-8000-000000{n:06}")
+    }
+
+    #[test]
+    fn pieces_that_double_each_round_are_bounded_before_anything_is_built() {
+        // 42 tiny answers, each holding the next one's tag twice: 2^42 copies if spliced.
+        let mut fetched = HashMap::new();
+        for n in 0..42 {
+            fetched.insert(id(n), format!("a {}\n{}\n", tag(n + 1), tag(n + 1)));
+        }
+        let size = expanded_size(&format!("{}\n", tag(0)), &fetched);
+        assert!(size > super::super::read::MAX_EXPANDED, "{size}");
+        // An ordinary nesting is counted as it is.
+        let mut fetched = HashMap::new();
+        fetched.insert(id(0), "- item\n  child\n".to_string());
+        let text = format!("top\n  {}\n", tag(0));
+        let size = expanded_size(&text, &fetched);
+        let mut done = HashMap::new();
+        done.insert(id(0), fetched[&id(0)].clone());
+        let built = splice(&text, &done);
+        assert!(
+            size >= built.len() as u64 && size < 2 * built.len() as u64,
+            "{size} vs {}",
+            built.len()
+        );
     }
 }

@@ -75,6 +75,10 @@ mod tests {
             before: "one\ntwo\nthree".into(),
             after: "one\n2\nthree".into(),
             body: BodyOp::Replace("one\n2\nthree\n".into()),
+            method: String::new(),
+            planned_on: String::new(),
+            expected: None,
+            conflict: None,
             properties: vec![PropChange {
                 name: "Status".into(),
                 kind: "select".into(),

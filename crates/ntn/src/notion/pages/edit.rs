@@ -152,10 +152,12 @@ pub fn base_of(doc: &Document, record: Option<(&str, &str)>) -> Result<Base> {
         })?;
         return Ok(Base::Input(parsed));
     }
-    Ok(match record.and_then(|(h, at)| Some((ContentHash::parse(h)?, at))) {
-        Some((h, at)) => Base::Record(h, at.to_string()),
-        None => Base::Unknown,
-    })
+    Ok(
+        match record.and_then(|(h, at)| Some((ContentHash::parse(h)?, at))) {
+            Some((h, at)) => Base::Record(h, at.to_string()),
+            None => Base::Unknown,
+        },
+    )
 }
 
 /// Plans writing a whole document (frontmatter and body) over the page.
@@ -220,7 +222,8 @@ pub fn plan_document(
             check_deletions(&current.markdown, &doc.body, opts)?;
             let target = target_text(&doc.body, &planned_on);
             let lossy = lossy(&planned_on)?;
-            let (op, how, exp) = plan_body(current, &planned_on, &target, &lossy, opts, &mut warnings)?;
+            let (op, how, exp) =
+                plan_body(current, &planned_on, &target, &lossy, opts, &mut warnings)?;
             body = op;
             method = how;
             expected = exp;
@@ -748,6 +751,7 @@ pub fn new_page_properties(doc: &Document, schema: Option<&Value>) -> Result<Map
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notion::pages::lossy::Lossy;
     use crate::notion::pages::read::{Missing, Reason};
     use serde_json::json;
 
@@ -771,6 +775,15 @@ mod tests {
         }
     }
 
+    fn no_lossy(_: &str) -> Result<Lossy> {
+        Ok(Lossy::default())
+    }
+
+    fn plan_doc(r: &Read, d: &Document, o: &Options) -> Result<Plan> {
+        let base = base_of(d, None)?;
+        plan_document(r, d, &base, o, &schema, &no_lossy)
+    }
+
     fn schema(_: &str) -> Result<Value> {
         Ok(
             json!({"properties": {"Status": {"type": "select", "select": {"options": [
@@ -791,7 +804,7 @@ mod tests {
     fn the_same_document_plans_nothing() {
         let r = page("Hello\n");
         let d = doc_of(&r, |_| {}, "Hello\n");
-        let plan = plan_document(&r, &d, &Options::default(), &schema).unwrap();
+        let plan = plan_doc(&r, &d, &Options::default()).unwrap();
         assert!(plan.is_empty(), "{plan:?}");
     }
 
@@ -806,7 +819,7 @@ mod tests {
             },
             "Hello\n",
         );
-        let plan = plan_document(&r, &d, &Options::default(), &schema).unwrap();
+        let plan = plan_doc(&r, &d, &Options::default()).unwrap();
         assert_eq!(plan.body, BodyOp::None);
         let names: Vec<&str> = plan.properties.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Name", "Status"]);
@@ -815,14 +828,14 @@ mod tests {
             json!({"select": {"name": "In progress"}})
         );
         let d = doc_of(&r, |f| f["properties"]["Status"] = json!("Dnoe"), "Hello\n");
-        let e = plan_document(&r, &d, &Options::default(), &schema).unwrap_err();
+        let e = plan_doc(&r, &d, &Options::default()).unwrap_err();
         assert!(
             e.message().contains("did you mean \"Done\""),
             "{}",
             e.message()
         );
         let d = doc_of(&r, |f| f["properties"]["Stauts"] = json!("Done"), "Hello\n");
-        let e = plan_document(&r, &d, &Options::default(), &schema).unwrap_err();
+        let e = plan_doc(&r, &d, &Options::default()).unwrap_err();
         assert!(
             e.message().contains("did you mean \"Status\""),
             "{}",
@@ -835,7 +848,7 @@ mod tests {
         let old = page("Hello\n");
         let d = doc_of(&old, |_| {}, "Hello, edited\n");
         let now = page("Hello, changed elsewhere\n");
-        let e = plan_document(&now, &d, &Options::default(), &schema).unwrap_err();
+        let e = plan_doc(&now, &d, &Options::default()).unwrap_err();
         assert!(
             e.message().contains("its content changed"),
             "{}",
@@ -845,9 +858,110 @@ mod tests {
             force: true,
             ..Options::default()
         };
-        let plan = plan_document(&now, &d, &forced, &schema).unwrap();
-        assert_eq!(plan.body, BodyOp::Replace("Hello, edited\n".into()));
+        let plan = plan_doc(&now, &d, &forced).unwrap();
+        assert_eq!(
+            plan.body,
+            BodyOp::Update(vec![Replacement {
+                old: "changed elsewhere".into(),
+                new: "edited".into(),
+                all: false
+            }])
+        );
+        assert_eq!(plan.expected.as_deref(), Some("Hello, edited\n"));
         assert_eq!(plan.warnings.len(), 1);
+        // A dry run shows the conflict instead of refusing it; a real run is exit 6.
+        let dry = Options {
+            dry_run: true,
+            ..Options::default()
+        };
+        let plan = plan_doc(&now, &d, &dry).unwrap();
+        assert!(plan.conflict.is_some());
+        let e = plan_doc(&now, &d, &Options::default()).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::ExitCode::Conflict);
+    }
+
+    #[test]
+    fn an_input_without_a_hash_is_guarded_by_this_machines_record() {
+        let then = page("Hello\n");
+        let now = page("Hello, changed elsewhere\n");
+        let d = Document {
+            front: None,
+            body: "Hello, mine\n".into(),
+        };
+        let hash = then.content_hash();
+        let base = base_of(&d, Some((&hash, "2026-01-01T00:00:00Z"))).unwrap();
+        assert!(matches!(base, Base::Record(..)));
+        let e =
+            plan_document(&now, &d, &base, &Options::default(), &schema, &no_lossy).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::ExitCode::Conflict);
+        assert!(
+            e.message().contains("since this machine read it"),
+            "{}",
+            e.message()
+        );
+        // The same record against the page as it was: the edit goes through.
+        let plan =
+            plan_document(&then, &d, &base, &Options::default(), &schema, &no_lossy).unwrap();
+        assert!(matches!(plan.body, BodyOp::Update(_)));
+        assert_eq!(base_of(&d, None).unwrap(), Base::Unknown);
+    }
+
+    #[test]
+    fn notions_normalisations_are_not_changes() {
+        let r = page("- one\n- two\n\n1. a\n2. b\n");
+        let d = doc_of(&r, |_| {}, "* one\n* two\n\n\n\n1. a\n1. b   \n");
+        let plan = plan_doc(&r, &d, &Options::default()).unwrap();
+        assert_eq!(plan.body, BodyOp::None);
+        assert_ne!(canonical("- one"), canonical("- two"));
+    }
+
+    #[test]
+    fn edits_around_lossy_blocks_go_through_and_edits_of_them_are_refused() {
+        let body = "Intro\n\n[TOC]\n\nOutro\n";
+        let r = page(body);
+        let toc = body.find("[TOC]").unwrap();
+        let lossy = move |_: &str| {
+            Ok(Lossy {
+                blocks: vec![crate::notion::pages::lossy::LossyBlock {
+                    id: "c7000000-0000-4000-8000-000000000003".into(),
+                    kind: "table_of_contents".into(),
+                    why: "comes back as a \"[TOC]\" paragraph",
+                    top: "c7000000-0000-4000-8000-000000000003".into(),
+                }],
+                spans: vec![(
+                    "c7000000-0000-4000-8000-000000000003".into(),
+                    Some(toc..toc + 5),
+                )],
+            })
+        };
+        let plan_with = |text: &str, o: &Options| {
+            let d = doc_of(&r, |_| {}, text);
+            let base = base_of(&d, None)?;
+            plan_document(&r, &d, &base, o, &schema, &lossy)
+        };
+        let plan = plan_with("Intro\n\n[TOC]\n\nOutro, longer\n", &Options::default()).unwrap();
+        assert!(matches!(plan.body, BodyOp::Update(_)), "{:?}", plan.body);
+        let e = plan_with("Intro\n\n[TOC] and more\n\nOutro\n", &Options::default()).unwrap_err();
+        assert!(
+            e.message().contains("table_of_contents block on line 3"),
+            "{}",
+            e.message()
+        );
+        let allow = Options {
+            allow_lossy: true,
+            ..Options::default()
+        };
+        let plan = plan_with("Intro\n\n[TOC] and more\n\nOutro\n", &allow).unwrap();
+        assert!(plan.warnings.iter().any(|w| w.contains("--allow-lossy")));
+        // --replace is guarded the same way.
+        let rep = |old: &str| Replacement {
+            old: old.into(),
+            new: "x".into(),
+            all: false,
+        };
+        assert!(plan_replacements(&r, vec![rep("Outro")], &Options::default(), &lossy).is_ok());
+        let e = plan_replacements(&r, vec![rep("TOC")], &Options::default(), &lossy).unwrap_err();
+        assert!(e.message().contains("table_of_contents"), "{}", e.message());
     }
 
     #[test]
@@ -855,7 +969,7 @@ mod tests {
         let child = "<page url=\"https://www.notion.so/Child-a1000000000040008000000000000009\">Child</page>\n";
         let r = page(&format!("Intro\n\n{child}"));
         let d = doc_of(&r, |_| {}, "Intro only\n");
-        let e = plan_document(&r, &d, &Options::default(), &schema).unwrap_err();
+        let e = plan_doc(&r, &d, &Options::default()).unwrap_err();
         assert!(
             e.message().contains("child page \"Child\""),
             "{}",
@@ -865,18 +979,14 @@ mod tests {
             allow_deleting_content: true,
             ..Options::default()
         };
-        assert!(
-            plan_document(&r, &d, &allow, &schema)
-                .unwrap()
-                .allow_deleting
-        );
+        assert!(plan_doc(&r, &d, &allow).unwrap().allow_deleting);
         let mut partial = page("Intro\n\n<unknown url=\"x\" alt=\"y\"/>\n");
         partial.missing.push(Missing {
             id: "c1000000-0000-4000-8000-000000000001".into(),
             reason: Reason::NotShared,
         });
         let d = doc_of(&partial, |_| {}, "Intro changed\n");
-        let e = plan_document(&partial, &d, &Options::default(), &schema).unwrap_err();
+        let e = plan_doc(&partial, &d, &Options::default()).unwrap_err();
         assert!(
             e.message().contains("could not be read completely"),
             "{}",
@@ -893,18 +1003,19 @@ mod tests {
             all,
         };
         let o = Options::default();
-        let e = plan_replacements(&r, vec![rep("delta", "x", false)], &o).unwrap_err();
+        let e = plan_replacements(&r, vec![rep("delta", "x", false)], &o, &no_lossy).unwrap_err();
         assert!(e.message().contains("is not on the page"));
-        let e = plan_replacements(&r, vec![rep("alpha", "x", false)], &o).unwrap_err();
+        let e = plan_replacements(&r, vec![rep("alpha", "x", false)], &o, &no_lossy).unwrap_err();
         assert!(e.message().contains("2 times"));
         let plan = plan_replacements(
             &r,
             vec![rep("beta", "B", false), rep("alpha B", "one", false)],
             &o,
+            &no_lossy,
         )
         .unwrap();
         assert_eq!(plan.after, "one\n\nalpha gamma");
-        let plan = plan_replacements(&r, vec![rep("alpha", "x", true)], &o).unwrap();
+        let plan = plan_replacements(&r, vec![rep("alpha", "x", true)], &o, &no_lossy).unwrap();
         assert_eq!(plan.after, "x beta\n\nx gamma");
     }
 

@@ -152,8 +152,7 @@ impl PageClient {
                 });
             }
             let kind = block["type"].as_str().unwrap_or("");
-            if block["has_children"] == true && kind != "child_page" && kind != "child_database"
-            {
+            if block["has_children"] == true && kind != "child_page" && kind != "child_database" {
                 for child in self.block_children(&id)?.into_iter().rev() {
                     queue.push((child, top.clone()));
                 }
@@ -255,7 +254,9 @@ mod tests {
     #[test]
     fn lossy_types_are_named_and_ordinary_ones_are_not() {
         assert!(lossy_kind(&json!({"type": "bookmark", "bookmark": {"url": "u"}})).is_some());
-        assert!(lossy_kind(&json!({"type": "table_of_contents", "table_of_contents": {}})).is_some());
+        assert!(
+            lossy_kind(&json!({"type": "table_of_contents", "table_of_contents": {}})).is_some()
+        );
         assert!(
             lossy_kind(&json!({"type": "image", "image": {"type": "file", "file": {"url": "u"}}}))
                 .is_some()
@@ -272,8 +273,10 @@ mod tests {
             .is_some()
         );
         assert!(
-            lossy_kind(&json!({"type": "paragraph", "paragraph": {"rich_text": [{"type": "text"}]}}))
-                .is_none()
+            lossy_kind(
+                &json!({"type": "paragraph", "paragraph": {"rich_text": [{"type": "text"}]}})
+            )
+            .is_none()
         );
     }
 
