@@ -435,7 +435,10 @@ fn create(ctx: &Context, a: CreateArgs) -> Result<()> {
         _ => None,
     };
     let props = edit::new_page_properties(&doc, schema)?;
-    let page = client.create(&parent, props, &doc.body)?;
+    let (page, note) = client.create(&parent, props, &doc.body)?;
+    if let Some(n) = note {
+        ctx.ui.warn(n);
+    }
     if a.json {
         return ctx.ui.json(&page);
     }

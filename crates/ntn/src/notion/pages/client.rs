@@ -320,12 +320,116 @@ impl PageClient {
         parent: &Parent,
         properties: Map<String, Value>,
         markdown: &str,
-    ) -> Result<Value> {
+    ) -> Result<(Value, Option<String>)> {
         let mut body = json!({"parent": parent.to_json(), "properties": properties});
         if !markdown.trim().is_empty() {
             body["markdown"] = Value::String(markdown.to_string());
         }
-        self.notion.post("/v1/pages", &body)
+        match self.notion.post("/v1/pages", &body) {
+            Ok(page) => Ok((page, None)),
+            Err(e) if may_have_applied(&e) => self.find_created(parent, &body, markdown, e),
+            Err(e) => Err(e.hint("no page was created")),
+        }
+    }
+
+    /// After a create answered with an error that may come after the work: looks for the
+    /// page it would have made (same parent and title, created in the last two minutes
+    /// by the server's clock: its `Date` header) before saying anything. One found is the page (with a warning); none
+    /// means it is safe to try again; several are listed.
+    fn find_created(
+        &self,
+        parent: &Parent,
+        body: &Value,
+        markdown: &str,
+        e: Error,
+    ) -> Result<(Value, Option<String>)> {
+        let title = body["properties"]
+            .as_object()
+            .and_then(|p| super::props::title_property(p).map(|(_, v)| v.clone()))
+            .and_then(|v| {
+                v["title"].as_array().map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|t| t["text"]["content"].as_str())
+                        .collect::<String>()
+                })
+            })
+            .or_else(|| {
+                markdown
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .and_then(|l| l.strip_prefix("# "))
+                    .map(|t| t.trim().to_string())
+            })
+            .unwrap_or_default();
+        let unknown = |e: Error| {
+            e.hint("the page may or may not have been created, and ntn could not find out: look for it in Notion before trying again")
+        };
+        if title.is_empty() {
+            return Err(unknown(e));
+        }
+        let req = self.notion.request("POST", "/v1/search").json(&json!({
+            "query": title,
+            "filter": {"property": "object", "value": "page"},
+            "sort": {"timestamp": "last_edited_time", "direction": "descending"},
+            "page_size": 100,
+        }));
+        let Ok(resp) = self.notion.send(&req, &RetryPolicy::default()) else {
+            return Err(unknown(e));
+        };
+        let server_now = resp
+            .header("date")
+            .and_then(|d| jiff::fmt::rfc2822::parse(d).ok())
+            .map(|z| z.timestamp().as_millisecond());
+        let (Some(now), Ok(found)) = (server_now, resp.json::<Value>()) else {
+            return Err(unknown(e));
+        };
+        // Notion rounds created_time down to the minute; a create that failed after
+        // doing its work did it moments ago.
+        let since = u64::try_from(now - 120_000).unwrap_or(0);
+        let since = since - since % 60_000;
+        let want_parent = parent.to_json();
+        let matches: Vec<Value> = found["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| super::props::title(p) == title)
+            .filter(|p| {
+                let par = &p["parent"];
+                match (&want_parent["page_id"], &want_parent["data_source_id"]) {
+                    (Value::String(id), _) => par["page_id"].as_str() == Some(id),
+                    (_, Value::String(id)) => par["data_source_id"].as_str() == Some(id),
+                    _ => par["type"] == "workspace",
+                }
+            })
+            .filter(|p| {
+                p["created_time"]
+                    .as_str()
+                    .and_then(crate::support::time::parse_rfc3339_ms)
+                    .is_some_and(|t| t >= since)
+            })
+            .cloned()
+            .collect();
+        match matches.as_slice() {
+            [] => Err(e.hint("the server answered with an error after the request was sent, but no page with this title was created since the command started: it is safe to try again")),
+            [one] => Ok((
+                one.clone(),
+                Some(format!(
+                    "the server answered with an error ({}), but the page was created: it was found by its title",
+                    e.message()
+                )),
+            )),
+            many => {
+                let ids: Vec<String> = many
+                    .iter()
+                    .map(|p| clean(p["id"].as_str().unwrap_or("")).into_owned())
+                    .collect();
+                Err(e.hint(format!(
+                    "the page may have been created: pages with this title created since the command started: {}",
+                    ids.join(", ")
+                )))
+            }
+        }
     }
 
     /// Sends an edit plan: the content first (then reads the page back and compares it
