@@ -7,6 +7,7 @@
 //!   hash, signed URLs normalised);
 //! * [`client`]: the requests (read, create, apply an edit, trash, move, parents);
 //! * [`edit`]: the edit planner and its guards;
+//! * [`hunks`]: the smallest targeted search-and-replace edits from one text to another;
 //! * [`diff`]: an edit shown as a unified diff and property changes.
 //!
 //! The Markdown endpoints need `Notion-Version` 2026-03-11 or later: [`version`] says
@@ -16,6 +17,7 @@ pub mod client;
 pub mod diff;
 pub mod document;
 pub mod edit;
+pub mod hunks;
 pub mod id;
 pub mod props;
 pub mod read;
