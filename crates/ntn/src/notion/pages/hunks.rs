@@ -35,6 +35,8 @@ pub enum NoPlan {
     /// The change on this line (1-based) cannot be made to match once without reaching
     /// into text that must not be matched.
     NotUnique { line: usize },
+    /// The page is empty: there is no text for an edit to match.
+    EmptyPage,
     /// The hunks planned do not give the target (a bug: nothing should be sent).
     Mismatch,
 }
@@ -51,6 +53,7 @@ impl fmt::Display for NoPlan {
                 f,
                 "the change on line {line} cannot be matched once without reaching into a file link or content Notion does not give as text"
             ),
+            NoPlan::EmptyPage => f.write_str("the page is empty: there is no text to match"),
             NoPlan::Mismatch => f.write_str("the targeted edits would not give the intended text"),
         }
     }
@@ -233,7 +236,8 @@ fn reach(context: &str) -> u8 {
 
 /// The hunks that turn `page` into `target`, in document order, non-overlapping, each
 /// `old` matching exactly once in the text as the hunks before it leave it; no `old`
-/// includes a byte of an `avoid` range. `page == target` gives none.
+/// includes a byte of an `avoid` range (byte ranges of `page`). `page == target` gives
+/// none. Line breaks are `\n` (normalise CRLF first).
 pub fn plan(
     page: &str,
     target: &str,
@@ -242,6 +246,9 @@ pub fn plan(
 ) -> Result<Vec<Hunk>, NoPlan> {
     if page == target {
         return Ok(Vec::new());
+    }
+    if page.is_empty() {
+        return Err(NoPlan::EmptyPage);
     }
     let mut avoid: Vec<Range<usize>> = avoid.iter().filter(|r| r.start < r.end).cloned().collect();
     avoid.sort_by_key(|r| (r.start, r.end));
@@ -391,6 +398,9 @@ impl Planner<'_> {
     /// start (nearest first) a binary search finds the nearest end.
     fn frontier(&self, s: usize, e: usize, from: usize, to: usize) -> Option<(usize, usize)> {
         let page = self.page;
+        if from > s || to < e || to > page.len() {
+            return None;
+        }
         let left: Vec<usize> = (from..=s)
             .rev()
             .filter(|&p| p == s || is_stop(page, p) || (p == from && page.is_char_boundary(p)))
@@ -520,6 +530,8 @@ mod tests {
     fn no_change_plans_nothing() {
         assert_eq!(plan("a\n\nb\n", "a\n\nb\n", &[], 100), Ok(Vec::new()));
         assert_eq!(plan("", "", &[], 0), Ok(Vec::new()));
+        assert_eq!(plan("", "new\n", &[], 100), Err(NoPlan::EmptyPage));
+        assert_eq!(hunks_of("a\n\nb\n", ""), [pair("a\n\nb\n", "")]);
     }
 
     #[test]
@@ -611,6 +623,44 @@ mod tests {
             hunks_of("- one\n- two\n", "- one\n- one and a half\n- two\n").len(),
             1
         );
+    }
+
+    #[test]
+    fn a_notion_page_gets_small_hunks() {
+        let page = "# Project plan\n\nThe plan is simple.\n\n## Tasks\n\n- Write the plan\n- Review the plan\n- Ship\n\n## Notes\n\nThe plan is simple.\n\n<callout icon=\"💡\">\n\tRemember the plan\n</callout>\n\n```rust\nfn main() {}\n```\n";
+        let cases: [(String, &[(&str, &str)]); 6] = [
+            (
+                page.replace("- Ship\n", "- Ship\n- Celebrate\n"),
+                &[("Ship\n", "Ship\n- Celebrate\n")],
+            ),
+            (
+                page.replace("Review the plan", "Review the new plan"),
+                &[("Review the ", "Review the new ")],
+            ),
+            // The paragraph is twice: the least of the next block.
+            (
+                page.replace("Notes\n\nThe plan is simple.", "Notes\n\nThe plan is hard."),
+                &[("simple.\n\n<", "hard.\n\n<")],
+            ),
+            (
+                page.replace("- Write the plan\n", ""),
+                &[("- Write the plan\n", "")],
+            ),
+            (
+                page.replace("Remember the plan", "Remember the plan!"),
+                &[("Remember the plan", "Remember the plan!")],
+            ),
+            (
+                page.replace("# Project plan", "# Project plan v2")
+                    .replace("- Ship", "- Ship it"),
+                &[("Project plan", "Project plan v2"), ("Ship", "Ship it")],
+            ),
+        ];
+        for (target, want) in cases {
+            let got = hunks_of(page, &target);
+            let want: Vec<(String, String)> = want.iter().map(|(o, n)| pair(o, n)).collect();
+            assert_eq!(got, want, "{target:?}");
+        }
     }
 
     #[test]
