@@ -749,7 +749,7 @@ mod tests {
         assert_eq!(apply("a", &[h("", "b")]), Err(0));
     }
 
-    const LINES: [&str; 8] = [
+    const LINES: [&str; 9] = [
         "alpha beta",
         "gamma",
         "- item",
@@ -758,6 +758,7 @@ mod tests {
         "- item two",
         "## Head",
         "héllo wörld",
+        "日本語の文 ☕🍵",
     ];
 
     fn join(lines: &[(usize, bool)]) -> String {
@@ -809,6 +810,10 @@ mod tests {
             lines in prop::collection::vec((0..LINES.len(), any::<bool>()), 1..14),
             ops in prop::collection::vec((0u8..3, 0..20usize, 0..LINES.len(), any::<bool>()), 1..5),
             words in prop::collection::vec((0u8..3, 0..20usize, 0..20usize), 0..3),
+            chars in prop::collection::vec(
+                (0..400usize, prop::sample::select(vec!["x", "\n", " ", "é", "-", "☕", "\n\n"])),
+                0..3,
+            ),
         ) {
             let page = join(&lines);
             let mut edited = lines.clone();
@@ -823,6 +828,13 @@ mod tests {
                     ls[i] = word_edit(&ls[i], (kind, at));
                 }
                 target = ls.join("\n");
+            }
+            for (at, c) in chars {
+                let mut at = at % (target.len() + 1);
+                while !target.is_char_boundary(at) {
+                    at -= 1;
+                }
+                target.insert_str(at, c);
             }
             let hunks = plan(&page, &target, &[], 100).unwrap();
             check(&page, &target, &hunks, &[]);
