@@ -24,6 +24,17 @@ pub struct Hunk {
     pub range: Range<usize>,
 }
 
+impl From<Hunk> for super::edit::Replacement {
+    /// The `update_content` entry (`replace_all_matches` off: the hunk matches once).
+    fn from(h: Hunk) -> Self {
+        super::edit::Replacement {
+            old: h.old,
+            new: h.new,
+            all: false,
+        }
+    }
+}
+
 /// Why no targeted plan exists (the caller falls back to replacing the whole page).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NoPlan {
@@ -545,6 +556,11 @@ mod tests {
         );
         let h = plan("x cat y\n", "x cow y\n", &[], 100).unwrap();
         assert_eq!(h[0].range, 2..5);
+        let r: super::super::edit::Replacement = h[0].clone().into();
+        assert_eq!(
+            (r.old.as_str(), r.new.as_str(), r.all),
+            ("cat", "cow", false)
+        );
     }
 
     #[test]
