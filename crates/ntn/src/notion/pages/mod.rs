@@ -8,6 +8,8 @@
 //! * [`client`]: the requests (read, create, apply an edit, trash, move, parents);
 //! * [`edit`]: the edit planner and its guards;
 //! * [`lossy`]: blocks a Markdown write would not give back, found with the block API;
+//! * [`hunks`]: the smallest targeted search-and-replace edits from one text to another;
+//! * [`threeway`]: a three-way comparison (base, mine, theirs), merged or shown;
 //! * [`diff`]: an edit shown as a unified diff and property changes.
 //!
 //! The Markdown endpoints need `Notion-Version` 2026-03-11 or later: [`version`] says
