@@ -301,8 +301,15 @@ fn plan_body(
     warnings: &mut Vec<String>,
 ) -> Result<(BodyOp, String, Option<String>)> {
     let urls = signed_urls(page);
+    // First try: hunks that neither enter nor touch a lossy block (a byte either side).
     let mut shielded = urls.clone();
-    shielded.extend(lossy.spans.iter().filter_map(|(_, s)| s.clone()));
+    shielded.extend(
+        lossy
+            .spans
+            .iter()
+            .filter_map(|(_, s)| s.clone())
+            .map(|s| s.start.saturating_sub(1)..(s.end + 1).min(page.len())),
+    );
     let planned = hunks::plan(page, target, &shielded, MAX_HUNKS)
         .or_else(|_| hunks::plan(page, target, &urls, MAX_HUNKS));
     let spliced_ok = |h: &[Hunk]| current.spliced == 0 || hunks::apply(&current.raw, h).is_ok();

@@ -50,16 +50,16 @@ impl Lossy {
         self.blocks.is_empty()
     }
 
-    /// The lossy blocks a write of `range` (bytes of the page's Markdown) would rebuild:
-    /// those in a top-level block whose span it shares a byte with, or whose span is
-    /// unknown.
+    /// The lossy blocks a write of `range` (bytes of the page's Markdown) may rebuild:
+    /// those in a top-level block whose span it shares a byte with or touches (text
+    /// replaced right after a block can run on from it), or whose span is unknown.
     pub fn touched_by(&self, range: &Range<usize>) -> Vec<&LossyBlock> {
         let tops: Vec<&str> = self
             .spans
             .iter()
             .filter(|(_, span)| match span {
                 None => true,
-                Some(s) => s.start < range.end && range.start < s.end,
+                Some(s) => s.start <= range.end && range.start <= s.end,
             })
             .map(|(id, _)| id.as_str())
             .collect();
@@ -304,6 +304,7 @@ mod tests {
         };
         assert_eq!(lossy.touched_by(&(0..5)).len(), 0);
         assert_eq!(lossy.touched_by(&(5..8)).len(), 1);
-        assert_eq!(lossy.touched_by(&(12..14)).len(), 0);
+        assert_eq!(lossy.touched_by(&(12..14)).len(), 1, "touching counts");
+        assert_eq!(lossy.touched_by(&(13..14)).len(), 0);
     }
 }
