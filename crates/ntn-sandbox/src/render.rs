@@ -182,7 +182,7 @@ pub fn database_json(s: &Store, d: &Database) -> Value {
         "icon": null,
         "cover": null,
         "parent": Parent::Page(d.parent_page.clone()).to_json(),
-        "is_inline": false,
+        "is_inline": d.inline,
         "is_locked": false,
         "archived": d.in_trash,
         "in_trash": d.in_trash,
@@ -228,7 +228,7 @@ pub fn data_source_json(s: &Store, ds: &DataSource) -> Value {
         "database_parent": db.map(|d| Parent::Page(d.parent_page.clone()).to_json()),
         "archived": db.is_some_and(|d| d.in_trash),
         "in_trash": db.is_some_and(|d| d.in_trash),
-        "is_inline": false,
+        "is_inline": db.is_some_and(|d| d.inline),
         "url": notion_url(&ds.name, &ds.id),
         "public_url": null,
     })

@@ -66,6 +66,9 @@ pub struct Node {
     pub children: Vec<Node>,
     /// Content the token cannot see: rendered as `<unknown/>`, its children never read.
     pub hidden: bool,
+    /// What rendering needs from elsewhere in the store: the title of a `link_to_page`
+    /// target, the path of titles a `breadcrumb` shows.
+    pub label: Option<String>,
 }
 
 impl Node {
@@ -76,6 +79,7 @@ impl Node {
             data,
             children: Vec::new(),
             hidden: false,
+            label: None,
         }
     }
 
@@ -141,12 +145,18 @@ pub fn node_of(s: &Store, id: &str) -> Option<Node> {
         if b.in_trash {
             return None;
         }
+        // A synced block that refers to another shows the original's content.
+        let source = match b.data["synced_from"]["block_id"].as_str() {
+            Some(orig) if b.kind == "synced_block" => orig.to_string(),
+            _ => id.to_string(),
+        };
         return Some(Node {
             id: Some(id.to_string()),
             kind: b.kind.clone(),
             data: b.data.clone(),
-            children: if hidden { Vec::new() } else { tree(s, id) },
+            children: if hidden { Vec::new() } else { tree(s, &source) },
             hidden,
+            label: label(s, id, &b.kind, &b.data),
         });
     }
     if let Some(p) = s.pages.get(id) {
@@ -159,16 +169,52 @@ pub fn node_of(s: &Store, id: &str) -> Option<Node> {
             data: json!({"title": p.title()}),
             children: Vec::new(),
             hidden,
+            label: None,
         });
     }
     let d = s.databases.get(id).filter(|d| !d.in_trash)?;
     Some(Node {
         id: Some(id.to_string()),
         kind: "child_database".into(),
-        data: json!({"title": d.title}),
+        data: json!({"title": d.title, "is_inline": d.inline}),
         children: Vec::new(),
         hidden,
+        label: None,
     })
+}
+
+/// The [`Node::label`] of a stored block.
+fn label(s: &Store, id: &str, kind: &str, data: &Value) -> Option<String> {
+    match kind {
+        "link_to_page" => {
+            let target = data["page_id"]
+                .as_str()
+                .or_else(|| data["database_id"].as_str())?;
+            s.pages
+                .get(target)
+                .map(|p| p.title())
+                .or_else(|| s.databases.get(target).map(|d| d.title.clone()))
+        }
+        "breadcrumb" => {
+            // The titles from the top page down to the block's own page.
+            let mut titles = Vec::new();
+            let mut cur = page_of(s, id);
+            while let Some(p) = cur.as_ref().and_then(|c| s.pages.get(c)) {
+                titles.push(p.title());
+                if titles.len() > 100 {
+                    break;
+                }
+                cur = match &p.parent {
+                    Parent::Page(parent) => Some(parent.clone()),
+                    Parent::Block(b) => page_of(s, b),
+                    _ => None,
+                };
+            }
+            titles.reverse();
+            Some(titles.join(" / "))
+        }
+        _ => None,
+    }
 }
 
 /// The page a block belongs to (the block itself when it is a page).
