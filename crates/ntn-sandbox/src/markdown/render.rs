@@ -515,6 +515,20 @@ mod tests {
     }
 
     #[test]
+    fn inline_equations_are_dollars_and_synced_blocks_have_no_wrapper() {
+        let mut para = p("paragraph", "Energy ");
+        para.data["rich_text"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"type": "equation", "equation": {"expression": "E=mc^2"}, "plain_text": "E=mc^2"}));
+        let mut synced = Node::new("synced_block", json!({"synced_from": null}));
+        synced.children = vec![p("paragraph", "one"), p("bulleted_list_item", "two")];
+        let empty = Node::new("synced_block", json!({"synced_from": null}));
+        let r = markdown(&[para, synced, empty], &opts(100));
+        assert_eq!(r.markdown, "Energy $E=mc^2$\n\none\n\n- two\n\n<empty-block/>\n");
+    }
+
+    #[test]
     fn past_the_limit_blocks_are_unknown() {
         let mut nodes: Vec<Node> = (0..3).map(|i| p("paragraph", &format!("p{i}"))).collect();
         nodes[2].id = Some("c1000000-0000-4000-8000-000000000003".into());
