@@ -52,7 +52,13 @@ fn ids_and_types(blocks: &[Value]) -> Vec<(String, String)> {
 }
 
 fn patch(sb: &Sandbox, t: &str, page: &str, body: Value) -> Resp {
-    md(sb, "PATCH", &format!("/v1/pages/{page}/markdown"), t, Some(body))
+    md(
+        sb,
+        "PATCH",
+        &format!("/v1/pages/{page}/markdown"),
+        t,
+        Some(body),
+    )
 }
 
 fn update(sb: &Sandbox, t: &str, page: &str, updates: Value) -> Resp {
@@ -115,8 +121,15 @@ fn every_block_type_renders_as_notion_renders_it() {
     assert_eq!(v["truncated"], false);
     let text = v["markdown"].as_str().unwrap();
     assert_eq!(unsigned(text), lossy_markdown());
-    assert!(text.contains("diagram.png?X-Amz-"), "hosted URLs are signed");
-    assert_ne!(read(&sb, &t, LOSSY)["markdown"], v["markdown"], "afresh each read");
+    assert!(
+        text.contains("diagram.png?X-Amz-"),
+        "hosted URLs are signed"
+    );
+    assert_ne!(
+        read(&sb, &t, LOSSY)["markdown"],
+        v["markdown"],
+        "afresh each read"
+    );
 
     // Any block id reads as that block and its subtree.
     for (n, want) in [
@@ -200,7 +213,10 @@ fn the_blocks_api_gives_every_block_with_notions_shapes() {
     let synced = by("synced_block");
     assert_eq!(synced["has_children"], true);
     assert_eq!(synced["synced_block"]["synced_from"], Value::Null);
-    assert_eq!(children(&sb, &t, &block(4))[0]["paragraph"]["rich_text"][0]["plain_text"], "Synced text.");
+    assert_eq!(
+        children(&sb, &t, &block(4))[0]["paragraph"]["rich_text"][0]["plain_text"],
+        "Synced text."
+    );
     let bm = by("bookmark");
     assert_eq!(bm["bookmark"]["url"], "https://example.com/bookmark");
     assert_eq!(bm["bookmark"]["caption"][0]["plain_text"], "A bookmark");
@@ -211,7 +227,10 @@ fn the_blocks_api_gives_every_block_with_notions_shapes() {
         by("link_to_page")["link_to_page"],
         json!({"type": "page_id", "page_id": "a1000000-0000-4000-8000-000000000002"})
     );
-    assert_eq!(by("child_database")["child_database"]["title"], "Reading list");
+    assert_eq!(
+        by("child_database")["child_database"]["title"],
+        "Reading list"
+    );
     assert_eq!(by("equation")["equation"]["expression"], "E = mc^2");
     assert_eq!(blocks[11]["image"]["type"], "external");
     assert_eq!(blocks[11]["image"]["caption"][0]["plain_text"], "A cat");
@@ -221,8 +240,17 @@ fn the_blocks_api_gives_every_block_with_notions_shapes() {
     assert_eq!(cols["has_children"], true);
     let columns = children(&sb, &t, &block(16));
     assert_eq!(columns.len(), 2);
-    assert!(columns.iter().all(|c| c["type"] == "column" && c["has_children"] == true));
-    let db = sb.api("GET", "/v1/databases/d1000000-0000-4000-8000-000000000010", &t, None);
+    assert!(
+        columns
+            .iter()
+            .all(|c| c["type"] == "column" && c["has_children"] == true)
+    );
+    let db = sb.api(
+        "GET",
+        "/v1/databases/d1000000-0000-4000-8000-000000000010",
+        &t,
+        None,
+    );
     assert_eq!(db.json()["is_inline"], true, "{}", db.body);
 }
 
@@ -243,11 +271,17 @@ fn an_update_keeps_untouched_blocks_and_a_replace_degrades_them() {
     for (i, (a, b)) in after.iter().zip(&before).enumerate() {
         if i == 14 {
             assert_ne!(a["id"], b["id"], "the edited block is new");
-            assert_eq!(a["paragraph"]["rich_text"][0]["plain_text"], "Edited paragraph.");
+            assert_eq!(
+                a["paragraph"]["rich_text"][0]["plain_text"],
+                "Edited paragraph."
+            );
         } else {
             assert_eq!(a["id"], b["id"], "block {i} kept");
             assert_eq!(a["type"], b["type"]);
-            assert_eq!(a[a["type"].as_str().unwrap()], b[b["type"].as_str().unwrap()]);
+            assert_eq!(
+                a[a["type"].as_str().unwrap()],
+                b[b["type"].as_str().unwrap()]
+            );
         }
     }
     assert_eq!(
@@ -268,7 +302,10 @@ fn an_update_keeps_untouched_blocks_and_a_replace_degrades_them() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let after = children(&sb, &t, LOSSY);
-    let old: Vec<String> = before.iter().map(|b| b["id"].as_str().unwrap().to_string()).collect();
+    let old: Vec<String> = before
+        .iter()
+        .map(|b| b["id"].as_str().unwrap().to_string())
+        .collect();
     let kinds: Vec<(String, String)> = ids_and_types(&after);
     for (id, ty) in &kinds {
         if ty != "child_database" {
@@ -298,16 +335,25 @@ fn an_update_keeps_untouched_blocks_and_a_replace_degrades_them() {
             "paragraph",
         ]
     );
-    assert_eq!(after[9]["id"], "d1000000-0000-4000-8000-000000000010", "databases named are kept");
+    assert_eq!(
+        after[9]["id"], "d1000000-0000-4000-8000-000000000010",
+        "databases named are kept"
+    );
     assert_eq!(after[2]["paragraph"]["rich_text"][0]["plain_text"], "[TOC]");
-    assert_eq!(after[4]["paragraph"]["rich_text"][0]["href"], "https://example.com/bookmark");
+    assert_eq!(
+        after[4]["paragraph"]["rich_text"][0]["href"],
+        "https://example.com/bookmark"
+    );
     assert_eq!(after[7]["paragraph"]["rich_text"][0]["type"], "mention");
     assert_eq!(
         after[12]["image"],
         json!({"type": "external", "external": {"url": ""}, "caption": []}),
         "a hosted file written back loses its URL"
     );
-    assert_eq!(after[11]["image"]["external"]["url"], "https://example.com/cat.png");
+    assert_eq!(
+        after[11]["image"]["external"]["url"],
+        "https://example.com/cat.png"
+    );
     assert_eq!(after[13]["to_do"]["color"], "red");
     let text = unsigned(read(&sb, &t, LOSSY)["markdown"].as_str().unwrap());
     assert!(text.contains("\n\n\\[TOC\\]\n\n"), "{text}");
@@ -341,7 +387,10 @@ fn a_match_on_a_lossy_block_degrades_that_block_only() {
             assert_eq!(a, b, "block {i}");
         }
     }
-    assert_eq!(after[4]["paragraph"]["rich_text"][0]["plain_text"], "A good bookmark");
+    assert_eq!(
+        after[4]["paragraph"]["rich_text"][0]["plain_text"],
+        "A good bookmark"
+    );
     // "\n\n" inside a block's span (the columns) touches it: only the columns are rebuilt.
     let r = update(
         &sb,
@@ -372,10 +421,19 @@ fn colour_and_caption_survive_an_edit_of_their_own_block() {
     let after = children(&sb, &t, LOSSY);
     assert_ne!(after[13]["id"], block(14));
     assert_eq!(after[13]["to_do"]["color"], "red");
-    assert_eq!(after[13]["to_do"]["rich_text"][0]["plain_text"], "Red task, done");
+    assert_eq!(
+        after[13]["to_do"]["rich_text"][0]["plain_text"],
+        "Red task, done"
+    );
     assert_ne!(after[11]["id"], block(12));
-    assert_eq!(after[11]["image"]["caption"][0]["plain_text"], "A black cat");
-    assert_eq!(after[11]["image"]["external"]["url"], "https://example.com/cat.png");
+    assert_eq!(
+        after[11]["image"]["caption"][0]["plain_text"],
+        "A black cat"
+    );
+    assert_eq!(
+        after[11]["image"]["external"]["url"],
+        "https://example.com/cat.png"
+    );
     // The hosted image between them was not touched.
     assert_eq!(after[12]["id"], block(13));
     assert_eq!(after[12]["image"]["file"]["url"], HOSTED);
@@ -387,16 +445,32 @@ fn missing_and_repeated_matches_are_400_and_change_nothing() {
     let t = sb.alice();
     let before = ids_and_types(&children(&sb, &t, LOSSY));
     let text = unsigned(read(&sb, &t, LOSSY)["markdown"].as_str().unwrap());
-    let e = update(&sb, &t, LOSSY, json!([{"old_str": "Outro.", "new_str": "End."},
-                                           {"old_str": "nowhere", "new_str": "x"}]))
-        .assert_error(400, "validation_error");
+    let e = update(
+        &sb,
+        &t,
+        LOSSY,
+        json!([{"old_str": "Outro.", "new_str": "End."},
+                                           {"old_str": "nowhere", "new_str": "x"}]),
+    )
+    .assert_error(400, "validation_error");
     assert!(e["message"].as_str().unwrap().contains("not found"), "{e}");
-    let e = update(&sb, &t, LOSSY, json!([{"old_str": "Outro.", "new_str": "End."},
-                                           {"old_str": "paragraph.", "new_str": "x"}]))
-        .assert_error(400, "validation_error");
-    assert!(e["message"].as_str().unwrap().contains("matches 2 times"), "{e}");
+    let e = update(
+        &sb,
+        &t,
+        LOSSY,
+        json!([{"old_str": "Outro.", "new_str": "End."},
+                                           {"old_str": "paragraph.", "new_str": "x"}]),
+    )
+    .assert_error(400, "validation_error");
+    assert!(
+        e["message"].as_str().unwrap().contains("matches 2 times"),
+        "{e}"
+    );
     assert_eq!(ids_and_types(&children(&sb, &t, LOSSY)), before);
-    assert_eq!(unsigned(read(&sb, &t, LOSSY)["markdown"].as_str().unwrap()), text);
+    assert_eq!(
+        unsigned(read(&sb, &t, LOSSY)["markdown"].as_str().unwrap()),
+        text
+    );
 }
 
 #[test]
@@ -405,30 +479,75 @@ fn the_skew_control_makes_the_next_write_differ_from_what_was_asked() {
     let t = sb.alice();
     let r = sb.post("/__sandbox/markdown/skew", json!({"page_id": LOSSY}));
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = update(&sb, &t, LOSSY, json!([{"old_str": "Outro.", "new_str": "The end."}]));
+    let r = update(
+        &sb,
+        &t,
+        LOSSY,
+        json!([{"old_str": "Outro.", "new_str": "The end."}]),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
-    let text = read(&sb, &t, LOSSY)["markdown"].as_str().unwrap().to_string();
+    let text = read(&sb, &t, LOSSY)["markdown"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(text.ends_with("\n\nThe end!\n"), "{text}");
     // Only the next write.
-    let r = update(&sb, &t, LOSSY, json!([{"old_str": "The end!", "new_str": "The end."}]));
+    let r = update(
+        &sb,
+        &t,
+        LOSSY,
+        json!([{"old_str": "The end!", "new_str": "The end."}]),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(read(&sb, &t, LOSSY)["markdown"].as_str().unwrap().ends_with("\n\nThe end.\n"));
+    assert!(
+        read(&sb, &t, LOSSY)["markdown"]
+            .as_str()
+            .unwrap()
+            .ends_with("\n\nThe end.\n")
+    );
 
     // Dropping the last hunk: every hunk is checked, the last one is not applied.
-    sb.post("/__sandbox/markdown/skew", json!({"page_id": LOSSY, "mode": "drop_last_hunk"}));
-    let r = update(&sb, &t, LOSSY, json!([{"old_str": "Intro paragraph.", "new_str": "Intro."},
-                                           {"old_str": "The end.", "new_str": "Fin."}]));
+    sb.post(
+        "/__sandbox/markdown/skew",
+        json!({"page_id": LOSSY, "mode": "drop_last_hunk"}),
+    );
+    let r = update(
+        &sb,
+        &t,
+        LOSSY,
+        json!([{"old_str": "Intro paragraph.", "new_str": "Intro."},
+                                           {"old_str": "The end.", "new_str": "Fin."}]),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
-    let text = read(&sb, &t, LOSSY)["markdown"].as_str().unwrap().to_string();
-    assert!(text.contains("\n\nIntro.\n\n") && text.ends_with("\n\nThe end.\n"), "{text}");
+    let text = read(&sb, &t, LOSSY)["markdown"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("\n\nIntro.\n\n") && text.ends_with("\n\nThe end.\n"),
+        "{text}"
+    );
 
     // A replace is skewed too.
     sb.post("/__sandbox/markdown/skew", json!({"page_id": LOSSY}));
-    let r = patch(&sb, &t, LOSSY, json!({"type": "replace_content", "replace_content": {
+    let r = patch(
+        &sb,
+        &t,
+        LOSSY,
+        json!({"type": "replace_content", "replace_content": {
         "new_str": "Only this.\n\n<database url=\"https://www.notion.so/d1000000000040008000000000000010\">Reading list</database>\n",
-        "allow_deleting_content": true}}));
+        "allow_deleting_content": true}}),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(read(&sb, &t, LOSSY)["markdown"].as_str().unwrap().starts_with("Only this!\n\n"));
-    sb.post("/__sandbox/markdown/skew", json!({"page_id": LOSSY, "mode": "sometimes"}))
-        .assert_error(400, "validation_error");
+    assert!(
+        read(&sb, &t, LOSSY)["markdown"]
+            .as_str()
+            .unwrap()
+            .starts_with("Only this!\n\n")
+    );
+    sb.post(
+        "/__sandbox/markdown/skew",
+        json!({"page_id": LOSSY, "mode": "sometimes"}),
+    )
+    .assert_error(400, "validation_error");
 }

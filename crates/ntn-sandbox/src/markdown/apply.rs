@@ -227,15 +227,15 @@ pub fn append(s: &mut Store, w: &Writer, container: &str, nodes: Vec<Node>) -> V
     created
 }
 
+/// The edited text and the top-level blocks no match touched (their index among the
+/// blocks and their range in the text).
+pub type Edited = (String, Vec<(usize, Range<usize>)>);
+
 /// Applies `content_updates` to `text` in order, each checked to match (once, or at all
 /// with `replace_all_matches`) before anything changes. `spans` are the ranges of the
 /// top-level blocks in `text`; returns the new text and the blocks no match touched (their
 /// index in `spans` and their range in the new text).
-pub fn edit(
-    text: &str,
-    spans: &[Range<usize>],
-    updates: &Value,
-) -> ApiResult<(String, Vec<(usize, Range<usize>)>)> {
+pub fn edit(text: &str, spans: &[Range<usize>], updates: &Value) -> ApiResult<Edited> {
     let Some(list) = updates.as_array() else {
         return Err(ApiError::validation(
             "body failed validation: body.update_content.content_updates should be an array.",
@@ -534,19 +534,32 @@ fn insert(
 mod tests {
     use super::*;
 
-    fn text_of(r: ApiResult<(String, Vec<(usize, Range<usize>)>)>) -> String {
-        r.map(|(t, _)| t).unwrap_or_else(|e| panic!("{}", e.message))
+    fn text_of(r: ApiResult<Edited>) -> String {
+        r.map(|(t, _)| t)
+            .unwrap_or_else(|e| panic!("{}", e.message))
     }
 
     #[test]
     fn edits_must_match_once_or_be_told_to_match_all() {
         let text = "a b a\n";
-        let spans = [0..5];
-        let ok = edit(text, &spans, &serde_json::json!([{"old_str": "b", "new_str": "c"}]));
+        let spans = vec![0..3, 3..5];
+        let ok = edit(
+            text,
+            &spans,
+            &serde_json::json!([{"old_str": "b", "new_str": "c"}]),
+        );
         assert_eq!(text_of(ok), "a c a\n");
-        let none = edit(text, &spans, &serde_json::json!([{"old_str": "z", "new_str": "c"}]));
+        let none = edit(
+            text,
+            &spans,
+            &serde_json::json!([{"old_str": "z", "new_str": "c"}]),
+        );
         assert!(none.unwrap_err().message.contains("not found"));
-        let two = edit(text, &spans, &serde_json::json!([{"old_str": "a", "new_str": "c"}]));
+        let two = edit(
+            text,
+            &spans,
+            &serde_json::json!([{"old_str": "a", "new_str": "c"}]),
+        );
         assert!(two.unwrap_err().message.contains("matches 2 times"));
         let all = edit(
             text,
@@ -568,13 +581,21 @@ mod tests {
         // Three blocks: "one" 0..3, "two" 5..8, "three" 10..15; separators belong to none.
         let text = "one\n\ntwo\n\nthree\n";
         let spans = [0..3, 5..8, 10..15];
-        let (t, kept) =
-            edit(text, &spans, &serde_json::json!([{"old_str": "two", "new_str": "2"}])).unwrap();
+        let (t, kept) = edit(
+            text,
+            &spans,
+            &serde_json::json!([{"old_str": "two", "new_str": "2"}]),
+        )
+        .unwrap();
         assert_eq!(t, "one\n\n2\n\nthree\n");
         assert_eq!(kept, [(0, 0..3), (2, 8..13)]);
         // One byte in common is enough: "o\n" touches "two" only.
-        let (_, kept) =
-            edit(text, &spans, &serde_json::json!([{"old_str": "o\n", "new_str": "o\n"}])).unwrap();
+        let (_, kept) = edit(
+            text,
+            &spans,
+            &serde_json::json!([{"old_str": "o\n", "new_str": "o\n"}]),
+        )
+        .unwrap();
         assert_eq!(kept.iter().map(|k| k.0).collect::<Vec<_>>(), [0, 2]);
         // A match in the separators only rebuilds nothing.
         let (t, kept) = edit(

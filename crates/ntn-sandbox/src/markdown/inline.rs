@@ -468,7 +468,11 @@ impl Inline {
                 let a = attrs(raw);
                 self.segments.push(Segment::Media {
                     kind: media_kind(&name),
-                    url: a.get("src").and_then(Value::as_str).unwrap_or("").to_string(),
+                    url: a
+                        .get("src")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
                     caption: String::new(),
                 });
             }

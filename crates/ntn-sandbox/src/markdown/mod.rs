@@ -1,7 +1,7 @@
 //! Pages as Notion-flavoured Markdown: the block tree of a page ([`Node`]), rendered to
 //! Markdown ([`render`]), parsed back from Markdown ([`parse`], on pulldown-cmark), and
-//! written into the store by a replace that keeps the ids of blocks whose text is kept
-//! ([`apply`]).
+//! written into the store losing what Notion loses ([`apply`]: a replace makes every block
+//! new, a targeted edit rebuilds only the top-level blocks its matches touch).
 //!
 //! # The format
 //!
@@ -22,15 +22,25 @@
 //! <callout icon="💡" color="default"> … </callout>
 //! <details> <summary>Toggle</summary> … </details>
 //! <page url="https://www.notion.so/…">Child page</page>
-//! <database url="https://www.notion.so/…">Child database</database>
+//! <database url="https://www.notion.so/…" inline="true">Child database</database>
 //! <empty-block/>          an empty paragraph
-//! <unknown url="https://www.notion.so/PAGE#BLOCK" alt="bookmark"/>
+//! Text {color="red"}      block colour (paragraphs, headings, list items, to-dos)
+//! # Heading {toggle="true"}   a toggle heading; its children follow, indented by a tab
+//! $$ / E = mc^2 / $$     a block equation (three lines); inline equations are $x$
+//! <video src="…">caption</video>  (also <audio>, <file>, <pdf>)
+//! <columns> <column> … </column> <column> … </column> </columns>   (tags on their own lines)
+//! <unknown url="https://www.notion.so/PAGE#BLOCK" alt="unsupported"/>
 //! ```
 //!
+//! Types Notion renders as plausible but lossy Markdown render so, and read back as what
+//! they look like: `table_of_contents` is `[TOC]`, a synced block is its (the original's)
+//! blocks, `bookmark`/`embed`/`link_preview` a link line `[caption or url](url)`,
+//! `link_to_page` a `<mention-page>` line, `breadcrumb` the page titles joined by ` / `.
+//!
 //! A block that cannot be rendered is an `<unknown …/>` tag and its id is listed in
-//! `unknown_block_ids`: a type the format has no syntax for (bookmark, embed, equation,
-//! …; also a paragraph or heading with children), content not shared with the token, and
-//! every block past the block limit (then `truncated` is true).
+//! `unknown_block_ids`: a type the format has no syntax for (`unsupported`, …; also a
+//! paragraph or a non-toggle heading with children), content not shared with the token,
+//! and every block past the block limit (then `truncated` is true).
 
 pub mod apply;
 pub mod inline;

@@ -81,7 +81,10 @@ fn prepare(md: &str) -> Vec<Piece> {
             cur.push_str(raw);
             continue;
         }
-        if let Some(c) = ['`', '~'].into_iter().find(|c| t.starts_with(&c.to_string().repeat(3))) {
+        if let Some(c) = ['`', '~']
+            .into_iter()
+            .find(|c| t.starts_with(&c.to_string().repeat(3)))
+        {
             fence = Some((c, t.chars().take_while(|x| *x == c).count()));
             cur.push_str(raw);
             continue;
@@ -91,7 +94,11 @@ fn prepare(md: &str) -> Vec<Piece> {
             continue;
         };
         let marked = format!("{text}<{} {attrs}/>{eol}", inline::ATTRS_TAG);
-        if line.starts_with('#') && inline::attrs(&format!("<x {attrs}>")).get("toggle").is_some_and(|v| v == "true") {
+        if line.starts_with('#')
+            && inline::attrs(&format!("<x {attrs}>"))
+                .get("toggle")
+                .is_some_and(|v| v == "true")
+        {
             let mut end = i;
             let mut j = i;
             while j < lines.len() {
@@ -733,7 +740,9 @@ mod tests {
             link.data["rich_text"][0]["href"],
             "https://example.com/bookmark"
         );
-        let mention = one("<mention-page url=\"https://www.notion.so/x-a1000000000040008000000000000002\">Engineering Notes</mention-page>\n");
+        let mention = one(
+            "<mention-page url=\"https://www.notion.so/x-a1000000000040008000000000000002\">Engineering Notes</mention-page>\n",
+        );
         assert_eq!(mention.kind, "paragraph");
         assert_eq!(mention.data["rich_text"][0]["type"], "mention");
         // Inline math is text.
