@@ -174,6 +174,14 @@ fn every_block_type_renders_as_notion_renders_it() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let more = r.json()["id"].as_str().unwrap().to_string();
+    let reference = children(&sb, &t, &more)[0].clone();
+    assert_eq!(reference["has_children"], true, "{reference}");
+    assert_eq!(
+        reference["synced_block"]["synced_from"]["block_id"],
+        block(4)
+    );
+    let shown = children(&sb, &t, reference["id"].as_str().unwrap());
+    assert_eq!(shown[0]["id"], block(5), "the original's children");
     let v = read(&sb, &t, &more);
     assert_eq!(
         v["markdown"],

@@ -587,9 +587,11 @@ pub async fn children(
     let req = PageReq::from_query(&q)?;
     let s = st.store();
     container(&s, &ctx, &id)?;
+    // A synced block that refers to another lists the original's children, as Notion does.
+    let source = render::synced_source(&s, &id);
     let ids: Vec<String> = s
         .children
-        .get(&id)
+        .get(&source)
         .map(|c| {
             c.iter()
                 .filter(|cid| {

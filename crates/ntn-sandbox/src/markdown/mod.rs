@@ -156,10 +156,7 @@ pub fn node_of(s: &Store, id: &str) -> Option<Node> {
             return None;
         }
         // A synced block that refers to another shows the original's content.
-        let source = match b.data["synced_from"]["block_id"].as_str() {
-            Some(orig) if b.kind == "synced_block" => orig.to_string(),
-            _ => id.to_string(),
-        };
+        let source = crate::render::synced_source(s, id);
         return Some(Node {
             id: Some(id.to_string()),
             kind: b.kind.clone(),

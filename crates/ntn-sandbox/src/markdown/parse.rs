@@ -5,7 +5,7 @@
 //! `<unknown/>`, `<empty-block/>`, `<video>`, `<audio>`, `<file>`, `<pdf>`) stand for one
 //! block; inline tags (mentions, spans, `<br>`) are rich text.
 //!
-//! What CommonMark has no words for is handled line by line first ([`prepare`]): block
+//! What CommonMark has no words for is handled line by line first (`prepare`): block
 //! attributes at the end of a line (`{color="red"}`, `{toggle="true"}`) become an inline
 //! tag the builder reads, and the tab-indented children under a toggle heading are parsed
 //! on their own. What the format cannot keep is read as what it looks like: `[TOC]` is a
@@ -779,6 +779,12 @@ mod tests {
         assert_eq!(p.data["color"], "default");
         let p = one("a \\{color=\"red\"}\n");
         assert_eq!(p.data["rich_text"][0]["plain_text"], "a {color=\"red\"}");
+        // Frontmatter is Markdown like any other: page text, not metadata.
+        let kinds: Vec<String> = parse("---\ntitle: x\n---\n\nBody\n")
+            .into_iter()
+            .map(|n| n.kind)
+            .collect();
+        assert_eq!(kinds, ["divider", "heading_2", "paragraph"]);
         // In a code block: code.
         let code = one("```\nx {color=\"red\"}\n```\n");
         assert_eq!(code.data["rich_text"][0]["plain_text"], "x {color=\"red\"}");
