@@ -559,3 +559,35 @@ fn the_skew_control_makes_the_next_write_differ_from_what_was_asked() {
     )
     .assert_error(400, "validation_error");
 }
+
+#[test]
+fn an_insertion_between_blocks_rebuilds_none() {
+    let sb = Sandbox::start();
+    let t = sb.alice();
+    let r = md(
+        &sb,
+        "POST",
+        "/v1/pages",
+        &t,
+        Some(
+            json!({"parent": {"page_id": LOSSY}, "properties": {"title": [{"text": {"content": "Two"}}]},
+                    "markdown": "[TOC]\n\nsecond\n"}),
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let page = r.json()["id"].as_str().unwrap().to_string();
+    let before = ids_and_types(&children(&sb, &t, &page));
+    // The only "\n\n" lies between the two blocks: it belongs to neither.
+    let r = update(
+        &sb,
+        &t,
+        &page,
+        json!([{"old_str": "\n\n", "new_str": "\n\n- inserted\n\n"}]),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let after = ids_and_types(&children(&sb, &t, &page));
+    assert_eq!(after.len(), 3);
+    assert_eq!(after[0], before[0]);
+    assert_eq!(after[1].1, "bulleted_list_item");
+    assert_eq!(after[2], before[1]);
+}
