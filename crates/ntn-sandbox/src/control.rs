@@ -25,6 +25,7 @@ pub fn router() -> Router<Shared> {
         .route("/__sandbox/faults", post(add_fault).delete(clear_faults))
         .route("/__sandbox/uploads/{id}", get(upload))
         .route("/__sandbox/share", post(crate::api::markdown::share))
+        .route("/__sandbox/markdown/skew", post(crate::api::markdown::skew))
 }
 
 fn ok() -> Json<Value> {

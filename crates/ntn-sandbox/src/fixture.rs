@@ -37,7 +37,13 @@
 //!   page ids for relation; `null` leaves a value empty. A page's `title` fills its title
 //!   property.
 //! * Block `type` is any Notion block type; `text` fills its `rich_text`, `checked` is for `to_do`,
-//!   `language` for `code`. `divider` takes no text.
+//!   `language` for `code`. `divider` takes no text. `data` is the object under the type's key
+//!   as Notion returns it (`{"url": "…", "caption": []}` for a bookmark; a `caption` may be a
+//!   plain string); without it a block
+//!   gets `rich_text` and `color`. A block `{"type": "child_database", "id": "<database id>"}`
+//!   places that database (its `parent_page_id` must be the page) there among the page's
+//!   blocks; other databases come after a page's blocks and child pages. A database with
+//!   `"inline": true` is shown inline.
 //! * A data source with `"generate_rows": true` gets `--rows` generated rows (default 260) with
 //!   ids `d3000000-0000-4000-8000-<12-digit row number>` and properties Name ("Task N"),
 //!   Status (Not started / In progress / Done), Priority (1..10), Done, Tags (bug/feature/docs).
@@ -165,6 +171,10 @@ pub struct FxBlock {
     pub checked: Option<bool>,
     #[serde(default)]
     pub language: Option<String>,
+    /// The object under the type's key, as Notion returns it (`{"url": …, "caption": […]}`);
+    /// `text`, `checked` and `language` are added to it when given.
+    #[serde(default)]
+    pub data: Option<Value>,
     #[serde(default)]
     pub children: Vec<FxBlock>,
 }
@@ -178,6 +188,9 @@ pub struct FxDatabase {
     pub title: String,
     #[serde(default)]
     pub created_time: Option<String>,
+    /// Shown inline in its parent page.
+    #[serde(default)]
+    pub inline: bool,
     pub data_sources: Vec<FxDataSource>,
 }
 

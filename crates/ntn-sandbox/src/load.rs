@@ -118,6 +118,7 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
                 last_edited_time: created,
                 data_sources: ds_ids,
                 in_trash: false,
+                inline: d.inline,
             },
         );
         s.database_order.push(id);
@@ -213,7 +214,11 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
     }
     for dbid in s.database_order.clone() {
         let parent = s.databases[&dbid].parent_page.clone();
-        s.children.entry(parent).or_default().push(dbid);
+        let list = s.children.entry(parent).or_default();
+        // Unless a `child_database` block placed it among the page's blocks.
+        if !list.contains(&dbid) {
+            list.push(dbid);
+        }
     }
     // Generated rows.
     let gen_ds: Vec<String> = fx
@@ -287,15 +292,28 @@ fn insert_fx_blocks(
     };
     for b in blocks {
         let id = normalize_id(&b.id).unwrap_or_else(|| b.id.clone());
+        if b.kind == "child_database" {
+            // A database placed here (it is stored as a database, not a block).
+            s.children.entry(container.clone()).or_default().push(id);
+            continue;
+        }
         let mut data = json!({});
-        if b.kind != "divider" {
+        if let Some(d) = &b.data {
+            data = d.clone();
+            if let Some(t) = &b.text {
+                data["rich_text"] = json!([rich_text(t)]);
+            }
+            if let Some(c) = data.get("caption").and_then(Value::as_str) {
+                data["caption"] = json!([rich_text(c)]);
+            }
+        } else if b.kind != "divider" {
             data["rich_text"] = json!([rich_text(b.text.as_deref().unwrap_or(""))]);
             data["color"] = json!("default");
         }
-        if b.kind == "to_do" {
+        if b.kind == "to_do" && (b.data.is_none() || b.checked.is_some()) {
             data["checked"] = json!(b.checked.unwrap_or(false));
         }
-        if b.kind == "code" {
+        if b.kind == "code" && b.data.is_none() {
             data["language"] = json!(b.language.clone().unwrap_or_else(|| "plain text".into()));
             data["caption"] = json!([]);
             data.as_object_mut().map(|o| o.remove("color"));

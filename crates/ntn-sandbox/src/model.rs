@@ -129,6 +129,8 @@ pub struct Database {
     pub last_edited_time: String,
     pub data_sources: Vec<String>,
     pub in_trash: bool,
+    /// Shown inline in its parent page (`is_inline`; `inline="true"` in the page's Markdown).
+    pub inline: bool,
 }
 
 /// An option of a select, status or multi-select property.

@@ -102,6 +102,17 @@ fn has_children(s: &Store, id: &str) -> bool {
     })
 }
 
+/// Where the children of a block are: for a synced block that refers to another
+/// (`synced_from.block_id`), the original; otherwise the block itself.
+pub fn synced_source(s: &Store, id: &str) -> String {
+    s.blocks
+        .get(id)
+        .filter(|b| b.kind == "synced_block")
+        .and_then(|b| b.data["synced_from"]["block_id"].as_str())
+        .unwrap_or(id)
+        .to_string()
+}
+
 pub fn block_json(s: &Store, b: &Block) -> Value {
     json!({
         "object": "block",
@@ -111,7 +122,7 @@ pub fn block_json(s: &Store, b: &Block) -> Value {
         "last_edited_time": b.last_edited_time,
         "created_by": user_ref(&b.created_by),
         "last_edited_by": user_ref(&b.created_by),
-        "has_children": has_children(s, &b.id),
+        "has_children": has_children(s, &synced_source(s, &b.id)),
         "archived": b.in_trash,
         "in_trash": b.in_trash,
         "type": b.kind,
@@ -182,7 +193,7 @@ pub fn database_json(s: &Store, d: &Database) -> Value {
         "icon": null,
         "cover": null,
         "parent": Parent::Page(d.parent_page.clone()).to_json(),
-        "is_inline": false,
+        "is_inline": d.inline,
         "is_locked": false,
         "archived": d.in_trash,
         "in_trash": d.in_trash,
@@ -228,7 +239,7 @@ pub fn data_source_json(s: &Store, ds: &DataSource) -> Value {
         "database_parent": db.map(|d| Parent::Page(d.parent_page.clone()).to_json()),
         "archived": db.is_some_and(|d| d.in_trash),
         "in_trash": db.is_some_and(|d| d.in_trash),
-        "is_inline": false,
+        "is_inline": db.is_some_and(|d| d.inline),
         "url": notion_url(&ds.name, &ds.id),
         "public_url": null,
     })

@@ -120,6 +120,9 @@ pub struct Store {
     /// Pages, blocks and databases not shared with the integration (the Markdown
     /// endpoints cannot read them).
     pub unshared: HashSet<String>,
+    /// Pages whose next Markdown write is applied differently from what was asked (page
+    /// id → mode, `POST /__sandbox/markdown/skew`).
+    pub skew: HashMap<String, String>,
 }
 
 impl Store {

@@ -200,16 +200,16 @@ fn search() {
             Some(json!({"filter": {"property": "object", "value": "data_source"}})),
         )
         .json();
-    // Tasks, Roadmap, and the two data sources of Contacts.
+    // Tasks, Roadmap, the two data sources of Contacts, and Reading list (in Lossy blocks).
     let ids: Vec<&str> = r["results"]
         .as_array()
         .unwrap()
         .iter()
         .map(|x| x["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids.len(), 4, "{ids:?}");
+    assert_eq!(ids.len(), 5, "{ids:?}");
     assert!(ids.contains(&TASKS_DS));
-    // everything, paginated: 3 pages + 260 rows + 4 data sources and their 10 rows
+    // everything, paginated: 4 pages + 260 rows + 5 data sources and their 10 rows
     let mut n = 0;
     let mut cursor: Option<String> = None;
     loop {
@@ -224,7 +224,7 @@ fn search() {
             None => break,
         }
     }
-    assert_eq!(n, 277);
+    assert_eq!(n, 279);
     let g = sb.token("bob@globex.test", GLOBEX);
     let r = sb
         .api("POST", "/v1/search", &g, Some(json!({"query": "acme"})))

@@ -1,5 +1,6 @@
 //! Pages as Markdown: `GET` and `PATCH /v1/pages/{id}/markdown`, the `markdown` field of
-//! `POST /v1/pages`, and `POST /__sandbox/share` (content not shared with the token).
+//! `POST /v1/pages`, `POST /__sandbox/share` (content not shared with the token) and
+//! `POST /__sandbox/markdown/skew` (the next write applied differently).
 //! The format and its rendering and parsing are in [`crate::markdown`].
 
 use super::{Ctx, parse_id};
@@ -168,18 +169,25 @@ pub async fn update(
         page: &page,
     };
     let container = id.clone();
-    if kind == "replace_content" {
+    let skew = s.skew.get(&page).cloned();
+    let drop_last = skew.as_deref() == Some(SKEW_DROP_LAST_HUNK);
+    let created = if kind == "replace_content" {
         let new_str = op.get("new_str").and_then(Value::as_str).ok_or_else(|| {
             ApiError::validation(
                 "body failed validation: body.replace_content.new_str should be a string.",
             )
         })?;
         let nodes = parse::parse(new_str);
-        apply::replace(&mut s, &w, &container, nodes, allow, false)?;
+        apply::replace(&mut s, &w, &container, nodes, allow)?
     } else {
-        let current = apply::full_text(&s, &container, &page);
-        let text = apply::update_text(&current, op.get("content_updates").unwrap_or(&Value::Null))?;
-        apply::replace(&mut s, &w, &container, parse::parse(&text), allow, true)?;
+        let updates = op.get("content_updates").unwrap_or(&Value::Null);
+        apply::update(&mut s, &w, &container, updates, allow, drop_last)?
+    };
+    if skew.is_some() {
+        s.skew.remove(&page);
+        if !drop_last || kind == "replace_content" {
+            alter_one_character(&mut s, &w, &page, &created);
+        }
     }
     if let Some(p) = s.pages.get_mut(&page) {
         p.last_edited_time = now.clone();
@@ -187,6 +195,66 @@ pub async fn update(
     }
     let r = read(&s, &id, &page, true, st.cfg.markdown_block_limit);
     Ok(answer(&id, r))
+}
+
+/// The skew mode that drops the last edit of an `update_content` (a `replace_content` gets
+/// one character altered instead).
+const SKEW_DROP_LAST_HUNK: &str = "drop_last_hunk";
+/// The skew mode that alters one character of what was written.
+const SKEW_ALTER_TEXT: &str = "alter_text";
+
+/// The skew control's change to a write: the last character of the last text written
+/// becomes another (`!`, or `?` when it was `!`); when nothing with text was written, an
+/// empty paragraph is added at the end of the page.
+fn alter_one_character(s: &mut Store, w: &Writer, page: &str, created: &[String]) {
+    for id in created.iter().rev() {
+        let Some(b) = s.blocks.get_mut(id) else {
+            continue;
+        };
+        let Some(items) = b.data["rich_text"].as_array_mut() else {
+            continue;
+        };
+        let Some(item) = items
+            .iter_mut()
+            .rev()
+            .find(|i| i["text"]["content"].as_str().is_some_and(|c| !c.is_empty()))
+        else {
+            continue;
+        };
+        let mut text = item["text"]["content"].as_str().unwrap_or("").to_string();
+        let last = text.pop();
+        text.push(if last == Some('!') { '?' } else { '!' });
+        item["text"]["content"] = json!(text);
+        item["plain_text"] = json!(text);
+        return;
+    }
+    apply::append(s, w, page, vec![Node::text("paragraph", Vec::new())]);
+}
+
+/// `POST /__sandbox/markdown/skew` `{"page_id": …, "mode": "alter_text" | "drop_last_hunk"}`:
+/// the next successful Markdown write of that page is applied differently from what was
+/// asked while answering 200 (a server that applied an edit differently). `alter_text`
+/// (the default) alters one character of what is written; `drop_last_hunk` leaves the
+/// last edit of an `update_content` out (all are still checked).
+pub async fn skew(State(st): State<Shared>, JsonBody(b): JsonBody) -> ApiResult<Json<Value>> {
+    let raw = b.get("page_id").and_then(Value::as_str).unwrap_or("");
+    let id = util::normalize_id(raw)
+        .ok_or_else(|| ApiError::validation(format!("`{raw}` is not an id.")))?;
+    let mode = b
+        .get("mode")
+        .and_then(Value::as_str)
+        .unwrap_or(SKEW_ALTER_TEXT);
+    if mode != SKEW_ALTER_TEXT && mode != SKEW_DROP_LAST_HUNK {
+        return Err(ApiError::validation(format!(
+            "mode should be `{SKEW_ALTER_TEXT}` or `{SKEW_DROP_LAST_HUNK}`, instead was `{mode}`."
+        )));
+    }
+    let mut s = st.store();
+    if !s.pages.contains_key(&id) {
+        return Err(ApiError::not_found(format!("No page {id}.")));
+    }
+    s.skew.insert(id, mode.to_string());
+    Ok(Json(json!({"ok": true})))
 }
 
 /// The `markdown` of a `POST /v1/pages` body, parsed before the page is made; `None`

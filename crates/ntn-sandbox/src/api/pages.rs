@@ -38,6 +38,8 @@ const OTHER_BLOCKS: &[&str] = &[
     "equation",
     "table_of_contents",
     "breadcrumb",
+    "synced_block",
+    "link_to_page",
 ];
 
 fn now() -> String {
@@ -381,6 +383,10 @@ fn parse_block(v: &Value, path: &str) -> ApiResult<NewBlock> {
                 }
             }
         }
+    } else if let Some(caption) = data.get("caption").cloned() {
+        // Media, bookmarks and embeds: the caption is rich text.
+        data["caption"] = normalize_rich_text(&caption, &format!("{path}.{kind}.caption"))
+            .map_err(|e| ApiError::validation(format!("body failed validation: {e}")))?;
     }
     Ok(NewBlock {
         kind,
@@ -581,9 +587,11 @@ pub async fn children(
     let req = PageReq::from_query(&q)?;
     let s = st.store();
     container(&s, &ctx, &id)?;
+    // A synced block that refers to another lists the original's children, as Notion does.
+    let source = render::synced_source(&s, &id);
     let ids: Vec<String> = s
         .children
-        .get(&id)
+        .get(&source)
         .map(|c| {
             c.iter()
                 .filter(|cid| {

@@ -1,25 +1,36 @@
 //! Writing Markdown into the store: the two edit operations of
-//! `PATCH /v1/pages/{id}/markdown` and the content of a new page.
+//! `PATCH /v1/pages/{id}/markdown` and the content of a new page, losing what Notion
+//! loses.
 //!
-//! A replace compares the blocks of a container with the new ones by their own Markdown
-//! ([`render::key`]): a block whose text is kept keeps its id (and the same comparison
-//! goes on among its children); the others are trashed and new blocks created. Child
-//! pages and databases are kept when the new Markdown names them (`<page url=…>`), even
-//! elsewhere on the page; one that would go away is a deletion, refused unless
-//! `allow_deleting_content`. `<unknown/>` tags in new Markdown keep nothing: the blocks
-//! they stand for are lost, as with Notion (a targeted edit keeps them).
+//! * [`replace`] (`replace_content`) creates every block anew (new ids), as Notion does:
+//!   blocks the format cannot keep come back as what their Markdown reads as (a `[TOC]`
+//!   paragraph, a link paragraph for a bookmark, …). Child pages and databases the new
+//!   Markdown names (`<page url=…>`) are kept, wherever they go; one that would go away is
+//!   a deletion, refused unless `allow_deleting_content`.
+//! * [`update`] (`update_content`) works on the page's Markdown ([`render::with_spans`]):
+//!   every `old_str` must match (once, or at all with `replace_all_matches`), checked in
+//!   order before anything changes. **The rule the client's lossy guard relies on:** the
+//!   blocks rebuilt are the *top-level* blocks (children of the page) whose rendered span
+//!   has at least one byte in common with a matched range, where a top-level block's span
+//!   covers its children and the blank-line separators between blocks belong to no block.
+//!   Those blocks, and only those, are replaced by what the edited text around them parses
+//!   to (new ids, lossy types degraded as by a replace); every other block keeps its id and
+//!   its exact data. A match that lies only in separators (an insertion anchored on
+//!   `"\n\n"`) rebuilds no block and inserts what its new text parses to at that place.
+//!   `<unknown/>` tags read back keep nothing: an unknown block survives only untouched.
+//!
 //! Everything is checked before anything changes.
 
-use super::render::{self, key};
-use super::{Node, tree};
+use super::render;
+use super::{Node, parse::parse, tree};
 use crate::errors::{ApiError, ApiResult};
 use crate::model::{Block, Page, Parent};
 use crate::props::title_props;
 use crate::store::Store;
 use crate::util;
 use serde_json::Value;
-use similar::{Algorithm, DiffOp, capture_diff_slices};
 use std::collections::HashSet;
+use std::ops::Range;
 
 /// Who writes, and when.
 pub struct Writer<'a> {
@@ -31,12 +42,8 @@ pub struct Writer<'a> {
 }
 
 enum Entry {
-    /// An existing block, page or database kept here; `children`: the plan for its
-    /// children (`None`: left as they are).
-    Keep {
-        id: String,
-        children: Option<Vec<Entry>>,
-    },
+    /// An existing block, page or database kept here as it is.
+    Keep { id: String },
     /// An existing child page or database moved here from elsewhere on the page.
     Move { id: String },
     /// A new block (and its children).
@@ -49,42 +56,136 @@ struct Planner<'a> {
     named: HashSet<String>,
     /// Child pages and databases anywhere under the container before the edit.
     existing: HashSet<String>,
-    keep_unknown: bool,
+    /// Top-level ids kept as they are (a tag naming one again is refused).
+    kept: HashSet<String>,
     trashed: Vec<String>,
     deleted_objects: Vec<String>,
 }
 
-/// Replaces the content of `container` (a page or block) with `new`.
+impl<'a> Planner<'a> {
+    fn new(s: &'a Store, container: &str, new: &[Node]) -> Planner<'a> {
+        let mut named = HashSet::new();
+        collect_named(new, &mut named);
+        let mut existing = HashSet::new();
+        objects_under(s, container, &mut existing);
+        Planner {
+            s,
+            named,
+            existing,
+            kept: HashSet::new(),
+            trashed: Vec::new(),
+            deleted_objects: Vec::new(),
+        }
+    }
+}
+
+/// Replaces the content of `container` (a page) with `new`: every block is new. Returns
+/// the ids of the blocks created.
 pub fn replace(
     s: &mut Store,
     w: &Writer,
     container: &str,
     new: Vec<Node>,
     allow_deleting: bool,
-    keep_unknown: bool,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<String>> {
     let old = tree(s, container);
-    let mut named = HashSet::new();
-    collect_named(&new, &mut named);
-    let mut existing = HashSet::new();
-    objects_under(s, container, &mut existing);
-    let mut p = Planner {
-        s,
-        named,
-        existing,
-        keep_unknown,
-        trashed: Vec::new(),
-        deleted_objects: Vec::new(),
-    };
-    let plan = p.plan(&old, new)?;
-    if !p.deleted_objects.is_empty() && !allow_deleting {
-        let n = p.deleted_objects.len();
+    let mut p = Planner::new(s, container, &new);
+    for o in &old {
+        p.delete(o);
+    }
+    let mut plan = Vec::new();
+    for n in new.into_iter().filter(|n| n.kind != "unknown") {
+        plan.push(p.new_entry(n)?);
+    }
+    let (trashed, deleted) = (p.trashed, p.deleted_objects);
+    commit(s, w, container, trashed, deleted, plan, allow_deleting)
+}
+
+/// Applies `content_updates` to the Markdown of `container` (a page), rebuilding only the
+/// top-level blocks a match touches (see the module's doc). With `skip_last`, every edit
+/// is checked but the last one is not applied (the sandbox's skew control). Returns the
+/// ids of the blocks created.
+pub fn update(
+    s: &mut Store,
+    w: &Writer,
+    container: &str,
+    updates: &Value,
+    allow_deleting: bool,
+    skip_last: bool,
+) -> ApiResult<Vec<String>> {
+    let old = tree(s, container);
+    let (current, spans) = render::with_spans(&old, w.page);
+    let (mut text, mut kept) = edit(&current, &spans, updates)?;
+    if skip_last && let Some(list) = updates.as_array() {
+        let mut fewer = list.clone();
+        fewer.pop();
+        if fewer.is_empty() {
+            return Ok(Vec::new());
+        }
+        (text, kept) = edit(&current, &spans, &Value::Array(fewer))?;
+    }
+    // The text between kept blocks, parsed.
+    enum Part {
+        Keep(usize),
+        New(Vec<Node>),
+    }
+    let mut parts = Vec::new();
+    let mut pos = 0;
+    for (i, r) in &kept {
+        parts.push(Part::New(parse(&text[pos..r.start])));
+        parts.push(Part::Keep(*i));
+        pos = r.end;
+    }
+    parts.push(Part::New(parse(&text[pos..])));
+    let all_new: Vec<Node> = parts
+        .iter()
+        .flat_map(|p| match p {
+            Part::New(n) => n.clone(),
+            Part::Keep(_) => Vec::new(),
+        })
+        .collect();
+    let mut p = Planner::new(s, container, &all_new);
+    let kept_idx: HashSet<usize> = kept.iter().map(|(i, _)| *i).collect();
+    for (i, o) in old.iter().enumerate() {
+        if kept_idx.contains(&i) {
+            p.kept.extend(o.id.clone());
+        } else {
+            p.delete(o);
+        }
+    }
+    let mut plan = Vec::new();
+    for part in parts {
+        match part {
+            Part::Keep(i) => plan.push(Entry::Keep {
+                id: old[i].id.clone().unwrap_or_default(),
+            }),
+            Part::New(nodes) => {
+                for n in nodes.into_iter().filter(|n| n.kind != "unknown") {
+                    plan.push(p.new_entry(n)?);
+                }
+            }
+        }
+    }
+    let (trashed, deleted) = (p.trashed, p.deleted_objects);
+    commit(s, w, container, trashed, deleted, plan, allow_deleting)
+}
+
+/// Checks the deletions, then writes the plan.
+fn commit(
+    s: &mut Store,
+    w: &Writer,
+    container: &str,
+    trashed: Vec<String>,
+    deleted: Vec<String>,
+    plan: Vec<Entry>,
+    allow_deleting: bool,
+) -> ApiResult<Vec<String>> {
+    if !deleted.is_empty() && !allow_deleting {
+        let n = deleted.len();
         return Err(ApiError::validation(format!(
             "This edit would delete {n} child page(s) or database(s). Set `allow_deleting_content` to true to allow it."
         )));
     }
-    let trashed = std::mem::take(&mut p.trashed);
-    let deleted = std::mem::take(&mut p.deleted_objects);
     let moved: Vec<String> = collect_moves(&plan);
     for id in &moved {
         for list in s.children.values_mut() {
@@ -105,26 +206,36 @@ pub fn replace(
             d.in_trash = true;
         }
     }
-    write(s, w, container, plan);
-    Ok(())
+    let mut created = Vec::new();
+    write(s, w, container, plan, &mut created);
+    Ok(created)
 }
 
-/// Inserts blocks at the end of a container (a new page's content).
-pub fn append(s: &mut Store, w: &Writer, container: &str, nodes: Vec<Node>) {
+/// Inserts blocks at the end of a container (a new page's content); returns the ids of
+/// the blocks created.
+pub fn append(s: &mut Store, w: &Writer, container: &str, nodes: Vec<Node>) -> Vec<String> {
+    let mut created = Vec::new();
     let ids: Vec<String> = nodes
         .into_iter()
         .filter(|n| n.kind != "unknown")
-        .filter_map(|n| insert(s, w, container, n))
+        .filter_map(|n| insert(s, w, container, n, &mut created))
         .collect();
     s.children
         .entry(container.to_string())
         .or_default()
         .extend(ids);
+    created
 }
 
-/// Applies `content_updates` to the Markdown of a page, in order, each checked to match
-/// (once, or at all with `replace_all_matches`) before anything changes.
-pub fn update_text(current: &str, updates: &Value) -> ApiResult<String> {
+/// The edited text and the top-level blocks no match touched (their index among the
+/// blocks and their range in the text).
+pub type Edited = (String, Vec<(usize, Range<usize>)>);
+
+/// Applies `content_updates` to `text` in order, each checked to match (once, or at all
+/// with `replace_all_matches`) before anything changes. `spans` are the ranges of the
+/// top-level blocks in `text`; returns the new text and the blocks no match touched (their
+/// index in `spans` and their range in the new text).
+pub fn edit(text: &str, spans: &[Range<usize>], updates: &Value) -> ApiResult<Edited> {
     let Some(list) = updates.as_array() else {
         return Err(ApiError::validation(
             "body failed validation: body.update_content.content_updates should be an array.",
@@ -136,7 +247,8 @@ pub fn update_text(current: &str, updates: &Value) -> ApiResult<String> {
             list.len()
         )));
     }
-    let mut text = current.to_string();
+    let mut text = text.to_string();
+    let mut kept: Vec<(usize, Range<usize>)> = spans.iter().cloned().enumerate().collect();
     for (i, u) in list.iter().enumerate() {
         let field = |k: &str| {
             u.get(k).and_then(Value::as_str).ok_or_else(|| {
@@ -156,100 +268,43 @@ pub fn update_text(current: &str, updates: &Value) -> ApiResult<String> {
                 "body failed validation: body.update_content.content_updates[{i}].old_str should not be empty."
             )));
         }
-        let count = text.matches(old).count();
-        if count == 0 {
+        let mut at: Vec<usize> = text.match_indices(old).map(|(p, _)| p).collect();
+        if at.is_empty() {
             return Err(ApiError::validation(format!(
                 "content_updates[{i}]: old_str was not found in the page content."
             )));
         }
-        if count > 1 && !all {
+        if at.len() > 1 && !all {
             return Err(ApiError::validation(format!(
-                "content_updates[{i}]: old_str matches {count} times in the page content. Make it unique or set `replace_all_matches` to true."
+                "content_updates[{i}]: old_str matches {} times in the page content. Make it unique or set `replace_all_matches` to true.",
+                at.len()
             )));
         }
-        text = if all {
-            text.replace(old, new)
-        } else {
-            text.replacen(old, new, 1)
-        };
+        if !all {
+            at.truncate(1);
+        }
+        // A block a match has a byte in common with is rebuilt; the others move along.
+        kept.retain(|(_, r)| !at.iter().any(|&a| a < r.end && r.start < a + old.len()));
+        let grow = new.len() as isize - old.len() as isize;
+        for (_, r) in kept.iter_mut() {
+            let before = at.iter().filter(|&&a| a + old.len() <= r.start).count() as isize;
+            let shift = |x: usize| (x as isize + before * grow) as usize;
+            *r = shift(r.start)..shift(r.end);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for &a in &at {
+            out.push_str(&text[last..a]);
+            out.push_str(new);
+            last = a + old.len();
+        }
+        out.push_str(&text[last..]);
+        text = out;
     }
-    Ok(text)
+    Ok((text, kept))
 }
 
 impl Planner<'_> {
-    fn plan(&mut self, old: &[Node], new: Vec<Node>) -> ApiResult<Vec<Entry>> {
-        let new: Vec<Node> = new
-            .into_iter()
-            .filter(|n| n.kind != "unknown" || (self.keep_unknown && n.id.is_some()))
-            .collect();
-        let old_keys: Vec<String> = old.iter().map(key).collect();
-        let new_keys: Vec<String> = new.iter().map(key).collect();
-        let ops = capture_diff_slices(Algorithm::Myers, &old_keys, &new_keys);
-        let mut new_iter = new.into_iter().map(Some).collect::<Vec<_>>();
-        let mut out = Vec::new();
-        for op in ops {
-            match op {
-                DiffOp::Equal {
-                    old_index,
-                    new_index,
-                    len,
-                } => {
-                    for k in 0..len {
-                        let o = &old[old_index + k];
-                        let n = new_iter[new_index + k].take();
-                        let children = match n {
-                            Some(n)
-                                if o.kind != "table"
-                                    && !o.is_child_object()
-                                    && !o.hidden
-                                    && n.kind != "unknown" =>
-                            {
-                                Some(self.plan(&o.children, n.children)?)
-                            }
-                            _ => None,
-                        };
-                        out.push(Entry::Keep {
-                            id: o.id.clone().unwrap_or_default(),
-                            children,
-                        });
-                    }
-                }
-                DiffOp::Delete {
-                    old_index, old_len, ..
-                } => {
-                    for o in &old[old_index..old_index + old_len] {
-                        self.delete(o);
-                    }
-                }
-                DiffOp::Insert {
-                    new_index, new_len, ..
-                } => {
-                    for n in new_iter[new_index..new_index + new_len].iter_mut() {
-                        if let Some(n) = n.take() {
-                            out.push(self.new_entry(n)?);
-                        }
-                    }
-                }
-                DiffOp::Replace {
-                    old_index,
-                    old_len,
-                    new_index,
-                    new_len,
-                } => {
-                    for o in &old[old_index..old_index + old_len] {
-                        self.delete(o);
-                    }
-                    for n in new_iter[new_index..new_index + new_len].iter_mut() {
-                        if let Some(n) = n.take() {
-                            out.push(self.new_entry(n)?);
-                        }
-                    }
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// An old block that is not kept: trashed; child pages and databases under it that
     /// the new Markdown does not name are deleted.
     fn delete(&mut self, o: &Node) {
@@ -273,19 +328,24 @@ impl Planner<'_> {
     }
 
     fn new_entry(&mut self, n: Node) -> ApiResult<Entry> {
+        let tag = if n.kind == "child_page" {
+            "page"
+        } else {
+            "database"
+        };
         if n.is_child_object()
             && let Some(id) = &n.id
         {
+            if self.kept.contains(id) {
+                return Err(ApiError::validation(format!(
+                    "<{tag}> {id} appears twice in the page content."
+                )));
+            }
             if self.existing.contains(id) {
                 return Ok(Entry::Move { id: id.clone() });
             }
             return Err(ApiError::validation(format!(
-                "<{}> {id} is not a child of this page: only its own child pages and databases can be placed in its content.",
-                if n.kind == "child_page" {
-                    "page"
-                } else {
-                    "database"
-                }
+                "<{tag}> {id} is not a child of this page: only its own child pages and databases can be placed in its content."
             )));
         }
         if n.kind == "child_database" {
@@ -332,9 +392,6 @@ fn collect_moves(plan: &[Entry]) -> Vec<String> {
     for e in plan {
         match e {
             Entry::Move { id } => out.push(id.clone()),
-            Entry::Keep {
-                children: Some(c), ..
-            } => out.extend(collect_moves(c)),
             Entry::New(n) => collect_node_moves(n, &mut out),
             Entry::Keep { .. } => {}
         }
@@ -369,22 +426,17 @@ fn objects_under(s: &Store, id: &str, out: &mut HashSet<String>) {
     }
 }
 
-fn write(s: &mut Store, w: &Writer, container: &str, plan: Vec<Entry>) {
+fn write(s: &mut Store, w: &Writer, container: &str, plan: Vec<Entry>, created: &mut Vec<String>) {
     let mut ids = Vec::with_capacity(plan.len());
     for e in plan {
         match e {
-            Entry::Keep { id, children } => {
-                if let Some(c) = children {
-                    write(s, w, &id, c);
-                }
-                ids.push(id);
-            }
+            Entry::Keep { id } => ids.push(id),
             Entry::Move { id } => {
                 place(s, w, container, &id);
                 ids.push(id);
             }
             Entry::New(n) => {
-                if let Some(id) = insert(s, w, container, n) {
+                if let Some(id) = insert(s, w, container, n, created) {
                     ids.push(id);
                 }
             }
@@ -406,8 +458,14 @@ fn place(s: &mut Store, w: &Writer, container: &str, id: &str) {
 }
 
 /// Stores a new block (or child page) and its children under `container`; returns its
-/// id (the caller lists it in the container).
-fn insert(s: &mut Store, w: &Writer, container: &str, n: Node) -> Option<String> {
+/// id (the caller lists it in the container). New blocks are added to `created`.
+fn insert(
+    s: &mut Store,
+    w: &Writer,
+    container: &str,
+    n: Node,
+    created: &mut Vec<String>,
+) -> Option<String> {
     if n.is_child_object() {
         if let Some(id) = &n.id {
             place(s, w, container, id);
@@ -460,10 +518,11 @@ fn insert(s: &mut Store, w: &Writer, container: &str, n: Node) -> Option<String>
             in_trash: false,
         },
     );
+    created.push(id.clone());
     let kids: Vec<String> = n
         .children
         .into_iter()
-        .filter_map(|c| insert(s, w, &id, c))
+        .filter_map(|c| insert(s, w, &id, c, created))
         .collect();
     if !kids.is_empty() {
         s.children.insert(id.clone(), kids);
@@ -471,39 +530,81 @@ fn insert(s: &mut Store, w: &Writer, container: &str, n: Node) -> Option<String>
     Some(id)
 }
 
-/// The Markdown a targeted edit works on: everything, unsigned, no limit.
-pub fn full_text(s: &Store, container: &str, page: &str) -> String {
-    let opts = render::Options {
-        limit: usize::MAX,
-        sign: false,
-        page_id: page.to_string(),
-    };
-    render::markdown(&tree(s, container), &opts).markdown
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn text_of(r: ApiResult<Edited>) -> String {
+        r.map(|(t, _)| t)
+            .unwrap_or_else(|e| panic!("{}", e.message))
+    }
+
     #[test]
     fn edits_must_match_once_or_be_told_to_match_all() {
         let text = "a b a\n";
-        let ok = update_text(text, &serde_json::json!([{"old_str": "b", "new_str": "c"}]));
-        assert_eq!(ok.unwrap(), "a c a\n");
-        let none = update_text(text, &serde_json::json!([{"old_str": "z", "new_str": "c"}]));
-        assert!(none.unwrap_err().message.contains("not found"));
-        let two = update_text(text, &serde_json::json!([{"old_str": "a", "new_str": "c"}]));
-        assert!(two.unwrap_err().message.contains("matches 2 times"));
-        let all = update_text(
+        let spans = vec![0..3, 3..5];
+        let ok = edit(
             text,
+            &spans,
+            &serde_json::json!([{"old_str": "b", "new_str": "c"}]),
+        );
+        assert_eq!(text_of(ok), "a c a\n");
+        let none = edit(
+            text,
+            &spans,
+            &serde_json::json!([{"old_str": "z", "new_str": "c"}]),
+        );
+        assert!(none.unwrap_err().message.contains("not found"));
+        let two = edit(
+            text,
+            &spans,
+            &serde_json::json!([{"old_str": "a", "new_str": "c"}]),
+        );
+        assert!(two.unwrap_err().message.contains("matches 2 times"));
+        let all = edit(
+            text,
+            &spans,
             &serde_json::json!([{"old_str": "a", "new_str": "c", "replace_all_matches": true}]),
         );
-        assert_eq!(all.unwrap(), "c b c\n");
+        assert_eq!(text_of(all), "c b c\n");
         // In order: the second edit sees the first one's result.
-        let seq = update_text(
+        let seq = edit(
             text,
+            &spans,
             &serde_json::json!([{"old_str": "b", "new_str": "x"}, {"old_str": "a x", "new_str": "y"}]),
         );
-        assert_eq!(seq.unwrap(), "y a\n");
+        assert_eq!(text_of(seq), "y a\n");
+    }
+
+    #[test]
+    fn only_the_blocks_a_match_touches_are_rebuilt() {
+        // Three blocks: "one" 0..3, "two" 5..8, "three" 10..15; separators belong to none.
+        let text = "one\n\ntwo\n\nthree\n";
+        let spans = [0..3, 5..8, 10..15];
+        let (t, kept) = edit(
+            text,
+            &spans,
+            &serde_json::json!([{"old_str": "two", "new_str": "2"}]),
+        )
+        .unwrap();
+        assert_eq!(t, "one\n\n2\n\nthree\n");
+        assert_eq!(kept, [(0, 0..3), (2, 8..13)]);
+        // One byte in common is enough: "o\n" touches "two" only.
+        let (_, kept) = edit(
+            text,
+            &spans,
+            &serde_json::json!([{"old_str": "o\n", "new_str": "o\n"}]),
+        )
+        .unwrap();
+        assert_eq!(kept.iter().map(|k| k.0).collect::<Vec<_>>(), [0, 2]);
+        // A match in the separators only rebuilds nothing.
+        let (t, kept) = edit(
+            "one\n\ntwo\n",
+            &[0..3, 5..8],
+            &serde_json::json!([{"old_str": "\n\n", "new_str": "\n\nmid\n\n"}]),
+        )
+        .unwrap();
+        assert_eq!(t, "one\n\nmid\n\ntwo\n");
+        assert_eq!(kept, [(0, 0..3), (1, 10..13)]);
     }
 }

@@ -57,6 +57,12 @@ fn render_item(item: &Value, at_start: bool, out: &mut String) {
                 _ => escape(plain, at_start, out),
             }
         }
+        Some("equation") => {
+            // Written `$…$`; Notion reads it back as text (escaped), not as an equation.
+            out.push('$');
+            out.push_str(item["equation"]["expression"].as_str().unwrap_or(plain));
+            out.push('$');
+        }
         _ => {
             let content = item["text"]["content"].as_str().unwrap_or(plain);
             render_text(content, &item["annotations"], link_of(item), at_start, out);
@@ -182,7 +188,7 @@ pub fn escape(s: &str, at_start: bool, out: &mut String) {
         match c {
             '\n' => out.push_str("<br>"),
             '\r' => {}
-            '\\' | '*' | '`' | '[' | ']' | '<' | '~' | '|' => {
+            '\\' | '*' | '`' | '[' | ']' | '<' | '~' | '|' | '$' | '{' | '}' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -300,7 +306,19 @@ pub enum Segment {
     },
     /// `<unknown url=… alt=…/>`.
     Unknown(Option<String>),
+    /// `$$…$$` (display math): a block equation when alone in a paragraph.
+    Equation(String),
+    /// `<video src=…>caption</video>`, `<audio>`, `<file>`, `<pdf>`.
+    Media {
+        kind: &'static str,
+        url: String,
+        caption: String,
+    },
 }
+
+/// The name of the inline tag the parser puts where a line ended with block attributes
+/// (`{color="red"}`): see [`crate::markdown::parse`].
+pub const ATTRS_TAG: &str = "ntn-sandbox-attrs";
 
 #[derive(Default)]
 struct Capture {
@@ -323,6 +341,8 @@ pub struct Inline {
     links: Vec<String>,
     capture: Option<Capture>,
     image: Option<(String, String)>,
+    /// Block attributes met in this stretch (`color`, `toggle`).
+    pub attrs: Map<String, Value>,
 }
 
 impl Inline {
@@ -419,6 +439,14 @@ impl Inline {
         self.text("\n");
     }
 
+    /// `$$…$$`.
+    pub fn display_math(&mut self, s: &str) {
+        if self.capture.is_some() || self.image.is_some() {
+            return self.text(&format!("$${s}$$"));
+        }
+        self.segments.push(Segment::Equation(s.to_string()));
+    }
+
     /// Inline HTML: Notion's inline tags, anything else kept as text.
     pub fn html(&mut self, raw: &str) {
         let name = tag_name(raw);
@@ -435,6 +463,19 @@ impl Inline {
                 self.spans.pop();
             }
             "empty-block" => {}
+            n if n == ATTRS_TAG => self.attrs.extend(attrs(raw)),
+            "video" | "audio" | "file" | "pdf" if self_closing => {
+                let a = attrs(raw);
+                self.segments.push(Segment::Media {
+                    kind: media_kind(&name),
+                    url: a
+                        .get("src")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    caption: String::new(),
+                });
+            }
             "unknown" => {
                 let id = attrs(raw)
                     .get("url")
@@ -459,6 +500,7 @@ impl Inline {
                 })));
             }
             "mention-page" | "mention-database" | "mention-user" | "page" | "database"
+            | "video" | "audio" | "file" | "pdf"
                 if !self_closing =>
             {
                 self.capture = Some(Capture {
@@ -500,6 +542,16 @@ impl Inline {
         let id = super::id_from_url(url);
         let ann = rich_text("")["annotations"].clone();
         match c.tag.as_str() {
+            "video" | "audio" | "file" | "pdf" => self.segments.push(Segment::Media {
+                kind: media_kind(&c.tag),
+                url: c
+                    .attrs
+                    .get("src")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                caption: c.text,
+            }),
             "page" | "database" => self.segments.push(Segment::Object {
                 kind: if c.tag == "page" {
                     "child_page"
@@ -541,6 +593,15 @@ impl Inline {
     }
 }
 
+fn media_kind(tag: &str) -> &'static str {
+    match tag {
+        "video" => "video",
+        "audio" => "audio",
+        "pdf" => "pdf",
+        _ => "file",
+    }
+}
+
 fn bump(n: &mut u32, on: bool) {
     if on {
         *n += 1;
@@ -575,6 +636,13 @@ pub fn to_rich(segments: Vec<Segment>) -> Vec<Value> {
                     "href": id.as_deref().map(|i| notion_url("", i)),
                 }));
             }
+            Segment::Equation(e) => out.push(rich_text(&format!("$${e}$$"))),
+            Segment::Media { url, caption, .. } => {
+                let mut rt = rich_text(if caption.is_empty() { &url } else { &caption });
+                rt["text"]["link"] = json!({"url": url});
+                rt["href"] = json!(url);
+                out.push(rt);
+            }
             Segment::Unknown(_) => {}
         }
     }
@@ -602,6 +670,9 @@ mod tests {
         let mut s = String::new();
         escape("# a*b_c [x] <y> snake_case 1. x\nnext", true, &mut s);
         assert_eq!(s, "\\# a\\*b_c \\[x\\] \\<y> snake_case 1. x<br>next");
+        let mut s = String::new();
+        escape("$5 {a}", false, &mut s);
+        assert_eq!(s, "\\$5 \\{a\\}");
         let mut s = String::new();
         escape("12. x", true, &mut s);
         assert_eq!(s, "12\\. x");

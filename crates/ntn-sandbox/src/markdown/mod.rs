@@ -1,7 +1,7 @@
 //! Pages as Notion-flavoured Markdown: the block tree of a page ([`Node`]), rendered to
 //! Markdown ([`render`]), parsed back from Markdown ([`parse`], on pulldown-cmark), and
-//! written into the store by a replace that keeps the ids of blocks whose text is kept
-//! ([`apply`]).
+//! written into the store losing what Notion loses ([`apply`]: a replace makes every block
+//! new, a targeted edit rebuilds only the top-level blocks its matches touch).
 //!
 //! # The format
 //!
@@ -22,15 +22,25 @@
 //! <callout icon="💡" color="default"> … </callout>
 //! <details> <summary>Toggle</summary> … </details>
 //! <page url="https://www.notion.so/…">Child page</page>
-//! <database url="https://www.notion.so/…">Child database</database>
+//! <database url="https://www.notion.so/…" inline="true">Child database</database>
 //! <empty-block/>          an empty paragraph
-//! <unknown url="https://www.notion.so/PAGE#BLOCK" alt="bookmark"/>
+//! Text {color="red"}      block colour (paragraphs, headings, list items, to-dos)
+//! # Heading {toggle="true"}   a toggle heading; its children follow, indented by a tab
+//! $$ / E = mc^2 / $$     a block equation (three lines); inline equations are $x$
+//! <video src="…">caption</video>  (also <audio>, <file>, <pdf>)
+//! <columns> <column> … </column> <column> … </column> </columns>   (tags on their own lines)
+//! <unknown url="https://www.notion.so/PAGE#BLOCK" alt="unsupported"/>
 //! ```
 //!
+//! Types Notion renders as plausible but lossy Markdown render so, and read back as what
+//! they look like: `table_of_contents` is `[TOC]`, a synced block is its (the original's)
+//! blocks, `bookmark`/`embed`/`link_preview` a link line `[caption or url](url)`,
+//! `link_to_page` a `<mention-page>` line, `breadcrumb` the page titles joined by ` / `.
+//!
 //! A block that cannot be rendered is an `<unknown …/>` tag and its id is listed in
-//! `unknown_block_ids`: a type the format has no syntax for (bookmark, embed, equation,
-//! …; also a paragraph or heading with children), content not shared with the token, and
-//! every block past the block limit (then `truncated` is true).
+//! `unknown_block_ids`: a type the format has no syntax for (`unsupported`, …; also a
+//! paragraph or a non-toggle heading with children), content not shared with the token,
+//! and every block past the block limit (then `truncated` is true).
 
 pub mod apply;
 pub mod inline;
@@ -66,6 +76,9 @@ pub struct Node {
     pub children: Vec<Node>,
     /// Content the token cannot see: rendered as `<unknown/>`, its children never read.
     pub hidden: bool,
+    /// What rendering needs from elsewhere in the store: the title of a `link_to_page`
+    /// target, the path of titles a `breadcrumb` shows.
+    pub label: Option<String>,
 }
 
 impl Node {
@@ -76,6 +89,7 @@ impl Node {
             data,
             children: Vec::new(),
             hidden: false,
+            label: None,
         }
     }
 
@@ -141,12 +155,15 @@ pub fn node_of(s: &Store, id: &str) -> Option<Node> {
         if b.in_trash {
             return None;
         }
+        // A synced block that refers to another shows the original's content.
+        let source = crate::render::synced_source(s, id);
         return Some(Node {
             id: Some(id.to_string()),
             kind: b.kind.clone(),
             data: b.data.clone(),
-            children: if hidden { Vec::new() } else { tree(s, id) },
+            children: if hidden { Vec::new() } else { tree(s, &source) },
             hidden,
+            label: label(s, id, &b.kind, &b.data),
         });
     }
     if let Some(p) = s.pages.get(id) {
@@ -159,16 +176,52 @@ pub fn node_of(s: &Store, id: &str) -> Option<Node> {
             data: json!({"title": p.title()}),
             children: Vec::new(),
             hidden,
+            label: None,
         });
     }
     let d = s.databases.get(id).filter(|d| !d.in_trash)?;
     Some(Node {
         id: Some(id.to_string()),
         kind: "child_database".into(),
-        data: json!({"title": d.title}),
+        data: json!({"title": d.title, "is_inline": d.inline}),
         children: Vec::new(),
         hidden,
+        label: None,
     })
+}
+
+/// The [`Node::label`] of a stored block.
+fn label(s: &Store, id: &str, kind: &str, data: &Value) -> Option<String> {
+    match kind {
+        "link_to_page" => {
+            let target = data["page_id"]
+                .as_str()
+                .or_else(|| data["database_id"].as_str())?;
+            s.pages
+                .get(target)
+                .map(|p| p.title())
+                .or_else(|| s.databases.get(target).map(|d| d.title.clone()))
+        }
+        "breadcrumb" => {
+            // The titles from the top page down to the block's own page.
+            let mut titles = Vec::new();
+            let mut cur = page_of(s, id);
+            while let Some(p) = cur.as_ref().and_then(|c| s.pages.get(c)) {
+                titles.push(p.title());
+                if titles.len() > 100 {
+                    break;
+                }
+                cur = match &p.parent {
+                    Parent::Page(parent) => Some(parent.clone()),
+                    Parent::Block(b) => page_of(s, b),
+                    _ => None,
+                };
+            }
+            titles.reverse();
+            Some(titles.join(" / "))
+        }
+        _ => None,
+    }
 }
 
 /// The page a block belongs to (the block itself when it is a page).

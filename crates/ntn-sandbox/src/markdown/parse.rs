@@ -1,25 +1,151 @@
 //! Notion-flavoured Markdown to blocks, on pulldown-cmark's events (CommonMark with GFM
-//! tables, task lists and strikethrough). Notion's own tags come to us as HTML: the
-//! container tags (`<callout>`, `<details>`) open and close frames around the blocks
-//! between them; the block tags (`<page>`, `<database>`, `<unknown/>`, `<empty-block/>`)
-//! stand for one block; inline tags (mentions, spans, `<br>`) are rich text.
+//! tables, task lists, strikethrough and `$`/`$$` math). Notion's own tags come to us as
+//! HTML: the container tags (`<callout>`, `<details>`, `<columns>`, `<column>`) open and
+//! close frames around the blocks between them; the block tags (`<page>`, `<database>`,
+//! `<unknown/>`, `<empty-block/>`, `<video>`, `<audio>`, `<file>`, `<pdf>`) stand for one
+//! block; inline tags (mentions, spans, `<br>`) are rich text.
+//!
+//! What CommonMark has no words for is handled line by line first (`prepare`): block
+//! attributes at the end of a line (`{color="red"}`, `{toggle="true"}`) become an inline
+//! tag the builder reads, and the tab-indented children under a toggle heading are parsed
+//! on their own. What the format cannot keep is read as what it looks like: `[TOC]` is a
+//! paragraph, a link line is a paragraph with a link, inline `$x$` is text, a media block's
+//! colour is dropped and a hosted (signed) file URL written back is emptied, as Notion does.
 
 use super::inline::{self, Inline, Segment};
 use super::{FILE_HOST, Node};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 fn options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+    Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_MATH
 }
 
 /// Parses Markdown into blocks.
 pub fn parse(md: &str) -> Vec<Node> {
     let mut b = Builder::new();
-    for ev in Parser::new_ext(md, options()) {
-        b.event(ev);
+    for piece in prepare(md) {
+        match piece {
+            Piece::Text(t) => {
+                for ev in Parser::new_ext(&t, options()) {
+                    b.event(ev);
+                }
+            }
+            Piece::Toggle { line, body } => {
+                b.flush_implicit();
+                let children = parse(&body);
+                let mut nodes = parse(&line);
+                if let Some(h) = nodes.last_mut() {
+                    h.children = children;
+                }
+                for n in nodes {
+                    b.attach(n, false);
+                }
+            }
+        }
     }
     b.finish()
+}
+
+/// A stretch of Markdown pulldown-cmark reads, or a toggle heading (its line) with its
+/// tab-indented children (one tab taken off each line).
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Text(String),
+    Toggle { line: String, body: String },
+}
+
+/// The line-by-line pass before pulldown-cmark (outside code fences): a line ending with
+/// block attributes gets [`inline::ATTRS_TAG`] in their place, and a heading line with
+/// `toggle="true"` followed by tab-indented lines is cut out with them.
+fn prepare(md: &str) -> Vec<Piece> {
+    let lines: Vec<&str> = md.split_inclusive('\n').collect();
+    let mut pieces = Vec::new();
+    let mut cur = String::new();
+    let mut fence: Option<(char, usize)> = None;
+    let mut i = 0;
+    while i < lines.len() {
+        let raw = lines[i];
+        i += 1;
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let eol = &raw[line.len()..];
+        let t = line.trim_start();
+        if let Some((c, n)) = fence {
+            let run = t.chars().take_while(|x| *x == c).count();
+            if run >= n && t[run..].trim().is_empty() {
+                fence = None;
+            }
+            cur.push_str(raw);
+            continue;
+        }
+        if let Some(c) = ['`', '~']
+            .into_iter()
+            .find(|c| t.starts_with(&c.to_string().repeat(3)))
+        {
+            fence = Some((c, t.chars().take_while(|x| *x == c).count()));
+            cur.push_str(raw);
+            continue;
+        }
+        let Some((text, attrs)) = split_attrs(line) else {
+            cur.push_str(raw);
+            continue;
+        };
+        let marked = format!("{text}<{} {attrs}/>{eol}", inline::ATTRS_TAG);
+        if line.starts_with('#')
+            && inline::attrs(&format!("<x {attrs}>"))
+                .get("toggle")
+                .is_some_and(|v| v == "true")
+        {
+            let mut end = i;
+            let mut j = i;
+            while j < lines.len() {
+                if lines[j].starts_with('\t') {
+                    j += 1;
+                    end = j;
+                } else if lines[j].trim().is_empty() {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            if end > i {
+                let body: String = lines[i..end]
+                    .iter()
+                    .map(|l| l.strip_prefix('\t').unwrap_or(l))
+                    .collect();
+                pieces.push(Piece::Text(std::mem::take(&mut cur)));
+                pieces.push(Piece::Toggle { line: marked, body });
+                i = end;
+                continue;
+            }
+        }
+        cur.push_str(&marked);
+    }
+    pieces.push(Piece::Text(cur));
+    pieces.retain(|p| !matches!(p, Piece::Text(t) if t.is_empty()));
+    pieces
+}
+
+/// A line ending with block attributes (`Text {color="red"}`): the text before them and
+/// the attributes (`color="red"`). Only `color` and `toggle` are block attributes.
+fn split_attrs(line: &str) -> Option<(&str, &str)> {
+    let t = line.trim_end();
+    if !t.ends_with('}') || t.ends_with("\\}") {
+        return None;
+    }
+    let open = t.rfind('{')?;
+    if t[..open].ends_with('\\') {
+        return None;
+    }
+    let inner = &t[open + 1..t.len() - 1];
+    let a = inline::attrs(&format!("<x {inner}>"));
+    let ok = !a.is_empty()
+        && a.iter()
+            .all(|(k, v)| matches!(k.as_str(), "color" | "toggle") && v.is_string());
+    ok.then(|| (t[..open].trim_end(), inner))
 }
 
 /// The inline content of a fragment (a summary, a title) as segments.
@@ -38,7 +164,8 @@ fn feed(inl: &mut Inline, ev: &Event) -> bool {
         Event::Code(t) => inl.code(t),
         Event::InlineHtml(h) | Event::Html(h) => inl.html(h),
         Event::SoftBreak | Event::HardBreak => inl.line_break(),
-        Event::InlineMath(t) | Event::DisplayMath(t) => inl.text(t),
+        Event::InlineMath(t) => inl.text(&format!("${t}$")),
+        Event::DisplayMath(t) => inl.display_math(t),
         Event::FootnoteReference(t) => inl.text(t),
         Event::Start(Tag::Emphasis) => inl.emphasis(true),
         Event::End(TagEnd::Emphasis) => inl.emphasis(false),
@@ -68,12 +195,16 @@ enum Kind {
         color: Option<String>,
     },
     Toggle,
+    Columns,
+    Column,
 }
 
 #[derive(Debug)]
 struct Frame {
     kind: Kind,
     text: Option<Vec<Value>>,
+    /// The colour of the text's line (`{color="…"}`).
+    color: Option<String>,
     children: Vec<Node>,
 }
 
@@ -82,6 +213,7 @@ impl Frame {
         Frame {
             kind,
             text: None,
+            color: None,
             children: Vec::new(),
         }
     }
@@ -95,8 +227,13 @@ impl Frame {
                 if kind == "to_do" {
                     n.data["checked"] = json!(checked);
                 }
+                if let Some(c) = self.color {
+                    n.data["color"] = json!(c);
+                }
                 n
             }
+            Kind::Columns => Node::new("column_list", json!({})),
+            Kind::Column => Node::new("column", json!({})),
             Kind::Quote => Node::text("quote", text),
             Kind::Toggle => Node::text("toggle", text),
             Kind::Callout { icon, color } => Node::new(
@@ -188,7 +325,7 @@ impl Builder {
             }
             Event::End(TagEnd::Paragraph) => {
                 if let Some((_, inl)) = self.inline.take() {
-                    let node = block_of(inl.finish());
+                    let node = block_of(inl);
                     self.attach(node, true);
                 }
             }
@@ -197,9 +334,12 @@ impl Builder {
                 self.inline = Some((Target::Heading(level as usize), Inline::new()));
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((Target::Heading(level), inl)) = self.inline.take() {
+                if let Some((Target::Heading(level), mut inl)) = self.inline.take() {
                     let kind = format!("heading_{}", level.clamp(1, 3));
-                    let node = Node::text(&kind, inline::to_rich(inl.finish()));
+                    let attrs = std::mem::take(&mut inl.attrs);
+                    let mut node = Node::text(&kind, inline::to_rich(inl.finish()));
+                    node.data["is_toggleable"] = json!(false);
+                    with_attrs(&mut node, &attrs);
                     self.attach(node, false);
                 }
             }
@@ -323,7 +463,7 @@ impl Builder {
         if matches!(self.inline, Some((Target::Implicit, _)))
             && let Some((_, inl)) = self.inline.take()
         {
-            let node = block_of(inl.finish());
+            let node = block_of(inl);
             self.attach(node, true);
         }
     }
@@ -350,6 +490,10 @@ impl Builder {
                     .cloned()
                     .unwrap_or_default(),
             );
+            top.color = node.data["color"]
+                .as_str()
+                .filter(|c| *c != "default")
+                .map(str::to_string);
             return;
         }
         top.children.push(node);
@@ -398,6 +542,10 @@ impl Builder {
                 }
                 "/callout" => self.close_until(|k| matches!(k, Kind::Callout { .. })),
                 "details" => self.frames.push(Frame::new(Kind::Toggle)),
+                "columns" => self.frames.push(Frame::new(Kind::Columns)),
+                "/columns" => self.close_until(|k| matches!(k, Kind::Columns)),
+                "column" => self.frames.push(Frame::new(Kind::Column)),
+                "/column" => self.close_until(|k| matches!(k, Kind::Column)),
                 "/details" => self.close_until(|k| matches!(k, Kind::Toggle)),
                 "summary" => {
                     let inner = t
@@ -416,7 +564,7 @@ impl Builder {
                 }
                 "empty-block" => self.attach(Node::text("paragraph", Vec::new()), true),
                 "unknown" | "page" | "database" => {
-                    let node = block_of(parse_inline(t));
+                    let node = block_of_segments(parse_inline(t));
                     self.attach(node, false);
                 }
                 _ if t.starts_with('<') => {
@@ -434,12 +582,36 @@ impl Builder {
     }
 }
 
-/// The block a paragraph stands for: an image, a child page or database, an unknown
-/// block, or a paragraph.
-fn block_of(segments: Vec<Segment>) -> Node {
+/// The block a paragraph (its inline content and block attributes) stands for.
+fn block_of(mut inl: Inline) -> Node {
+    let attrs = std::mem::take(&mut inl.attrs);
+    let mut node = block_of_segments(inl.finish());
+    with_attrs(&mut node, &attrs);
+    node
+}
+
+/// Sets the block attributes a block type keeps: `color` on text blocks (media blocks
+/// drop theirs, as Notion does), `toggle` on headings.
+fn with_attrs(node: &mut Node, attrs: &Map<String, Value>) {
+    let text_block = node.kind == "paragraph" || node.kind.starts_with("heading_");
+    if let Some(c) = attrs.get("color").and_then(Value::as_str)
+        && text_block
+    {
+        node.data["color"] = json!(c);
+    }
+    if node.kind.starts_with("heading_") {
+        node.data["is_toggleable"] = json!(attrs.get("toggle").is_some_and(|v| v == "true"));
+    }
+}
+
+/// The block a paragraph's segments stand for: an image or other media, an equation, a
+/// child page or database, an unknown block, or a paragraph.
+fn block_of_segments(segments: Vec<Segment>) -> Node {
     if let [one] = segments.as_slice() {
         match one {
-            Segment::Image { url, alt } => return image(url, alt),
+            Segment::Image { url, alt } => return media("image", url, alt),
+            Segment::Media { kind, url, caption } => return media(kind, url, caption),
+            Segment::Equation(e) => return Node::new("equation", json!({"expression": e.trim()})),
             Segment::Object { kind, id, title } => {
                 let mut n = Node::new(kind, json!({"title": title}));
                 n.id = id.clone();
@@ -456,22 +628,17 @@ fn block_of(segments: Vec<Segment>) -> Node {
     Node::text("paragraph", inline::to_rich(segments))
 }
 
-fn image(url: &str, alt: &str) -> Node {
-    let caption = if alt.is_empty() {
+/// A media block (image, video, audio, file, pdf) with an external URL. One of Notion's
+/// own (signed) hosted URLs written back is emptied, as Notion does.
+fn media(kind: &str, url: &str, caption: &str) -> Node {
+    let caption = if caption.is_empty() {
         json!([])
     } else {
-        json!([crate::util::rich_text(alt)])
+        json!([crate::util::rich_text(caption)])
     };
-    if url.starts_with(FILE_HOST) {
-        // One of our hosted files: the same file whatever its signature.
-        let bare = url.split('?').next().unwrap_or(url);
-        return Node::new(
-            "image",
-            json!({"type": "file", "file": {"url": bare, "expiry_time": null}, "caption": caption}),
-        );
-    }
+    let url = if url.starts_with(FILE_HOST) { "" } else { url };
     Node::new(
-        "image",
+        kind,
         json!({"type": "external", "external": {"url": url}, "caption": caption}),
     )
 }
@@ -543,9 +710,84 @@ mod tests {
             "<details>\n<summary>Outer</summary>\n\n<details>\n<summary>Inner</summary>\n\n- deep\n\n</details>\n\n</details>\n",
             "Some ``a`b`` and ``` `` ``` code\n",
             "**bold** and *it* **x** [**bold link**](https://x.y/z)\n",
+            "$$\nE = mc^2\n$$\n",
+            "$$\n\\frac{a_1}{b} * c\n$$\n",
+            "<columns>\n<column>\n\nLeft\n\n- a list\n\n</column>\n<column>\n\nRight\n\n</column>\n</columns>\n",
+            "# Toggle {toggle=\"true\"}\n\tChild\n\n\t- [ ] nested\n\nAfter\n",
+            "## Both {toggle=\"true\" color=\"blue\"}\n\tInside\n",
+            "Red text {color=\"red\"}\n\n### H {color=\"blue_background\"}\n",
+            "- [ ] task {color=\"red\"}\n- item {color=\"green\"}\n  - sub\n1. n {color=\"gray\"}\n",
+            "<video src=\"https://example.com/v.mp4\">A clip</video>\n\n<audio src=\"https://example.com/a.mp3\"></audio>\n\n<file src=\"https://example.com/f.zip\">f</file>\n\n<pdf src=\"https://example.com/d.pdf\">Doc</pdf>\n",
+            "Price \\$5, \\{color=\"red\"\\} and \\$x\\$\n",
         ] {
             roundtrip(md);
         }
+    }
+
+    #[test]
+    fn what_the_format_cannot_keep_reads_as_what_it_looks_like() {
+        let one = |md: &str| {
+            let mut n = parse(md);
+            assert_eq!(n.len(), 1, "{md}: {n:#?}");
+            n.remove(0)
+        };
+        let toc = one("[TOC]\n");
+        assert_eq!(toc.kind, "paragraph");
+        assert_eq!(toc.data["rich_text"][0]["plain_text"], "[TOC]");
+        let link = one("[A bookmark](https://example.com/bookmark)\n");
+        assert_eq!(link.kind, "paragraph");
+        assert_eq!(
+            link.data["rich_text"][0]["href"],
+            "https://example.com/bookmark"
+        );
+        let mention = one(
+            "<mention-page url=\"https://www.notion.so/x-a1000000000040008000000000000002\">Engineering Notes</mention-page>\n",
+        );
+        assert_eq!(mention.kind, "paragraph");
+        assert_eq!(mention.data["rich_text"][0]["type"], "mention");
+        // Inline math is text.
+        let math = one("Energy $E=mc^2$ here\n");
+        assert_eq!(math.kind, "paragraph");
+        assert_eq!(
+            math.data["rich_text"][0]["plain_text"],
+            "Energy $E=mc^2$ here"
+        );
+        // A media block's colour is dropped; a hosted URL written back is emptied.
+        let img = one("![A cat](https://example.com/cat.png) {color=\"red\"}\n");
+        assert_eq!(img.kind, "image");
+        assert_eq!(img.data.get("color"), None);
+        assert_eq!(img.data["caption"][0]["plain_text"], "A cat");
+        let hosted = one(&format!(
+            "![]({FILE_HOST}ws/x/diagram.png?X-Amz-Signature=abc)\n"
+        ));
+        assert_eq!(
+            hosted.data,
+            json!({"type": "external", "external": {"url": ""}, "caption": []})
+        );
+        let video = one(&format!("<video src=\"{FILE_HOST}v.mp4\">Clip</video>\n"));
+        assert_eq!(video.kind, "video");
+        assert_eq!(video.data["external"]["url"], "");
+        // Colours and toggles are attributes of the block.
+        let todo = one("- [ ] Red task {color=\"red\"}\n");
+        assert_eq!(todo.data["color"], "red");
+        assert_eq!(todo.data["rich_text"][0]["plain_text"], "Red task");
+        let h = one("# Open me {toggle=\"true\"}\n\tinside\n");
+        assert_eq!(h.data["is_toggleable"], true);
+        assert_eq!(h.children.len(), 1);
+        // Not at the end of the line, or escaped: text.
+        let p = one("a {color=\"red\"} b\n");
+        assert_eq!(p.data["color"], "default");
+        let p = one("a \\{color=\"red\"}\n");
+        assert_eq!(p.data["rich_text"][0]["plain_text"], "a {color=\"red\"}");
+        // Frontmatter is Markdown like any other: page text, not metadata.
+        let kinds: Vec<String> = parse("---\ntitle: x\n---\n\nBody\n")
+            .into_iter()
+            .map(|n| n.kind)
+            .collect();
+        assert_eq!(kinds, ["divider", "heading_2", "paragraph"]);
+        // In a code block: code.
+        let code = one("```\nx {color=\"red\"}\n```\n");
+        assert_eq!(code.data["rich_text"][0]["plain_text"], "x {color=\"red\"}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::{FILE_HOST, Node, inline};
 use crate::render::notion_url;
 use crate::util;
 use serde_json::Value;
+use std::ops::Range;
 
 /// How to render.
 #[derive(Debug, Clone)]
@@ -58,29 +59,14 @@ pub fn markdown(nodes: &[Node], opts: &Options) -> Rendered {
     }
 }
 
-/// The Markdown of one block without its children (with the rows of a table), unsigned:
-/// what decides whether a replace keeps the block. Blocks rendered as `<unknown/>` (and
-/// `<unknown/>` tags read back), child pages and databases are keyed by their id.
-pub fn key(node: &Node) -> String {
-    let id = node.id.as_deref().unwrap_or("");
-    if node.is_child_object() && !node.hidden {
-        return format!("{}:{id}", node.kind);
-    }
-    if node.hidden || node.kind == "unknown" || !representable(node) {
-        return format!("unknown:{id}");
-    }
-    let own = if node.kind == "table" {
-        node.clone()
-    } else {
-        Node {
-            children: Vec::new(),
-            ..node.clone()
-        }
-    };
+/// Renders a page's top-level blocks as [`markdown`] does (unsigned, no limit), with the
+/// byte range each block covers (its children included; the separators between blocks
+/// belong to none): what a targeted edit works on.
+pub fn with_spans(nodes: &[Node], page_id: &str) -> (String, Vec<Range<usize>>) {
     let opts = Options {
         limit: usize::MAX,
         sign: false,
-        page_id: String::new(),
+        page_id: page_id.to_string(),
     };
     let mut cx = Cx {
         opts: &opts,
@@ -89,11 +75,16 @@ pub fn key(node: &Node) -> String {
         unknown: Vec::new(),
     };
     let mut out = String::new();
-    block(&own, &mut cx, &mut out);
-    out
+    let spans = blocks(nodes, &mut cx, &mut out);
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    (out, spans)
 }
 
-fn blocks(nodes: &[Node], cx: &mut Cx, out: &mut String) {
+/// Writes sibling blocks; returns the range each one covers in `out`.
+fn blocks(nodes: &[Node], cx: &mut Cx, out: &mut String) -> Vec<Range<usize>> {
+    let mut spans = Vec::with_capacity(nodes.len());
     for (i, n) in nodes.iter().enumerate() {
         if i > 0 {
             out.push_str(if nodes[i - 1].is_list_item() && n.is_list_item() {
@@ -102,19 +93,26 @@ fn blocks(nodes: &[Node], cx: &mut Cx, out: &mut String) {
                 "\n\n"
             });
         }
+        let start = out.len();
         block(n, cx, out);
+        spans.push(start..out.len());
     }
+    spans
 }
 
 /// Whether the format can express a block (and all it holds directly).
 fn representable(n: &Node) -> bool {
     match n.kind.as_str() {
-        "paragraph" | "heading_1" | "heading_2" | "heading_3" | "code" | "divider" | "image" => {
-            n.children.is_empty()
+        "paragraph" | "code" | "divider" | "image" | "video" | "audio" | "file" | "pdf"
+        | "equation" | "table_of_contents" | "bookmark" | "embed" | "link_preview"
+        | "link_to_page" | "breadcrumb" => n.children.is_empty(),
+        "heading_1" | "heading_2" | "heading_3" => {
+            n.children.is_empty() || n.data["is_toggleable"] == true
         }
         "table" => !n.children.is_empty() && n.children.iter().all(|r| r.kind == "table_row"),
+        "column_list" => n.children.iter().all(|c| c.kind == "column"),
         "bulleted_list_item" | "numbered_list_item" | "to_do" | "quote" | "callout" | "toggle"
-        | "child_page" | "child_database" => true,
+        | "synced_block" | "column" | "child_page" | "child_database" => true,
         _ => false,
     }
 }
@@ -129,6 +127,42 @@ fn unknown(n: &Node, cx: &mut Cx, out: &mut String) {
     ));
     if !id.is_empty() {
         cx.unknown.push(id);
+    }
+}
+
+/// The block attributes written after the first line of a block (`{color="red"}`,
+/// `{toggle="true"}`), with a leading space; empty when there are none.
+fn block_attrs(n: &Node) -> String {
+    let mut attrs = Vec::new();
+    if n.kind.starts_with("heading_") && n.data["is_toggleable"] == true {
+        attrs.push("toggle=\"true\"".to_string());
+    }
+    if let Some(c) = n.data["color"].as_str().filter(|c| *c != "default") {
+        attrs.push(format!("color=\"{}\"", inline::attr(c)));
+    }
+    if attrs.is_empty() {
+        String::new()
+    } else {
+        format!(" {{{}}}", attrs.join(" "))
+    }
+}
+
+/// A URL of a hosted file signed afresh (when signing), any other as it is.
+fn media_url(n: &Node, cx: &Cx) -> String {
+    let kind = n.data["type"].as_str().unwrap_or("external");
+    let url = n.data[kind]["url"].as_str().unwrap_or("").to_string();
+    if kind == "file" && cx.opts.sign && url.starts_with(FILE_HOST) {
+        return sign(&url);
+    }
+    url
+}
+
+/// A link destination, in `<…>` when it has spaces or parentheses.
+fn dest(url: &str) -> String {
+    if url.contains([' ', '(', ')']) {
+        format!("<{url}>")
+    } else {
+        url.to_string()
     }
 }
 
@@ -153,6 +187,7 @@ fn block(n: &Node, cx: &mut Cx, out: &mut String) {
         "paragraph" => {
             let t = text(true);
             out.push_str(if t.is_empty() { "<empty-block/>" } else { &t });
+            out.push_str(&block_attrs(n));
         }
         "heading_1" | "heading_2" | "heading_3" => {
             let level = n.kind[8..].parse::<usize>().unwrap_or(1);
@@ -161,6 +196,14 @@ fn block(n: &Node, cx: &mut Cx, out: &mut String) {
             if !t.is_empty() {
                 out.push(' ');
                 out.push_str(&t);
+            }
+            out.push_str(&block_attrs(n));
+            if !n.children.is_empty() {
+                // The children of a toggle heading, indented by a tab.
+                let mut inner = String::new();
+                blocks(&n.children, cx, &mut inner);
+                out.push('\n');
+                prefix_lines(&inner, "\t", "", out);
             }
         }
         "bulleted_list_item" | "numbered_list_item" | "to_do" => {
@@ -181,6 +224,7 @@ fn block(n: &Node, cx: &mut Cx, out: &mut String) {
                 out.push(' ');
                 out.push_str(&t);
             }
+            out.push_str(&block_attrs(n));
             if !n.children.is_empty() {
                 let mut inner = String::new();
                 blocks(&n.children, cx, &mut inner);
@@ -224,25 +268,94 @@ fn block(n: &Node, cx: &mut Cx, out: &mut String) {
             }
             out.push_str(&fence);
         }
+        "equation" => {
+            out.push_str("$$\n");
+            out.push_str(n.data["expression"].as_str().unwrap_or("").trim());
+            out.push_str("\n$$");
+        }
         "divider" => out.push_str("---"),
         "image" => {
-            let kind = n.data["type"].as_str().unwrap_or("external");
-            let mut url = n.data[kind]["url"].as_str().unwrap_or("").to_string();
-            if kind == "file" && cx.opts.sign && url.starts_with(FILE_HOST) {
-                url = sign(&url);
-            }
+            let url = media_url(n, cx);
             let caption = rt_plain(&n.data["caption"]);
             out.push_str("![");
             let mut alt = String::new();
             inline::escape(&caption, false, &mut alt);
             out.push_str(&alt);
             out.push_str("](");
-            if url.contains([' ', '(', ')']) {
-                out.push_str(&format!("<{url}>"));
-            } else {
-                out.push_str(&url);
-            }
+            out.push_str(&dest(&url));
             out.push(')');
+        }
+        "video" | "audio" | "file" | "pdf" => {
+            let url = media_url(n, cx);
+            let mut caption = String::new();
+            inline::escape(&rt_plain(&n.data["caption"]), false, &mut caption);
+            out.push_str(&format!(
+                "<{k} src=\"{}\">{caption}</{k}>",
+                inline::attr(&url),
+                k = n.kind
+            ));
+        }
+        "table_of_contents" => out.push_str("[TOC]"),
+        "bookmark" | "embed" | "link_preview" => {
+            // A link line: what Notion's Markdown shows of these (it reads back as a
+            // paragraph with a link).
+            let url = n.data["url"].as_str().unwrap_or("");
+            let caption = rt_plain(&n.data["caption"]);
+            let label = if !caption.is_empty() {
+                caption
+            } else if !url.is_empty() {
+                url.to_string()
+            } else {
+                n.kind.clone()
+            };
+            let mut t = String::new();
+            inline::escape(&label, false, &mut t);
+            out.push_str(&format!("[{t}]({})", dest(url)));
+        }
+        "link_to_page" => {
+            let (tag, id) = match n.data["database_id"].as_str() {
+                Some(db) => ("mention-database", db),
+                None => ("mention-page", n.data["page_id"].as_str().unwrap_or("")),
+            };
+            let title = n.label.clone().unwrap_or_default();
+            let mut t = String::new();
+            inline::escape(&title, false, &mut t);
+            out.push_str(&format!(
+                "<{tag} url=\"{}\">{t}</{tag}>",
+                inline::attr(&notion_url(&title, id))
+            ));
+        }
+        "breadcrumb" => {
+            // The path of page titles down to this page, as one line of text.
+            let path = n.label.clone().filter(|l| !l.is_empty());
+            inline::escape(path.as_deref().unwrap_or("Breadcrumb"), true, out);
+        }
+        "synced_block" => {
+            // Its (the original's) content, as plain blocks: no wrapper.
+            if n.children.is_empty() {
+                out.push_str("<empty-block/>");
+            } else {
+                blocks(&n.children, cx, out);
+            }
+        }
+        "column_list" => {
+            out.push_str("<columns>");
+            for c in &n.children {
+                out.push('\n');
+                block(c, cx, out);
+            }
+            out.push_str("\n</columns>");
+        }
+        "column" => {
+            out.push_str("<column>");
+            if !n.children.is_empty() {
+                out.push_str("\n\n");
+                blocks(&n.children, cx, out);
+                out.push_str("\n\n");
+            } else {
+                out.push('\n');
+            }
+            out.push_str("</column>");
         }
         "callout" => {
             out.push_str("<callout");
@@ -283,9 +396,14 @@ fn block(n: &Node, cx: &mut Cx, out: &mut String) {
                 Some(id) => format!(" url=\"{}\"", inline::attr(&notion_url(title, id))),
                 None => String::new(),
             };
+            let inline_attr = if n.data["is_inline"] == true {
+                " inline=\"true\""
+            } else {
+                ""
+            };
             let mut t = String::new();
             inline::escape(title, false, &mut t);
-            out.push_str(&format!("<{tag}{url}>{t}</{tag}>"));
+            out.push_str(&format!("<{tag}{url}{inline_attr}>{t}</{tag}>"));
         }
         _ => unknown(n, cx, out),
     }
@@ -397,6 +515,23 @@ mod tests {
     }
 
     #[test]
+    fn inline_equations_are_dollars_and_synced_blocks_have_no_wrapper() {
+        let mut para = p("paragraph", "Energy ");
+        para.data["rich_text"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"type": "equation", "equation": {"expression": "E=mc^2"}, "plain_text": "E=mc^2"}));
+        let mut synced = Node::new("synced_block", json!({"synced_from": null}));
+        synced.children = vec![p("paragraph", "one"), p("bulleted_list_item", "two")];
+        let empty = Node::new("synced_block", json!({"synced_from": null}));
+        let r = markdown(&[para, synced, empty], &opts(100));
+        assert_eq!(
+            r.markdown,
+            "Energy $E=mc^2$\n\none\n\n- two\n\n<empty-block/>\n"
+        );
+    }
+
+    #[test]
     fn past_the_limit_blocks_are_unknown() {
         let mut nodes: Vec<Node> = (0..3).map(|i| p("paragraph", &format!("p{i}"))).collect();
         nodes[2].id = Some("c1000000-0000-4000-8000-000000000003".into());
@@ -412,7 +547,7 @@ mod tests {
     }
 
     #[test]
-    fn hosted_files_are_signed_each_time_but_keyed_unsigned() {
+    fn hosted_files_are_signed_each_time_but_edited_unsigned() {
         let img = Node::new(
             "image",
             json!({"type": "file", "file": {"url": format!("{FILE_HOST}x/cat.png")}, "caption": []}),
@@ -421,6 +556,8 @@ mod tests {
         let b = markdown(std::slice::from_ref(&img), &opts(10)).markdown;
         assert_ne!(a, b);
         assert!(a.contains("X-Amz-Signature="), "{a}");
-        assert_eq!(key(&img), format!("![]({FILE_HOST}x/cat.png)"));
+        let (plain, spans) = with_spans(std::slice::from_ref(&img), "p");
+        assert_eq!(plain, format!("![]({FILE_HOST}x/cat.png)\n"));
+        assert_eq!(spans.first(), Some(&(0..plain.len() - 1)));
     }
 }
