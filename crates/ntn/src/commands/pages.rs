@@ -383,7 +383,7 @@ fn create(ctx: &Context, a: CreateArgs) -> Result<()> {
         Parent::DataSource { schema, .. } => Some(schema),
         _ => None,
     };
-    let props = edit::new_page_properties(&doc, schema)?;
+    let props = edit::new_page_properties(&doc, schema, client.users())?;
     let page = client.create(&parent, props, &doc.body)?;
     if a.json {
         return ctx.ui.json(&page);
@@ -465,7 +465,13 @@ fn edit_page(ctx: &Context, a: EditArgs) -> Result<()> {
     let doc = Document::parse(&text)?;
     // The page as it is now (after the editor, too): what the guards compare with.
     let current = client.read(&id, &ctx.ui)?;
-    let plan = edit::plan_document(&current, &doc, &opts, &|ds| client.data_source(ds))?;
+    let plan = edit::plan_document(
+        &current,
+        &doc,
+        &opts,
+        &|ds| client.data_source(ds),
+        client.users(),
+    )?;
     finish(ctx, &client, plan, a.dry_run)
 }
 

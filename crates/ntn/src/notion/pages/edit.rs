@@ -92,6 +92,7 @@ pub fn plan_document(
     doc: &Document,
     opts: &Options,
     schema: &SchemaLoader,
+    users: &dyn props::Lookup,
 ) -> Result<Plan> {
     let mut warnings = Vec::new();
     let props_now = current.properties();
@@ -119,7 +120,7 @@ pub fn plan_document(
         .hint("a page's parent does not change by editing: use `ntn pages move`"));
     }
     check_base(current, doc, opts, &mut warnings)?;
-    let properties = property_changes(current, doc, &props_now, schema)?;
+    let properties = property_changes(current, doc, &props_now, schema, users)?;
 
     let before = normalize_body(&current.markdown).into_owned();
     let mut after = before.clone();
@@ -313,12 +314,15 @@ fn check_deletions(before: &str, after: &str, opts: &Options) -> Result<()> {
     ))
 }
 
-/// The property changes a document asks for, as API values.
+/// The property changes a document asks for, as API values. A value that reads the
+/// same as now, or that would send what is there already (the same people named
+/// another way), is no change.
 fn property_changes(
     current: &Read,
     doc: &Document,
     props_now: &Map<String, Value>,
     schema: &SchemaLoader,
+    users: &dyn props::Lookup,
 ) -> Result<Vec<PropChange>> {
     let mut wanted: Vec<(String, Value)> = Vec::new();
     if let Some(t) = doc.get("title") {
@@ -361,8 +365,11 @@ fn property_changes(
             }
             _ => None,
         };
-        let input = props::input(&name, &kind, &value, options.as_deref(), Some(now))?;
+        let input = props::input(&name, &kind, &value, options.as_deref(), Some(now), users)?;
         out.retain(|c| c.name != name);
+        if props::unchanged(now, &input) {
+            continue;
+        }
         out.push(PropChange {
             name,
             kind,
@@ -375,8 +382,13 @@ fn property_changes(
 }
 
 /// The `properties` of a new page from a document's frontmatter, checked against the
-/// parent: a data source's schema (names, types, options), or only a title elsewhere.
-pub fn new_page_properties(doc: &Document, schema: Option<&Value>) -> Result<Map<String, Value>> {
+/// parent: a data source's schema (names, types, options), or only a title elsewhere;
+/// `users` names the people of people properties.
+pub fn new_page_properties(
+    doc: &Document,
+    schema: Option<&Value>,
+    users: &dyn props::Lookup,
+) -> Result<Map<String, Value>> {
     let mut out = Map::new();
     let title = doc.text("title")?;
     let given = doc.properties()?;
@@ -395,7 +407,7 @@ pub fn new_page_properties(doc: &Document, schema: Option<&Value>) -> Result<Map
             if let Some(t) = title {
                 out.insert(
                     "title".into(),
-                    props::input("title", "title", &Value::String(t), None, None)?,
+                    props::input("title", "title", &Value::String(t), None, None, users)?,
                 );
             }
         }
@@ -411,7 +423,7 @@ pub fn new_page_properties(doc: &Document, schema: Option<&Value>) -> Result<Map
             {
                 out.insert(
                     name.clone(),
-                    props::input(name, "title", &Value::String(t), None, None)?,
+                    props::input(name, "title", &Value::String(t), None, None, users)?,
                 );
             }
             for (name, value) in given {
@@ -428,7 +440,7 @@ pub fn new_page_properties(doc: &Document, schema: Option<&Value>) -> Result<Map
                 let options = props::options(def);
                 out.insert(
                     name.clone(),
-                    props::input(&name, kind, &value, options.as_deref(), None)?,
+                    props::input(&name, kind, &value, options.as_deref(), None, users)?,
                 );
             }
         }
@@ -440,6 +452,7 @@ pub fn new_page_properties(doc: &Document, schema: Option<&Value>) -> Result<Map
 mod tests {
     use super::*;
     use crate::notion::pages::read::{Missing, Reason};
+    use crate::notion::users::Offline;
     use serde_json::json;
 
     fn page(body: &str) -> Read {
@@ -481,7 +494,7 @@ mod tests {
     fn the_same_document_plans_nothing() {
         let r = page("Hello\n");
         let d = doc_of(&r, |_| {}, "Hello\n");
-        let plan = plan_document(&r, &d, &Options::default(), &schema).unwrap();
+        let plan = plan_document(&r, &d, &Options::default(), &schema, &Offline).unwrap();
         assert!(plan.is_empty(), "{plan:?}");
     }
 
@@ -496,7 +509,7 @@ mod tests {
             },
             "Hello\n",
         );
-        let plan = plan_document(&r, &d, &Options::default(), &schema).unwrap();
+        let plan = plan_document(&r, &d, &Options::default(), &schema, &Offline).unwrap();
         assert_eq!(plan.body, BodyOp::None);
         let names: Vec<&str> = plan.properties.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Name", "Status"]);
@@ -505,14 +518,14 @@ mod tests {
             json!({"select": {"name": "In progress"}})
         );
         let d = doc_of(&r, |f| f["properties"]["Status"] = json!("Dnoe"), "Hello\n");
-        let e = plan_document(&r, &d, &Options::default(), &schema).unwrap_err();
+        let e = plan_document(&r, &d, &Options::default(), &schema, &Offline).unwrap_err();
         assert!(
             e.message().contains("did you mean \"Done\""),
             "{}",
             e.message()
         );
         let d = doc_of(&r, |f| f["properties"]["Stauts"] = json!("Done"), "Hello\n");
-        let e = plan_document(&r, &d, &Options::default(), &schema).unwrap_err();
+        let e = plan_document(&r, &d, &Options::default(), &schema, &Offline).unwrap_err();
         assert!(
             e.message().contains("did you mean \"Status\""),
             "{}",
@@ -525,7 +538,7 @@ mod tests {
         let old = page("Hello\n");
         let d = doc_of(&old, |_| {}, "Hello, edited\n");
         let now = page("Hello, changed elsewhere\n");
-        let e = plan_document(&now, &d, &Options::default(), &schema).unwrap_err();
+        let e = plan_document(&now, &d, &Options::default(), &schema, &Offline).unwrap_err();
         assert!(
             e.message().contains("its content changed"),
             "{}",
@@ -535,7 +548,7 @@ mod tests {
             force: true,
             ..Options::default()
         };
-        let plan = plan_document(&now, &d, &forced, &schema).unwrap();
+        let plan = plan_document(&now, &d, &forced, &schema, &Offline).unwrap();
         assert_eq!(plan.body, BodyOp::Replace("Hello, edited\n".into()));
         assert_eq!(plan.warnings.len(), 1);
     }
@@ -545,7 +558,7 @@ mod tests {
         let child = "<page url=\"https://www.notion.so/Child-a1000000000040008000000000000009\">Child</page>\n";
         let r = page(&format!("Intro\n\n{child}"));
         let d = doc_of(&r, |_| {}, "Intro only\n");
-        let e = plan_document(&r, &d, &Options::default(), &schema).unwrap_err();
+        let e = plan_document(&r, &d, &Options::default(), &schema, &Offline).unwrap_err();
         assert!(
             e.message().contains("child page \"Child\""),
             "{}",
@@ -556,7 +569,7 @@ mod tests {
             ..Options::default()
         };
         assert!(
-            plan_document(&r, &d, &allow, &schema)
+            plan_document(&r, &d, &allow, &schema, &Offline)
                 .unwrap()
                 .allow_deleting
         );
@@ -566,7 +579,7 @@ mod tests {
             reason: Reason::NotShared,
         });
         let d = doc_of(&partial, |_| {}, "Intro changed\n");
-        let e = plan_document(&partial, &d, &Options::default(), &schema).unwrap_err();
+        let e = plan_document(&partial, &d, &Options::default(), &schema, &Offline).unwrap_err();
         assert!(
             e.message().contains("could not be read completely"),
             "{}",
@@ -605,12 +618,12 @@ mod tests {
         let s = schema("").unwrap();
         let mut s = s.clone();
         s["properties"]["Name"] = json!({"type": "title", "title": {}});
-        let p = new_page_properties(&d, Some(&s)).unwrap();
+        let p = new_page_properties(&d, Some(&s), &Offline).unwrap();
         assert_eq!(p["Name"]["title"][0]["text"]["content"], "New");
         assert_eq!(p["Status"], json!({"select": {"name": "Done"}}));
         let d = Document::parse("---\nproperties:\n  Status: Finished\n---\n").unwrap();
-        assert!(new_page_properties(&d, Some(&s)).is_err());
+        assert!(new_page_properties(&d, Some(&s), &Offline).is_err());
         let d = Document::parse("---\nproperties:\n  Status: Done\n---\n").unwrap();
-        assert!(new_page_properties(&d, None).is_err());
+        assert!(new_page_properties(&d, None, &Offline).is_err());
     }
 }
