@@ -318,3 +318,50 @@ fn create_names_people_the_same_ways() {
         out.stderr
     );
 }
+
+#[test]
+fn bots_read_by_name_and_by_id_when_another_has_their_name() {
+    let (sb, env, token) = setup();
+    let row = DOCS_REVAMP;
+    let bot_of = |t: &str| {
+        api(&sb, t, "GET", "/v1/users/me", None)["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let bot = bot_of(&token);
+    let other = bot_of(&sb.mint_token(ALICE, &sb.workspace("Acme")));
+    let set = |ids: &[&str]| {
+        let people: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"object": "user", "id": id}))
+            .collect();
+        api(
+            &sb,
+            &token,
+            "PATCH",
+            &format!("/v1/pages/{row}"),
+            Some(json!({"properties": {"Owner": {"people": people}}})),
+        );
+    };
+    let round_trip = |shown: &str| {
+        let got = env.run(&["pages", "get", row]);
+        ok(&got);
+        assert_eq!(field(&got.stdout, "Owner"), shown, "{}", got.stdout);
+        let file = write(&env, "row.md", &got.stdout);
+        sb.clear_requests();
+        let out = env.run(&["pages", "edit", row, &file]);
+        ok(&out);
+        assert!(out.stderr.contains("No changes"), "{}", out.stderr);
+        assert_eq!(writes(&sb), Vec::<String>::new());
+    };
+    set(&[&bot, ALICE_ID]);
+    round_trip("  Owner:\n  - Personal access token\n  - alice@acme.test");
+    // Two bots of the same name: each is shown by its id.
+    set(&[&bot, &other]);
+    round_trip(&format!("  Owner:\n  - {bot}\n  - {other}"));
+    // An id nobody knows is shown as it is.
+    let ghost = "aaaaaaaa-0000-4000-8000-0000000000ff";
+    set(&[ghost]);
+    round_trip(&format!("  Owner:\n  - {ghost}"));
+}

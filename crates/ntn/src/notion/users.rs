@@ -70,9 +70,9 @@ impl User {
     }
 }
 
-/// Whether `name` is the name of exactly one of `all`.
-pub fn unique_name(name: &str, all: &[User]) -> bool {
-    !name.is_empty() && all.iter().filter(|u| u.name == name).count() == 1
+/// Whether `user`'s name is nobody else's among `all`.
+pub fn unique_name(user: &User, all: &[User]) -> bool {
+    !user.name.is_empty() && !all.iter().any(|u| u.name == user.name && u.id != user.id)
 }
 
 /// Who `given` names among `users`: an id (as is, known or not), an email (any case),
@@ -230,11 +230,11 @@ impl Directory {
         Ok(found)
     }
 
-    /// Whether `name` is the name of exactly one listed user (unknown, so no, when the
-    /// list could not be read).
-    pub fn name_is_unique(&self, name: &str) -> Result<bool> {
+    /// Whether no other listed user has `user`'s name (unknown, so no, when the list
+    /// could not be read).
+    pub fn name_is_unique(&self, user: &User) -> Result<bool> {
         let l = self.listed()?;
-        Ok(l.refused.is_none() && unique_name(name, &l.users))
+        Ok(l.refused.is_none() && unique_name(user, &l.users))
     }
 
     /// The person the token belongs to: a person's token is them; an integration's
@@ -375,8 +375,10 @@ mod tests {
             e.hint_text(),
             Some("say which one by email (or id): sam1@acme.test, sam2@acme.test")
         );
-        assert!(unique_name("Alice Example", &all));
-        assert!(!unique_name("Sam", &all));
+        assert!(unique_name(&all[0], &all));
+        assert!(!unique_name(&all[1], &all));
+        assert!(unique_name(&user(5, "Deploy bot", None, true), &all));
+        assert!(!unique_name(&user(6, "Sam", None, true), &all));
     }
 
     #[test]
