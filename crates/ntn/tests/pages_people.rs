@@ -163,8 +163,19 @@ fn owner_is_set_by_email_me_and_name_and_then_reads_back_unchanged() {
     ok(&out);
     assert_eq!(owner_ids(&sb, &token, row), [RITA_ID]);
 
+    // A guest is not in the workspace's list: by id, or by name once on the page.
     let out = edit_owner(&env, row, "[me, Gus Guest]", &[]);
-    ok(&out);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("name a guest by user id"),
+        "{}",
+        out.stderr
+    );
+    ok(&edit_owner(&env, row, &format!("[me, {GUS_ID}]"), &[]));
+    assert_eq!(owner_ids(&sb, &token, row), [ALICE_ID, GUS_ID]);
+    ok(&edit_owner(&env, row, "[Gus Guest, Rita Restricted]", &[]));
+    assert_eq!(owner_ids(&sb, &token, row), [GUS_ID, RITA_ID]);
+    ok(&edit_owner(&env, row, "[me, guest@acme.test]", &[]));
     assert_eq!(owner_ids(&sb, &token, row), [ALICE_ID, GUS_ID]);
 
     // The API now gives only ids: they are shown by email, the users read once.

@@ -318,7 +318,8 @@ impl Directory {
             )
         };
         Err(Error::local(what).hint(format!(
-            "{FORMS} (`ntn api v1/users --paginate` lists the people of the workspace)"
+            "{FORMS}; `ntn api v1/users --paginate` lists the people of the workspace \
+             (not its guests: name a guest by user id)"
         )))
     }
 }
