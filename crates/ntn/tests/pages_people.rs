@@ -211,9 +211,14 @@ fn owner_is_set_by_email_me_and_name_and_then_reads_back_unchanged() {
     assert_eq!(writes(&sb), Vec::<String>::new());
 
     // One person, given as a single value; a dry run shows who.
-    let out = edit_owner(&env, row, "ALICE@acme.test", &["--dry-run"]);
+    let out = edit_owner(&env, row, "me", &["--dry-run"]);
     ok(&out);
-    assert!(out.stdout.contains("alice@acme.test"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("Owner: [\"alice@acme.test\",\"guest@acme.test\"] → [\"alice@acme.test\"]"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(writes(&sb), Vec::<String>::new());
     ok(&edit_owner(&env, row, "ALICE@acme.test", &[]));
     assert_eq!(owner_ids(&sb, &token, row), [ALICE_ID]);

@@ -125,6 +125,15 @@ pub trait Lookup {
     /// The user id `given` names: `me`, an id, an email or a name, looked up among
     /// `also` (the people the property has now) first.
     fn resolve(&self, given: &str, also: &[User]) -> Result<String>;
+
+    /// How the user with this id reads (email, else name, else id), for showing a
+    /// change.
+    fn label(&self, id: &str, also: &[User]) -> String {
+        also.iter()
+            .find(|u| u.id == id)
+            .map_or(id, User::label)
+            .to_string()
+    }
 }
 
 /// Ids and the people a property has now only: no requests.
@@ -252,7 +261,7 @@ impl Directory {
             _ => None,
         };
         let id = id.map(str::to_string).ok_or_else(|| {
-            Error::usage(
+            Error::local(
                 "`me` is nobody here: the token belongs to an integration of the workspace, \
                  not to a person",
             )
@@ -327,6 +336,18 @@ impl Directory {
 impl Lookup for Directory {
     fn resolve(&self, given: &str, also: &[User]) -> Result<String> {
         self.resolve_user(given, also)
+    }
+
+    fn label(&self, id: &str, also: &[User]) -> String {
+        if let Some(u) = also.iter().find(|u| u.id == id) {
+            return u.label().to_string();
+        }
+        match self.user(id) {
+            Ok(Some(u)) if u.email.is_some() || self.name_is_unique(&u).unwrap_or(false) => {
+                u.label().to_string()
+            }
+            _ => id.to_string(),
+        }
     }
 }
 

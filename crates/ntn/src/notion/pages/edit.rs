@@ -370,11 +370,26 @@ fn property_changes(
         if props::unchanged(now, &input) {
             continue;
         }
+        if props::may_be_truncated(now) {
+            let what = if kind == "people" { "people" } else { "pages" };
+            return Err(Error::local(format!(
+                "property {:?} may have more than the {} {what} Notion shows in a page: \
+                 ntn does not change it, so as not to drop the others",
+                clean(&name),
+                props::MAX_REFERENCES
+            ))
+            .hint("change it in Notion (or leave it as `get` wrote it)"));
+        }
+        let after = if kind == "people" {
+            props::people_shown(&input, Some(now), users)
+        } else {
+            value
+        };
         out.push(PropChange {
             name,
             kind,
             before,
-            after: value,
+            after,
             input,
         });
     }

@@ -395,6 +395,39 @@ pub fn input(
     Ok(json!({ kind: inner }))
 }
 
+/// Notion's page object lists at most this many people or pages of a property.
+pub const MAX_REFERENCES: usize = 25;
+
+/// Whether the property value `now` may lack people or pages past Notion's limit (the
+/// page object shows the first 25; a relation says `has_more`).
+pub fn may_be_truncated(now: &Value) -> bool {
+    let kind = now["type"].as_str().unwrap_or("");
+    matches!(kind, "people" | "relation")
+        && (now["has_more"] == true
+            || now[kind]
+                .as_array()
+                .is_some_and(|a| a.len() >= MAX_REFERENCES))
+}
+
+/// The plain value a people input reads as: who each id is, as `get` shows people.
+pub fn people_shown(input: &Value, current: Option<&Value>, users: &dyn Lookup) -> Value {
+    let also: Vec<User> = current
+        .and_then(|c| c["people"].as_array())
+        .map(|a| a.iter().filter_map(User::from_json).collect())
+        .unwrap_or_default();
+    Value::Array(
+        input["people"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|u| u["id"].as_str())
+                    .map(|id| Value::String(users.label(id, &also)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
 /// Whether sending `input` (from [`input`]) would leave the property value `now` as it
 /// is: the same people or pages, however named; the same options; the same text.
 pub fn unchanged(now: &Value, input: &Value) -> bool {
@@ -804,6 +837,28 @@ mod tests {
     }
 
     #[test]
+    fn people_and_relations_past_what_notion_shows_are_not_changed() {
+        let mut r = every_type();
+        r.page["properties"]["Blocked by"]["has_more"] = json!(true);
+        let many: Vec<Value> = (1..=25)
+            .map(|i| json!({"object": "user", "id": format!("aaaaaaaa-0000-4000-8000-0000000001{i:02}")}))
+            .collect();
+        r.page["properties"]["Owner"]["people"] = Value::Array(many);
+        assert!(plan_of(&r, |_| {}).unwrap().is_empty());
+        let e = plan_of(&r, |p| p["Blocked by"] = json!([])).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "property \"Blocked by\" may have more than the 25 pages Notion shows in a page: \
+             ntn does not change it, so as not to drop the others"
+        );
+        let e = plan_of(&r, |p| {
+            p["Owner"].as_array_mut().unwrap().pop();
+        })
+        .unwrap_err();
+        assert!(e.message().contains("25 people"), "{}", e.message());
+    }
+
+    #[test]
     fn people_changes_name_people_any_way_and_errors_say_how() {
         let r = every_type();
         let plan = plan_of(&r, |p| p["Owner"] = json!("Build bot")).unwrap();
@@ -811,6 +866,7 @@ mod tests {
             plan.properties[0].input,
             json!({"people": [{"object": "user", "id": "aaaaaaaa-0000-4000-8000-000000000009"}]})
         );
+        assert_eq!(plan.properties[0].after, json!(["Build bot"]));
         let plan = plan_of(&r, |p| p["Owner"] = Value::Null).unwrap();
         assert_eq!(plan.properties[0].input, json!({"people": []}));
         let e = plan_of(&r, |p| p["Owner"] = json!({"a": 1})).unwrap_err();
