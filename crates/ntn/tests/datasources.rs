@@ -145,12 +145,12 @@ fn where_returns_the_rows_of_the_hand_written_filter() {
         ),
         (
             ROADMAP,
-            "Owner ~ guest@acme.test",
+            "Owner ~ restricted@acme.test",
             p(
                 "Owner",
                 "people",
                 "contains",
-                json!("aaaaaaaa-0000-4000-8000-000000000002"),
+                json!("aaaaaaaa-0000-4000-8000-000000000003"),
             ),
         ),
         (

@@ -1,8 +1,10 @@
-//! `/v1/users`.
+//! `/v1/users`: the token's bot, the workspace's users (guests left out of the list, as
+//! Notion does) and one user by id (guests too).
 
 use super::{Ctx, PageReq, parse_id};
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{PathParam, QueryMap};
+use crate::model::Role;
 use crate::render;
 use crate::store::Shared;
 use axum::Json;
@@ -20,10 +22,18 @@ pub async fn me(
     Ok(Json(render::bot_json(&s, t)))
 }
 
+/// The workspace's users without its guests: Notion leaves them out of the list ("Guests
+/// are not included in the response", developers.notion.com/reference/get-users); they are
+/// still read by id ([`get`]).
 pub fn list_users(st: &Shared, ctx: &Ctx, req: &PageReq) -> ApiResult<Value> {
     let s = st.store();
     let ws = s.workspace(&ctx.ws).ok_or_else(ApiError::unauthorized)?;
-    let ids: Vec<String> = ws.members.iter().map(|(u, _)| u.clone()).collect();
+    let ids: Vec<String> = ws
+        .members
+        .iter()
+        .filter(|(_, role)| *role != Role::Guest)
+        .map(|(u, _)| u.clone())
+        .collect();
     let (win, next) = req.window(&ids)?;
     let results = win.iter().map(|id| render::person_json(&s, id)).collect();
     Ok(super::list(results, next, "user"))

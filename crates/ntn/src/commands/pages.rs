@@ -434,7 +434,7 @@ fn create(ctx: &Context, a: CreateArgs) -> Result<()> {
         Parent::DataSource { schema, .. } => Some(schema),
         _ => None,
     };
-    let props = edit::new_page_properties(&doc, schema)?;
+    let props = edit::new_page_properties(&doc, schema, client.users())?;
     let (page, note) = client.create(&parent, props, &doc.body)?;
     if let Some(n) = note {
         ctx.ui.warn(n);
@@ -562,6 +562,7 @@ fn edit_page(ctx: &Context, mut a: EditArgs) -> Result<()> {
         &opts,
         &|ds| client.data_source(ds),
         &lossy,
+        client.users(),
     )?;
     let three = plan.conflict.as_ref().map(|_| {
         let base_body = record

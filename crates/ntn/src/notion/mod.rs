@@ -15,6 +15,8 @@
 //!   [`pace`]: spacing bulk work under the rate limit it learns.
 //! * [`pages`]: pages as Markdown documents (complete reads, frontmatter, guarded
 //!   edits, diffs).
+//! * [`users`]: the workspace's users, shown by email (or name) and named by email,
+//!   name, `me` or id (people properties, `--where`).
 //!
 //! It builds on [`crate::http`] and takes plain inputs (a token, URLs, a
 //! version); it never resolves credentials or reads the command line.
@@ -30,6 +32,7 @@ pub mod request;
 pub mod search;
 pub mod spec;
 pub mod upload;
+pub mod users;
 
 pub use client::Notion;
 pub use pace::Pacer;

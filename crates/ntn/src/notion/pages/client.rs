@@ -78,6 +78,7 @@ pub fn may_have_applied(e: &Error) -> bool {
 /// Page requests on a client that sends a Notion-Version the Markdown endpoints take.
 pub struct PageClient {
     notion: Notion,
+    users: crate::notion::users::Directory,
 }
 
 fn is_status(e: &Error, status: u16) -> bool {
@@ -86,7 +87,13 @@ fn is_status(e: &Error, status: u16) -> bool {
 
 impl PageClient {
     pub fn new(notion: Notion) -> PageClient {
-        PageClient { notion }
+        let users = crate::notion::users::Directory::new(&notion);
+        PageClient { notion, users }
+    }
+
+    /// The workspace's users (read once, when first needed).
+    pub fn users(&self) -> &crate::notion::users::Directory {
+        &self.users
     }
 
     pub fn notion(&self) -> &Notion {
@@ -142,7 +149,8 @@ impl PageClient {
                 .unwrap_or_else(|_| Err(Error::local("reading the page failed")));
             (page, md)
         });
-        let page = page?;
+        let mut page = page?;
+        super::people::fill(&mut page, &self.users)?;
         let md = md.map_err(|e| not_found_hint(e, "page", id))?;
         let truncated = md.truncated;
         let raw = md.markdown.clone();

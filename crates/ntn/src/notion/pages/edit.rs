@@ -168,6 +168,7 @@ pub fn plan_document(
     opts: &Options,
     schema: &SchemaLoader,
     lossy: &LossyLoader,
+    users: &dyn props::Lookup,
 ) -> Result<Plan> {
     let mut warnings = Vec::new();
     let props_now = current.properties();
@@ -195,7 +196,7 @@ pub fn plan_document(
         .hint("a page's parent does not change by editing: use `ntn pages move`"));
     }
     let conflict = check_base(current, base, opts, &mut warnings)?;
-    let properties = property_changes(current, doc, &props_now, schema)?;
+    let properties = property_changes(current, doc, &props_now, schema, users)?;
 
     let before = normalize_body(&current.markdown).into_owned();
     let mut after = before.clone();
@@ -632,12 +633,15 @@ fn check_deletions(before: &str, after: &str, opts: &Options) -> Result<()> {
     ))
 }
 
-/// The property changes a document asks for, as API values.
+/// The property changes a document asks for, as API values. A value that reads the
+/// same as now, or that would send what is there already (the same people named
+/// another way), is no change.
 fn property_changes(
     current: &Read,
     doc: &Document,
     props_now: &Map<String, Value>,
     schema: &SchemaLoader,
+    users: &dyn props::Lookup,
 ) -> Result<Vec<PropChange>> {
     let mut wanted: Vec<(String, Value)> = Vec::new();
     if let Some(t) = doc.get("title") {
@@ -680,13 +684,31 @@ fn property_changes(
             }
             _ => None,
         };
-        let input = props::input(&name, &kind, &value, options.as_deref(), Some(now))?;
+        let input = props::input(&name, &kind, &value, options.as_deref(), Some(now), users)?;
         out.retain(|c| c.name != name);
+        if props::unchanged(now, &input) {
+            continue;
+        }
+        if props::may_be_truncated(now) {
+            let what = if kind == "people" { "people" } else { "pages" };
+            return Err(Error::local(format!(
+                "property {:?} may have more than the {} {what} Notion shows in a page: \
+                 ntn does not change it, so as not to drop the others",
+                clean(&name),
+                props::MAX_REFERENCES
+            ))
+            .hint("change it in Notion (or leave it as `get` wrote it)"));
+        }
+        let after = if kind == "people" {
+            props::people_shown(&input, Some(now), users)
+        } else {
+            value
+        };
         out.push(PropChange {
             name,
             kind,
             before,
-            after: value,
+            after,
             input,
         });
     }
@@ -694,8 +716,13 @@ fn property_changes(
 }
 
 /// The `properties` of a new page from a document's frontmatter, checked against the
-/// parent: a data source's schema (names, types, options), or only a title elsewhere.
-pub fn new_page_properties(doc: &Document, schema: Option<&Value>) -> Result<Map<String, Value>> {
+/// parent: a data source's schema (names, types, options), or only a title elsewhere;
+/// `users` names the people of people properties.
+pub fn new_page_properties(
+    doc: &Document,
+    schema: Option<&Value>,
+    users: &dyn props::Lookup,
+) -> Result<Map<String, Value>> {
     let mut out = Map::new();
     let title = doc.text("title")?;
     let given = doc.properties()?;
@@ -714,7 +741,7 @@ pub fn new_page_properties(doc: &Document, schema: Option<&Value>) -> Result<Map
             if let Some(t) = title {
                 out.insert(
                     "title".into(),
-                    props::input("title", "title", &Value::String(t), None, None)?,
+                    props::input("title", "title", &Value::String(t), None, None, users)?,
                 );
             }
         }
@@ -730,7 +757,7 @@ pub fn new_page_properties(doc: &Document, schema: Option<&Value>) -> Result<Map
             {
                 out.insert(
                     name.clone(),
-                    props::input(name, "title", &Value::String(t), None, None)?,
+                    props::input(name, "title", &Value::String(t), None, None, users)?,
                 );
             }
             for (name, value) in given {
@@ -747,7 +774,7 @@ pub fn new_page_properties(doc: &Document, schema: Option<&Value>) -> Result<Map
                 let options = props::options(def);
                 out.insert(
                     name.clone(),
-                    props::input(&name, kind, &value, options.as_deref(), None)?,
+                    props::input(&name, kind, &value, options.as_deref(), None, users)?,
                 );
             }
         }
@@ -760,6 +787,7 @@ mod tests {
     use super::*;
     use crate::notion::pages::lossy::Lossy;
     use crate::notion::pages::read::{Missing, Reason};
+    use crate::notion::users::Offline;
     use serde_json::json;
 
     fn page(body: &str) -> Read {
@@ -788,7 +816,7 @@ mod tests {
 
     fn plan_doc(r: &Read, d: &Document, o: &Options) -> Result<Plan> {
         let base = base_of(d, None)?;
-        plan_document(r, d, &base, o, &schema, &no_lossy)
+        plan_document(r, d, &base, o, &schema, &no_lossy, &Offline)
     }
 
     fn schema(_: &str) -> Result<Value> {
@@ -899,7 +927,7 @@ mod tests {
         let base = base_of(&d, Some((&hash, "2026-01-01T00:00:00Z"))).unwrap();
         assert!(matches!(base, Base::Record(..)));
         let e =
-            plan_document(&now, &d, &base, &Options::default(), &schema, &no_lossy).unwrap_err();
+            plan_document(&now, &d, &base, &Options::default(), &schema, &no_lossy, &Offline).unwrap_err();
         assert_eq!(e.exit_code(), crate::error::ExitCode::Conflict);
         assert!(
             e.message().contains("since this machine read it"),
@@ -908,7 +936,7 @@ mod tests {
         );
         // The same record against the page as it was: the edit goes through.
         let plan =
-            plan_document(&then, &d, &base, &Options::default(), &schema, &no_lossy).unwrap();
+            plan_document(&then, &d, &base, &Options::default(), &schema, &no_lossy, &Offline).unwrap();
         assert!(matches!(plan.body, BodyOp::Update(_)));
         assert_eq!(base_of(&d, None).unwrap(), Base::Unknown);
     }
@@ -944,7 +972,7 @@ mod tests {
         let plan_with = |text: &str, o: &Options| {
             let d = doc_of(&r, |_| {}, text);
             let base = base_of(&d, None)?;
-            plan_document(&r, &d, &base, o, &schema, &lossy)
+            plan_document(&r, &d, &base, o, &schema, &lossy, &Offline)
         };
         let plan = plan_with("Intro\n\n[TOC]\n\nOutro, longer\n", &Options::default()).unwrap();
         assert!(matches!(plan.body, BodyOp::Update(_)), "{:?}", plan.body);
@@ -1033,12 +1061,12 @@ mod tests {
         let s = schema("").unwrap();
         let mut s = s.clone();
         s["properties"]["Name"] = json!({"type": "title", "title": {}});
-        let p = new_page_properties(&d, Some(&s)).unwrap();
+        let p = new_page_properties(&d, Some(&s), &Offline).unwrap();
         assert_eq!(p["Name"]["title"][0]["text"]["content"], "New");
         assert_eq!(p["Status"], json!({"select": {"name": "Done"}}));
         let d = Document::parse("---\nproperties:\n  Status: Finished\n---\n").unwrap();
-        assert!(new_page_properties(&d, Some(&s)).is_err());
+        assert!(new_page_properties(&d, Some(&s), &Offline).is_err());
         let d = Document::parse("---\nproperties:\n  Status: Done\n---\n").unwrap();
-        assert!(new_page_properties(&d, None).is_err());
+        assert!(new_page_properties(&d, None, &Offline).is_err());
     }
 }

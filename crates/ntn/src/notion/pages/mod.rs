@@ -2,6 +2,7 @@
 //!
 //! * [`id`]: page ids and URLs, parents (`page:ID`, `data-source:ID`, …);
 //! * [`props`]: property values as plain values and back, checked against a schema;
+//! * [`people`]: people entries completed from the workspace's users (shown by email);
 //! * [`document`]: the YAML frontmatter and the body of a page document;
 //! * [`read`]: a page as read (unknown blocks spliced in, what is missing, the content
 //!   hash, signed URLs normalised);
@@ -22,6 +23,7 @@ pub mod edit;
 pub mod hunks;
 pub mod id;
 pub mod lossy;
+pub mod people;
 pub mod props;
 pub mod read;
 pub mod threeway;

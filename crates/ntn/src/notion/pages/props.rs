@@ -3,17 +3,23 @@
 //! [`plain`] turns Notion's property value into a plain value: text for title and rich
 //! text; a number; the name of a select or status; a list of names for multi-select; a
 //! date as `start` or `start/end` (ISO 8601 interval); a boolean for a checkbox; a string
-//! for URL, email and phone; names (or ids) for people; page ids for relations; file names
-//! (or external URLs) for files; the value of a formula, rollup or unique id.
+//! for URL, email and phone; people (and created/edited by) by email, else name, else id
+//! (the entries as [`super::people::fill`] completed them); page ids for relations; file
+//! names (or external URLs) for files; the value of a formula, rollup or unique id.
 //!
 //! [`input`] turns a plain value back into what the API takes, checked against the
 //! property's type and, for selects, its options: an option that does not exist is an
-//! error with a suggestion (Notion would silently create it). Computed properties
-//! (formula, rollup, created/edited time and by, unique id, files, …) cannot be set.
+//! error with a suggestion (Notion would silently create it); people are emails, names,
+//! `me` or ids, resolved to user ids by a [`Lookup`]. Read-only properties (formula,
+//! rollup, created/edited time and by, unique id, files, …) cannot be set.
+//! [`unchanged`] says whether an input would leave a value as it is (the same people
+//! named another way, one option given as text rather than a list).
 
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+pub use crate::notion::users::Lookup;
+use crate::notion::users::{FORMS, User};
 
 /// The plain value of a property value (`{"type": "select", "select": {…}}`).
 pub fn plain(prop: &Value) -> Value {
@@ -30,8 +36,8 @@ fn typed_plain(kind: &str, v: &Value) -> Value {
         "select" | "status" => v["name"].as_str().map_or(Value::Null, |n| json!(n)),
         "multi_select" => list(v, |o| o["name"].as_str().map(str::to_string)),
         "date" => date_plain(v),
-        "people" => list(v, user_name),
-        "created_by" | "last_edited_by" => user_name(v).map_or(Value::Null, Value::String),
+        "people" => list(v, user_shown),
+        "created_by" | "last_edited_by" => user_shown(v).map_or(Value::Null, Value::String),
         "relation" => list(v, |r| r["id"].as_str().map(str::to_string)),
         "files" => list(v, |f| {
             f["external"]["url"]
@@ -76,10 +82,12 @@ fn list(v: &Value, f: impl Fn(&Value) -> Option<String>) -> Value {
     )
 }
 
-fn user_name(u: &Value) -> Option<String> {
-    u["name"]
+/// A user entry as shown: its email, else its name, else its id.
+fn user_shown(u: &Value) -> Option<String> {
+    u["person"]["email"]
         .as_str()
-        .filter(|n| !n.is_empty())
+        .filter(|e| !e.is_empty())
+        .or_else(|| u["name"].as_str().filter(|n| !n.is_empty()))
         .or_else(|| u["id"].as_str())
         .map(str::to_string)
 }
@@ -232,13 +240,14 @@ fn rich_input(s: &str) -> Value {
 
 /// The API input for a property of type `kind` set to the plain `value`. `options` are
 /// the select options when known (then a name not among them is an error); `current` is
-/// the property's value now (to map people's names back to their ids).
+/// the property's value now (its people are found first); `users` names the others.
 pub fn input(
     name: &str,
     kind: &str,
     value: &Value,
     options: Option<&[String]>,
     current: Option<&Value>,
+    users: &dyn Lookup,
 ) -> Result<Value> {
     let shown = crate::output::text::clean(name);
     let wrong = |expected: &str| {
@@ -338,41 +347,131 @@ pub fn input(
             Value::Array(ids)
         }
         "people" => {
-            let items = as_list(value).ok_or_else(|| wrong("a list of user ids"))?;
-            let known: Vec<(String, String)> = current
+            let people = || wrong("people (one, or a list)").hint(FORMS);
+            let items = as_list(value).ok_or_else(people)?;
+            let also: Vec<User> = current
                 .and_then(|c| c["people"].as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|u| Some((user_name(u)?, u["id"].as_str()?.to_string())))
-                        .collect()
-                })
+                .map(|a| a.iter().filter_map(User::from_json).collect())
                 .unwrap_or_default();
-            let ids: Vec<Value> = items
-                .iter()
-                .map(|v| {
-                    let s = v.as_str().unwrap_or("");
-                    known
-                        .iter()
-                        .find(|(n, _)| n == s)
-                        .map(|(_, id)| id.clone())
-                        .or_else(|| super::id::normalize(s))
-                        .map(|id| json!({"object": "user", "id": id}))
-                        .ok_or_else(|| {
-                            wrong("a list of user ids")
-                                .hint("people are set by user id: `ntn api v1/users` lists them")
-                        })
-                })
-                .collect::<Result<_>>()?;
+            let mut ids: Vec<Value> = Vec::new();
+            for v in &items {
+                let s = v
+                    .as_str()
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or_else(people)?;
+                let id = users.resolve(s, &also).map_err(|e| {
+                    let hint = e.hint_text().map(str::to_string);
+                    let mut out = Error::new(
+                        e.exit_code(),
+                        format!("property {shown:?}: {}", e.message()),
+                    );
+                    if let Some(h) = hint {
+                        out = out.hint(h);
+                    }
+                    out
+                })?;
+                let entry = json!({"object": "user", "id": id});
+                if !ids.contains(&entry) {
+                    ids.push(entry);
+                }
+            }
             Value::Array(ids)
+        }
+        "files" => {
+            return Err(Error::local(format!(
+                "property {shown:?} is a files property: ntn reads it but does not set it"
+            ))
+            .hint(
+                "leave it as it is (or remove it from the frontmatter); attach files in Notion",
+            ));
         }
         _ => {
             return Err(Error::local(format!(
-                "property {shown:?} is a {kind} property: its value cannot be set"
+                "property {shown:?} is read-only (a {kind} property): its value cannot be set"
             ))
             .hint("leave it as it is (or remove it from the frontmatter)"));
         }
     };
     Ok(json!({ kind: inner }))
+}
+
+/// Notion's page object lists at most this many people or pages of a property.
+pub const MAX_REFERENCES: usize = 25;
+
+/// Whether the property value `now` may lack people or pages past Notion's limit (the
+/// page object shows the first 25; a relation says `has_more`).
+pub fn may_be_truncated(now: &Value) -> bool {
+    let kind = now["type"].as_str().unwrap_or("");
+    matches!(kind, "people" | "relation")
+        && (now["has_more"] == true
+            || now[kind]
+                .as_array()
+                .is_some_and(|a| a.len() >= MAX_REFERENCES))
+}
+
+/// The plain value a people input reads as: who each id is, as `get` shows people.
+pub fn people_shown(input: &Value, current: Option<&Value>, users: &dyn Lookup) -> Value {
+    let also: Vec<User> = current
+        .and_then(|c| c["people"].as_array())
+        .map(|a| a.iter().filter_map(User::from_json).collect())
+        .unwrap_or_default();
+    Value::Array(
+        input["people"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|u| u["id"].as_str())
+                    .map(|id| Value::String(users.label(id, &also)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
+/// Whether sending `input` (from [`input`]) would leave the property value `now` as it
+/// is: the same people or pages, however named; the same options; the same text.
+pub fn unchanged(now: &Value, input: &Value) -> bool {
+    let kind = now["type"].as_str().unwrap_or("");
+    let (v, i) = (&now[kind], &input[kind]);
+    if input.get(kind).is_none() {
+        return false;
+    }
+    let ids = |a: &Value| -> Vec<Option<String>> {
+        a.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| x["id"].as_str().and_then(super::id::normalize))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let names = |a: &Value| -> Vec<Option<String>> {
+        a.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| x["name"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match kind {
+        "people" | "relation" => ids(v) == ids(i),
+        "multi_select" => names(v) == names(i),
+        "select" | "status" => v["name"] == i["name"],
+        "title" | "rich_text" => {
+            let sent: String = i
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t["text"]["content"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            rich_plain(v) == sent
+        }
+        "date" => date_plain(v) == date_plain(i),
+        _ => same(v, i),
+    }
 }
 
 fn as_list(v: &Value) -> Option<Vec<Value>> {
@@ -408,6 +507,7 @@ fn describe(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notion::users::Offline;
 
     fn prop(kind: &str, v: Value) -> Value {
         json!({"id": "x", "type": kind, kind: v})
@@ -443,6 +543,13 @@ mod tests {
             json!(["Alice", "u2"])
         );
         assert_eq!(
+            plain(&prop(
+                "people",
+                json!([{"id": "u1", "name": "Alice", "type": "person", "person": {"email": "a@x.test"}}])
+            )),
+            json!(["a@x.test"])
+        );
+        assert_eq!(
             plain(&prop("relation", json!([{"id": "p1"}]))),
             json!(["p1"])
         );
@@ -468,33 +575,322 @@ mod tests {
     fn plain_values_become_api_input_checked_against_options() {
         let opts = vec!["Not started".to_string(), "Done".to_string()];
         assert_eq!(
-            input("Status", "select", &json!("Done"), Some(&opts), None).unwrap(),
+            input(
+                "Status",
+                "select",
+                &json!("Done"),
+                Some(&opts),
+                None,
+                &Offline
+            )
+            .unwrap(),
             json!({"select": {"name": "Done"}})
         );
-        let e = input("Status", "select", &json!("done!"), Some(&opts), None).unwrap_err();
+        let e = input(
+            "Status",
+            "select",
+            &json!("done!"),
+            Some(&opts),
+            None,
+            &Offline,
+        )
+        .unwrap_err();
         assert_eq!(
             e.message(),
             "\"Status\" has no option \"done!\" (did you mean \"Done\"?)"
         );
         assert!(e.hint_text().unwrap().contains("does not create options"));
         assert_eq!(
-            input("Tags", "multi_select", &json!(["a"]), None, None).unwrap(),
+            input("Tags", "multi_select", &json!(["a"]), None, None, &Offline).unwrap(),
             json!({"multi_select": [{"name": "a"}]})
         );
         assert_eq!(
-            input("When", "date", &json!("2025-01-01/2025-01-02"), None, None).unwrap(),
+            input(
+                "When",
+                "date",
+                &json!("2025-01-01/2025-01-02"),
+                None,
+                None,
+                &Offline
+            )
+            .unwrap(),
             json!({"date": {"start": "2025-01-01", "end": "2025-01-02"}})
         );
-        assert!(input("When", "date", &json!("tomorrow"), None, None).is_err());
-        assert!(input("N", "number", &json!("3"), None, None).is_err());
-        assert!(input("F", "formula", &json!(1), None, None).is_err());
+        assert!(input("When", "date", &json!("tomorrow"), None, None, &Offline).is_err());
+        assert!(input("N", "number", &json!("3"), None, None, &Offline).is_err());
+        assert!(input("F", "formula", &json!(1), None, None, &Offline).is_err());
         let long = "x".repeat(4500);
-        let v = input("Notes", "rich_text", &json!(long), None, None).unwrap();
+        let v = input("Notes", "rich_text", &json!(long), None, None, &Offline).unwrap();
         assert_eq!(v["rich_text"].as_array().unwrap().len(), 3);
         let current = json!({"type": "people", "people": [{"id": "aaaaaaaa-0000-4000-8000-000000000001", "name": "Alice"}]});
         assert_eq!(
-            input("Owner", "people", &json!(["Alice"]), None, Some(&current)).unwrap(),
+            input(
+                "Owner",
+                "people",
+                &json!(["Alice"]),
+                None,
+                Some(&current),
+                &Offline
+            )
+            .unwrap(),
             json!({"people": [{"object": "user", "id": "aaaaaaaa-0000-4000-8000-000000000001"}]})
+        );
+    }
+
+    /// A data source row with a property of every type, as Notion returns it.
+    fn every_type() -> crate::notion::pages::Read {
+        let rt = |t: &str| json!([{"type": "text", "text": {"content": t}, "plain_text": t}]);
+        let alice = json!({"object": "user", "id": "aaaaaaaa-0000-4000-8000-000000000001",
+            "type": "person", "name": "Alice", "person": {"email": "alice@acme.test"}});
+        let bot = json!({"object": "user", "id": "aaaaaaaa-0000-4000-8000-000000000009",
+            "type": "bot", "name": "Build bot"});
+        let mut props = Map::new();
+        let mut add = |name: &str, kind: &str, v: Value| {
+            props.insert(name.to_string(), json!({"id": name, "type": kind, kind: v}));
+        };
+        add("Name", "title", rt("Launch: \"v1\""));
+        add(
+            "Notes",
+            "rich_text",
+            json!([{"type": "text", "text": {"content": "bold"}, "plain_text": "bold",
+                    "annotations": {"bold": true}},
+                   {"type": "text", "text": {"content": " 123"}, "plain_text": " 123"}]),
+        );
+        add("Digits", "rich_text", rt("123"));
+        add("Yes", "rich_text", rt("yes"));
+        add("Empty", "rich_text", json!([]));
+        add("Estimate", "number", json!(5.5));
+        add("Count", "number", json!(8));
+        add("None", "number", Value::Null);
+        add(
+            "Stage",
+            "select",
+            json!({"id": "s", "name": "Planned", "color": "blue"}),
+        );
+        add("Unset", "select", Value::Null);
+        add(
+            "Status",
+            "status",
+            json!({"id": "t", "name": "In progress"}),
+        );
+        add(
+            "Tags",
+            "multi_select",
+            json!([{"name": "docs"}, {"name": "backend"}]),
+        );
+        add("No tags", "multi_select", json!([]));
+        add(
+            "Due",
+            "date",
+            json!({"start": "2025-03-10", "end": null, "time_zone": null}),
+        );
+        add(
+            "Meeting",
+            "date",
+            json!({"start": "2025-03-10T09:30:00.000+02:00", "end": null}),
+        );
+        add(
+            "Trip",
+            "date",
+            json!({"start": "2025-03-10", "end": "2025-03-12", "time_zone": null}),
+        );
+        add("No date", "date", Value::Null);
+        add("Done", "checkbox", json!(false));
+        add("Link", "url", json!("https://acme.test/a?b=1#c"));
+        add("Contact", "email", json!("launch@acme.test"));
+        add("Phone", "phone_number", json!("+1 (555) 010-0000"));
+        add("No phone", "phone_number", Value::Null);
+        add(
+            "Blocked by",
+            "relation",
+            json!([{"id": "d4000000-0000-4000-8000-000000000002"}]),
+        );
+        add("Owner", "people", json!([alice, bot]));
+        add(
+            "Files",
+            "files",
+            json!([{"name": "a.pdf", "type": "file",
+                    "file": {"url": "https://s3.test/a.pdf?X-Amz-Signature=1", "expiry_time": "2025-01-01T00:00:00.000Z"}}]),
+        );
+        add("Score", "formula", json!({"type": "number", "number": 42}));
+        add(
+            "Label",
+            "formula",
+            json!({"type": "string", "string": "on"}),
+        );
+        add(
+            "Late",
+            "formula",
+            json!({"type": "boolean", "boolean": true}),
+        );
+        add(
+            "Next",
+            "formula",
+            json!({"type": "date", "date": {"start": "2025-04-01", "end": null}}),
+        );
+        add(
+            "Total",
+            "rollup",
+            json!({"type": "number", "number": 3, "function": "sum"}),
+        );
+        add(
+            "All",
+            "rollup",
+            json!({"type": "array", "function": "show_original",
+                   "array": [{"type": "number", "number": 1}, {"type": "title", "title": rt("x")}]}),
+        );
+        add("Created", "created_time", json!("2025-02-01T09:00:00.000Z"));
+        add("Creator", "created_by", alice.clone());
+        add(
+            "Edited",
+            "last_edited_time",
+            json!("2025-02-02T09:00:00.000Z"),
+        );
+        add("Editor", "last_edited_by", bot.clone());
+        add("Ticket", "unique_id", json!({"prefix": "T", "number": 12}));
+        add(
+            "Number id",
+            "unique_id",
+            json!({"prefix": null, "number": 7}),
+        );
+        crate::notion::pages::Read {
+            page: json!({
+                "id": "d4000000-0000-4000-8000-000000000001",
+                "parent": {"type": "data_source_id", "data_source_id": "d2000000-0000-4000-8000-000000000002"},
+                "properties": props,
+            }),
+            markdown: "Body\n".into(),
+            raw: "Body\n".into(),
+            truncated: false,
+            spliced: 0,
+            missing: Vec::new(),
+        }
+    }
+
+    fn no_schema(_: &str) -> Result<Value> {
+        Ok(json!({"properties": {}}))
+    }
+
+    /// The page written as `get` writes it, `edit` applied to `change`d frontmatter.
+    fn plan_of(
+        r: &crate::notion::pages::Read,
+        change: impl FnOnce(&mut Map<String, Value>),
+    ) -> Result<crate::notion::pages::edit::Plan> {
+        use crate::notion::pages::{document, edit};
+        let mut front = r.frontmatter();
+        change(front["properties"].as_object_mut().unwrap());
+        let text = document::write(&front, &r.markdown).unwrap();
+        let doc = crate::notion::pages::Document::parse(&text).unwrap();
+        let base = edit::base_of(&doc, None)?;
+        let no_lossy = |_: &str| Ok(crate::notion::pages::lossy::Lossy::default());
+        edit::plan_document(
+            r,
+            &doc,
+            &base,
+            &edit::Options::default(),
+            &no_schema,
+            &no_lossy,
+            &Offline,
+        )
+    }
+
+    #[test]
+    fn every_type_written_back_unchanged_sends_nothing() {
+        let r = every_type();
+        let plan = plan_of(&r, |_| {}).unwrap();
+        assert!(plan.is_empty(), "{:?}", plan.properties);
+        let front = r.frontmatter();
+        let p = &front["properties"];
+        assert_eq!(p["Owner"], json!(["alice@acme.test", "Build bot"]));
+        assert_eq!(p["Creator"], json!("alice@acme.test"));
+        assert_eq!(p["Trip"], json!("2025-03-10/2025-03-12"));
+        assert_eq!(p["Files"], json!(["a.pdf"]));
+        assert_eq!(p["Ticket"], json!("T-12"));
+        // The same values written another way: one name for a list of one, the same
+        // person by name or id, a page by its URL.
+        let plan = plan_of(&r, |p| {
+            p["Tags"] = json!(["docs", "backend"]);
+            p["Owner"] = json!(["Alice", "aaaaaaaa000040008000000000000009"]);
+            p["Blocked by"] =
+                json!("https://www.notion.so/Billing-API-d4000000000040008000000000000002");
+            p["Estimate"] = json!(5.50);
+        })
+        .unwrap();
+        assert!(plan.is_empty(), "{:?}", plan.properties);
+        // The hash is of the values shown: reading again gives the same one.
+        assert_eq!(every_type().content_hash(), r.content_hash());
+    }
+
+    #[test]
+    fn read_only_properties_are_refused_by_name() {
+        let r = every_type();
+        for (name, v) in [
+            ("Score", json!(43)),
+            ("Created", json!("2025-02-03T09:00:00.000Z")),
+            ("Creator", json!("bob@acme.test")),
+            ("Ticket", json!("T-13")),
+            ("Total", json!(4)),
+        ] {
+            let e = plan_of(&r, |p| p[name] = v).unwrap_err();
+            assert!(
+                e.message()
+                    .starts_with(&format!("property {name:?} is read-only (a ")),
+                "{}",
+                e.message()
+            );
+        }
+        let e = plan_of(&r, |p| p["Files"] = json!(["b.pdf"])).unwrap_err();
+        assert!(
+            e.message().contains("ntn reads it but does not set it"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
+    fn people_and_relations_past_what_notion_shows_are_not_changed() {
+        let mut r = every_type();
+        r.page["properties"]["Blocked by"]["has_more"] = json!(true);
+        let many: Vec<Value> = (1..=25)
+            .map(|i| json!({"object": "user", "id": format!("aaaaaaaa-0000-4000-8000-0000000001{i:02}")}))
+            .collect();
+        r.page["properties"]["Owner"]["people"] = Value::Array(many);
+        assert!(plan_of(&r, |_| {}).unwrap().is_empty());
+        let e = plan_of(&r, |p| p["Blocked by"] = json!([])).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "property \"Blocked by\" may have more than the 25 pages Notion shows in a page: \
+             ntn does not change it, so as not to drop the others"
+        );
+        let e = plan_of(&r, |p| {
+            p["Owner"].as_array_mut().unwrap().pop();
+        })
+        .unwrap_err();
+        assert!(e.message().contains("25 people"), "{}", e.message());
+    }
+
+    #[test]
+    fn people_changes_name_people_any_way_and_errors_say_how() {
+        let r = every_type();
+        let plan = plan_of(&r, |p| p["Owner"] = json!("Build bot")).unwrap();
+        assert_eq!(
+            plan.properties[0].input,
+            json!({"people": [{"object": "user", "id": "aaaaaaaa-0000-4000-8000-000000000009"}]})
+        );
+        assert_eq!(plan.properties[0].after, json!(["Build bot"]));
+        let plan = plan_of(&r, |p| p["Owner"] = Value::Null).unwrap();
+        assert_eq!(plan.properties[0].input, json!({"people": []}));
+        let e = plan_of(&r, |p| p["Owner"] = json!({"a": 1})).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "property \"Owner\" (people) takes people (one, or a list), not a mapping"
+        );
+        assert_eq!(e.hint_text(), Some(FORMS));
+        let e = plan_of(&r, |p| p["Owner"] = json!(["nobody@acme.test"])).unwrap_err();
+        assert!(
+            e.message().starts_with("property \"Owner\": no person"),
+            "{}",
+            e.message()
         );
     }
 
