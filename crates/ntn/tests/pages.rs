@@ -288,7 +288,9 @@ fn a_partial_page_exits_3_and_its_edit_is_refused() {
         "properties": {"title": [{"text": {"content": "Partial"}}]},
         "children": [
             {"paragraph": {"rich_text": [{"text": {"content": "Visible"}}]}},
-            {"bookmark": {"url": "https://example.com"}},
+            // A paragraph with children has no Markdown: Notion leaves it out.
+            {"paragraph": {"rich_text": [{"text": {"content": "Parent"}}],
+                "children": [{"paragraph": {"rich_text": [{"text": {"content": "Child"}}]}}]}},
             {"paragraph": {"rich_text": [{"text": {"content": "Secret"}}]}},
         ]})),
     )["id"]

@@ -353,10 +353,7 @@ fn append_adds_at_the_end_without_rewriting_anything() {
         &format!("/v1/pages/{page}/markdown"),
         None,
     );
-    assert_eq!(
-        md["markdown"],
-        "# Journal\n\nMonday\n\n- note\n\nTuesday: shipped\n"
-    );
+    assert_eq!(md["markdown"], "Monday\n\n- note\n\nTuesday: shipped\n");
     let e = env.run(&["pages", "append", &page, "---\ntitle: x\n---\nbody"]);
     assert_eq!(e.code, 2, "{}", e.stderr);
     let _ = HOME;

@@ -104,8 +104,9 @@ fn flag(op: &Value, name: &str, path: &str) -> ApiResult<bool> {
     }
 }
 
-/// `PATCH /v1/pages/{id}/markdown`: exactly one of `replace_content` or
-/// `update_content` (the deprecated operations are refused), on a page (a block id is
+/// `PATCH /v1/pages/{id}/markdown`: exactly one of `replace_content`, `update_content` or
+/// `insert_content` (legacy in Notion's docs, still in its SDK; `replace_content_range`
+/// is refused), on a page (a block id is
 /// refused: what Notion does with one is not documented).
 pub async fn update(
     State(st): State<Shared>,
@@ -142,7 +143,7 @@ pub async fn update(
             "body failed validation: provide exactly one operation object, `{kind}`."
         )));
     }
-    if kind == "insert_content" || kind == "replace_content_range" {
+    if kind == "replace_content_range" {
         return Err(ApiError::validation(format!(
             "`{kind}` is deprecated: use `update_content` or `replace_content`."
         )));
@@ -171,7 +172,23 @@ pub async fn update(
     let container = id.clone();
     let skew = s.skew.get(&page).cloned();
     let drop_last = skew.as_deref() == Some(SKEW_DROP_LAST_HUNK);
-    let created = if kind == "replace_content" {
+    let created = if kind == "insert_content" {
+        let content = op.get("content").and_then(Value::as_str).ok_or_else(|| {
+            ApiError::validation(
+                "body failed validation: body.insert_content.content should be a string.",
+            )
+        })?;
+        let after = op.get("after").and_then(Value::as_str);
+        let at_start = op["position"]["type"] == "start";
+        apply::insert_content(
+            &mut s,
+            &w,
+            &container,
+            parse::parse(content),
+            after,
+            at_start,
+        )?
+    } else if kind == "replace_content" {
         let new_str = op.get("new_str").and_then(Value::as_str).ok_or_else(|| {
             ApiError::validation(
                 "body failed validation: body.replace_content.new_str should be a string.",

@@ -227,6 +227,77 @@ pub fn append(s: &mut Store, w: &Writer, container: &str, nodes: Vec<Node>) -> V
     created
 }
 
+/// `insert_content`: new blocks at the end of `container` (a page), at its start, or
+/// right after the top-level block where the text `after` selects ends (`start...end`, or
+/// a plain text; it must select exactly once). No block already there changes. Returns
+/// the ids of the blocks created.
+pub fn insert_content(
+    s: &mut Store,
+    w: &Writer,
+    container: &str,
+    nodes: Vec<Node>,
+    after: Option<&str>,
+    at_start: bool,
+) -> ApiResult<Vec<String>> {
+    let old = tree(s, container);
+    let index = match after {
+        None if at_start => 0,
+        None => old.len(),
+        Some(sel) => {
+            let (text, spans) = render::with_spans(&old, w.page);
+            let ends: Vec<usize> = match sel.split_once("...") {
+                Some((a, b)) if !a.is_empty() && !b.is_empty() => text
+                    .match_indices(a)
+                    .filter_map(|(i, _)| {
+                        text[i + a.len()..]
+                            .find(b)
+                            .map(|j| i + a.len() + j + b.len())
+                    })
+                    .collect(),
+                _ => text.match_indices(sel).map(|(i, m)| i + m.len()).collect(),
+            };
+            match ends.as_slice() {
+                [] => {
+                    return Err(ApiError::validation(format!(
+                        "No match found for `after`: \"{sel}\"."
+                    )));
+                }
+                [end] => spans
+                    .iter()
+                    .position(|r| r.start < *end && *end <= r.end)
+                    .map_or_else(|| spans.iter().filter(|r| r.end <= *end).count(), |i| i + 1),
+                many => {
+                    return Err(ApiError::validation(format!(
+                        "`after` matches {} times: \"{sel}\". Make the selection unique.",
+                        many.len()
+                    )));
+                }
+            }
+        }
+    };
+    let mut created = Vec::new();
+    let ids: Vec<String> = nodes
+        .into_iter()
+        .filter(|n| n.kind != "unknown")
+        .filter_map(|n| insert(s, w, container, n, &mut created))
+        .collect();
+    let list = s.children.entry(container.to_string()).or_default();
+    // `insert` may have placed some already: take them out, then put them in place,
+    // counting positions among the blocks that were visible (not in the trash).
+    list.retain(|id| !ids.contains(id));
+    let visible: Vec<usize> = list
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| old.iter().any(|o| o.id.as_deref() == Some(id.as_str())))
+        .map(|(i, _)| i)
+        .collect();
+    let at = visible.get(index).copied().unwrap_or(list.len());
+    for (k, id) in ids.into_iter().enumerate() {
+        list.insert(at + k, id);
+    }
+    Ok(created)
+}
+
 /// The edited text and the top-level blocks no match touched (their index among the
 /// blocks and their range in the text).
 pub type Edited = (String, Vec<(usize, Range<usize>)>);

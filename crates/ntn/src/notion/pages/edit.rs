@@ -926,8 +926,16 @@ mod tests {
         let hash = then.content_hash();
         let base = base_of(&d, Some((&hash, "2026-01-01T00:00:00Z"))).unwrap();
         assert!(matches!(base, Base::Record(..)));
-        let e =
-            plan_document(&now, &d, &base, &Options::default(), &schema, &no_lossy, &Offline).unwrap_err();
+        let e = plan_document(
+            &now,
+            &d,
+            &base,
+            &Options::default(),
+            &schema,
+            &no_lossy,
+            &Offline,
+        )
+        .unwrap_err();
         assert_eq!(e.exit_code(), crate::error::ExitCode::Conflict);
         assert!(
             e.message().contains("since this machine read it"),
@@ -935,8 +943,16 @@ mod tests {
             e.message()
         );
         // The same record against the page as it was: the edit goes through.
-        let plan =
-            plan_document(&then, &d, &base, &Options::default(), &schema, &no_lossy, &Offline).unwrap();
+        let plan = plan_document(
+            &then,
+            &d,
+            &base,
+            &Options::default(),
+            &schema,
+            &no_lossy,
+            &Offline,
+        )
+        .unwrap();
         assert!(matches!(plan.body, BodyOp::Update(_)));
         assert_eq!(base_of(&d, None).unwrap(), Base::Unknown);
     }
