@@ -46,9 +46,9 @@ fn by_title_and_type_in_every_mode() {
         ["id", "type", "title", "last_edited", "url"]
     );
     let titles: Vec<String> = r.records().map(|x| x.unwrap()[2].to_string()).collect();
-    assert_eq!(titles, ["People", "Companies", "Roadmap", "Tasks"]);
+    assert_eq!(titles, ["People", "Companies", "Roadmap", "Reading list", "Tasks"]);
     let o = env.run(&["search", "--type", "data_source", "--ids"]);
-    assert_eq!(o.stdout.lines().count(), 4);
+    assert_eq!(o.stdout.lines().count(), 5);
     let o = env.run(&["search", "Acme", "--ndjson"]);
     let v: Value = serde_json::from_str(o.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(v["id"], "a1000000-0000-4000-8000-000000000001");
@@ -91,8 +91,8 @@ fn limits_cursors_and_all() {
     let o = env.run(&["search", "--all", "--ids"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let ids: HashSet<&str> = o.stdout.lines().collect();
-    // 3 pages, 4 data sources, 270 rows.
-    assert_eq!(ids.len(), 277);
+    // 4 pages, 5 data sources, 270 rows.
+    assert_eq!(ids.len(), 279);
     assert!(!o.stderr.contains("--start-cursor"));
     let o = env.run(&["search", "--all", "--limit", "3"]);
     assert_eq!(o.code, 2);
