@@ -358,3 +358,33 @@ fn append_adds_at_the_end_without_rewriting_anything() {
     assert_eq!(e.code, 2, "{}", e.stderr);
     let _ = HOME;
 }
+
+#[test]
+fn on_a_thousand_block_page_an_edit_of_one_paragraph_keeps_every_other_id() {
+    let (sb, env, token) = setup();
+    let body: String = (1..=1000).map(|n| format!("Paragraph number {n}.\n\n")).collect();
+    let page = page_with(&sb, &token, &body);
+    let before = blocks(&sb, &token, &page);
+    assert_eq!(before.len(), 1000);
+    let got = env.run(&["pages", "get", &page]).stdout;
+    let file = write(
+        &env,
+        "big.md",
+        &got.replace("Paragraph number 500.", "Paragraph number 500, edited."),
+    );
+    sb.clear_requests();
+    ok(&env.run(&["pages", "edit", &page, &file]));
+    let sent = sb.requests();
+    let after = blocks(&sb, &token, &page);
+    let kept = before
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| a.0 == b.0)
+        .count();
+    assert_eq!(kept, 999, "all but the edited paragraph keep their ids");
+    // The edit: the page and its Markdown, the block walk (10 pages of children), one
+    // write, and the read-back.
+    let writes: Vec<&Value> = sent.iter().filter(|r| r["method"] != "GET").collect();
+    assert_eq!(writes.len(), 1, "{sent:?}");
+    assert!(sent.len() <= 16, "{} requests: {sent:?}", sent.len());
+}
