@@ -15,6 +15,11 @@
 //!   before it reaches a terminal.
 //! * A closed stdout (`ntn ... | head`) becomes [`Error::broken_pipe`]: the
 //!   process ends quietly.
+//! * JSON for a terminal goes through [`Ui::json_out`]: characters that
+//!   control or reorder a terminal are `\u` escapes there ([`bounded`]),
+//!   bytes untouched into a pipe or file. Nesting past
+//!   [`json::MAX_PRETTY_DEPTH`] is printed compact, so the indentation of a
+//!   deep document cannot grow quadratically.
 //!
 //! [`editor`] opens the user's editor on a text (on a terminal only).
 //!
@@ -29,6 +34,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+pub mod bounded;
 pub mod editor;
 pub mod json;
 pub mod progress;
@@ -217,9 +223,17 @@ impl Ui {
         writeln!(out, "{line}").map_err(stdout_error)
     }
 
-    /// Writes a value as pretty JSON plus a newline to stdout.
+    /// JSON text on stdout: on a terminal, the characters that control or
+    /// reorder it are written as `\u009b`-style escapes (the same JSON
+    /// document); into a pipe or a file, the bytes untouched.
+    pub fn json_out(&self) -> bounded::JsonEscape<Out<'_>> {
+        bounded::JsonEscape::new(self.raw(), self.stdout_is_tty())
+    }
+
+    /// Writes a value as pretty JSON plus a newline to stdout (escaped for
+    /// a terminal: [`Ui::json_out`]).
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
-        let mut out = self.raw();
+        let mut out = self.json_out();
         serde_json::to_writer_pretty(&mut out, value).map_err(|e| {
             stdout_error(match e.io_error_kind() {
                 Some(kind) => io::Error::from(kind),
@@ -380,6 +394,14 @@ fn is_char_device(_m: &std::fs::Metadata) -> bool {
 pub fn stdout_error(e: io::Error) -> Error {
     if e.kind() == io::ErrorKind::BrokenPipe {
         return Error::broken_pipe();
+    }
+    if let Some(up) = e
+        .get_ref()
+        .and_then(|r| r.downcast_ref::<bounded::TimeUp>())
+    {
+        return Error::api(format!("timed out: {up} while printing the response"))
+            .hint("allow more time with --timeout, or send the output to a file or a pipe")
+            .with_data(*up);
     }
     Error::local("could not write to stdout").cause(&e)
 }
