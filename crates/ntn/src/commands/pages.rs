@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use serde_json::{Value, json};
 
+use crate::commands::pages_recover;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::http;
@@ -104,6 +105,10 @@ An input without a body leaves the content as it is.\n\n\
 (or at least once with --all-matches), checked in order before anything is sent, so the edits \
 apply together or not at all.\n\n\
 --dry-run prints a unified diff of the body and the property changes, and sends nothing.\n\n\
+Text written in the editor is never lost: when the edit then fails (a frontmatter mistake, a \
+guard, the network), it is kept in a private file under the config directory \
+(recover/<page id>-<time>.md), named in the hint; --recover opens the newest one in the editor \
+again, and passing the file as FILE works too. A successful edit removes it.\n\n\
 Examples:\n  ntn pages get <id> > p.md && $EDITOR p.md && ntn pages edit <id> p.md\n  \
 ntn pages edit <id>                      # in your editor\n  \
 ntn pages edit <id> --replace 'teh' 'the' --all-matches --dry-run";
@@ -180,6 +185,9 @@ pub struct EditArgs {
     /// Let the edit delete child pages and databases
     #[arg(long)]
     pub allow_deleting_content: bool,
+    /// Reopen the text of this page's last failed edit in the editor
+    #[arg(long, conflicts_with_all = ["content", "file", "replace"])]
+    pub recover: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -446,27 +454,64 @@ fn edit_page(ctx: &Context, a: EditArgs) -> Result<()> {
         let plan = edit::plan_replacements(&current, edits, &opts)?;
         return finish(ctx, &client, plan, a.dry_run);
     }
-    let source = source(ctx, &a.input)?;
-    let client = connect(ctx)?;
-    let text = match source {
-        Source::Editor => {
-            let before = client.read(&id, &ctx.ui)?;
-            edit::check_complete(&before, &opts, "writing it back from the editor")?;
-            let initial = document::write(&before.frontmatter(), &before.markdown)?;
-            let text = editor::edit(&initial, &ctx.vars, ".md")?;
-            if text == initial {
-                ctx.ui.message("No changes.");
-                return Ok(());
-            }
-            text
-        }
-        other => read_source(ctx, other)?,
+    let source = if a.recover {
+        recover_source(ctx)?
+    } else {
+        source(ctx, &a.input)?
     };
-    let doc = Document::parse(&text)?;
-    // The page as it is now (after the editor, too): what the guards compare with.
-    let current = client.read(&id, &ctx.ui)?;
-    let plan = edit::plan_document(&current, &doc, &opts, &|ds| client.data_source(ds))?;
-    finish(ctx, &client, plan, a.dry_run)
+    let client = connect(ctx)?;
+    let apply = |text: &str| -> Result<pages_recover::Applied> {
+        let doc = Document::parse(text)?;
+        // The page as it is now (after the editor, too): what the guards compare with.
+        let current = client.read(&id, &ctx.ui)?;
+        let plan = edit::plan_document(&current, &doc, &opts, &|ds| client.data_source(ds))?;
+        finish(ctx, &client, plan, a.dry_run)?;
+        Ok(if a.dry_run {
+            pages_recover::Applied::NotSent
+        } else {
+            pages_recover::Applied::Done
+        })
+    };
+    match source {
+        Source::Editor => {
+            let start = if a.recover {
+                pages_recover::newest(ctx, &id)?
+            } else {
+                let before = client.read(&id, &ctx.ui)?;
+                edit::check_complete(&before, &opts, "writing it back from the editor")?;
+                pages_recover::Start::Page(document::write(
+                    &before.frontmatter(),
+                    &before.markdown,
+                )?)
+            };
+            pages_recover::edit_and_apply(ctx, &id, start, apply)
+        }
+        other => {
+            let file = match &other {
+                Source::File(p) => Some(p.clone()),
+                _ => None,
+            };
+            let text = read_source(ctx, other)?;
+            if apply(&text)? == pages_recover::Applied::Done
+                && let Some(f) = file
+            {
+                pages_recover::forget(ctx, &f);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `--recover` opens the editor: only on a terminal.
+fn recover_source(ctx: &Context) -> Result<Source> {
+    if ctx.ui.is_interactive() && ctx.ui.stdout_is_tty() {
+        return Ok(Source::Editor);
+    }
+    Err(
+        Error::usage("--recover opens your editor, and there is no terminal for it").hint(
+            "pass the saved file instead: ntn pages edit PAGE FILE (the failure's hint names it)",
+        ),
+    )
 }
 
 fn finish(ctx: &Context, client: &PageClient, plan: edit::Plan, dry_run: bool) -> Result<()> {
