@@ -71,9 +71,12 @@ fn global(installing: bool) -> Option<&'static Global> {
     if installing && !g.installed.swap(true, Ordering::SeqCst) {
         // Installed after a hold set things up: the first SIGINT raises
         // the flag, the second exits.
-        let holds = g.holds.lock().unwrap_or_else(|p| p.into_inner());
+        let mut holds = g.holds.lock().unwrap_or_else(|p| p.into_inner());
         if holds.0 == 0 {
             g.exit_next.store(false, Ordering::SeqCst);
+        } else {
+            // Within a hold: from its end.
+            holds.1.0 = false;
         }
     }
     Some(g)
