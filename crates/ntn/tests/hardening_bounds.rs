@@ -1,8 +1,9 @@
 //! Bounds on what a user or a server can make ntn do, in-process: a
 //! `--where` nested thousands deep is a usage error (not a stack overflow),
 //! JSON printed on a terminal never carries C1 controls or bidirectional
-//! overrides raw (a pipe gets the bytes as sent), and a deeply nested answer
-//! is printed in about its own size, not with quadratic indentation.
+//! overrides raw (a pipe gets the bytes as sent), a deeply nested answer is
+//! printed in about its own size, not with quadratic indentation, and
+//! `--timeout` ends printing to a slow terminal too.
 #![cfg(unix)]
 
 mod common;
@@ -10,8 +11,12 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use common::{ALICE, Sandbox, TestEnv};
 use ntn::output::TestUi;
+use ntn::support::ManualClock;
 
 const ROADMAP: &str = "d2000000-0000-4000-8000-000000000002";
 
@@ -168,4 +173,46 @@ fn a_deeply_nested_answer_prints_in_about_its_own_size_on_a_terminal() {
     );
     let squeezed: String = o.stdout.chars().filter(|c| !c.is_whitespace()).collect();
     assert_eq!(squeezed.as_bytes(), &body[..]);
+}
+
+#[test]
+fn the_timeout_ends_printing_to_a_slow_terminal() {
+    let mut doc = String::from("[");
+    for i in 0..2000 {
+        doc.push_str(&format!("{{\"n\":{i}}},"));
+    }
+    doc.push_str("0]");
+    let url = json_server(doc.into_bytes(), 2);
+    let env = env_for(&url);
+    // Every write to the terminal takes 10 ms: printing would take well over 5 s.
+    let clock = Arc::new(ManualClock::new());
+    let ui = TestUi::new()
+        .terminal(80)
+        .slow_stdout(clock.clone(), Duration::from_millis(10));
+    let o = env.run_full(&["api", "v1/users/me", "--timeout", "5"], ui, clock.clone());
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("timed out: the time limit of 5s passed while printing the response"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("--timeout"), "{}", o.stderr);
+    assert!(
+        o.stdout.len() < 20_000,
+        "printing went on: {} bytes",
+        o.stdout.len()
+    );
+    // With time enough it all arrives.
+    let clock = Arc::new(ManualClock::new());
+    let ui = TestUi::new()
+        .terminal(80)
+        .slow_stdout(clock.clone(), Duration::from_millis(10));
+    let o = env.run_full(&["api", "v1/users/me", "--timeout", "3600"], ui, clock);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.trim_end().ends_with(']'),
+        "{}",
+        &o.stdout[o.stdout.len() - 50..]
+    );
 }

@@ -424,6 +424,24 @@ impl Write for Buffer {
     }
 }
 
+/// A test's stdout on a slow terminal: every write moves a manual clock on.
+struct Slow {
+    inner: Buffer,
+    clock: Arc<crate::support::ManualClock>,
+    per_write: std::time::Duration,
+}
+
+impl Write for Slow {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.clock.advance(self.per_write);
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// What a test `Ui` captured.
 #[derive(Clone, Default)]
 pub struct Captured {
@@ -457,6 +475,7 @@ pub struct TestUi {
     color: bool,
     width: Option<usize>,
     answers: Vec<Answer>,
+    slow: Option<(Arc<crate::support::ManualClock>, std::time::Duration)>,
 }
 
 impl TestUi {
@@ -492,6 +511,16 @@ impl TestUi {
         self
     }
 
+    /// Stdout is slow: each write takes `per_write` on `clock`.
+    pub fn slow_stdout(
+        mut self,
+        clock: Arc<crate::support::ManualClock>,
+        per_write: std::time::Duration,
+    ) -> TestUi {
+        self.slow = Some((clock, per_write));
+        self
+    }
+
     /// Answers to prompts, in order.
     pub fn answers(mut self, answers: impl IntoIterator<Item = Answer>) -> TestUi {
         self.answers.extend(answers);
@@ -505,9 +534,17 @@ impl TestUi {
             None if self.stdin_tty => (StdinKind::Terminal, Vec::new()),
             None => (StdinKind::Null, Vec::new()),
         };
+        let out: Sink = match self.slow {
+            Some((clock, per_write)) => Box::new(Slow {
+                inner: captured.out.clone(),
+                clock,
+                per_write,
+            }),
+            None => Box::new(captured.out.clone()),
+        };
         let ui = Ui {
             inner: Arc::new(Inner {
-                out: Mutex::new(Box::new(captured.out.clone())),
+                out: Mutex::new(out),
                 err: Mutex::new(Box::new(captured.err.clone())),
                 stdin: Mutex::new(Some(Box::new(io::Cursor::new(bytes)))),
                 stdin_kind: kind,
