@@ -256,7 +256,13 @@ fn pick(ctx: &Context, state: &State) -> Result<Pick> {
         .ui
         .prompter()
         .select(&format!("Choose a workspace ({env})"), &items, start)
-        .map_err(|e| Error::local("the workspace picker failed").cause(&e))?;
+        .map_err(|e| match e.exit_code() {
+            // Ctrl-C or SIGINT: the picker restored the terminal.
+            crate::error::ExitCode::Interrupted => {
+                Error::interrupted("interrupted: login cancelled")
+            }
+            _ => Error::local("the workspace picker failed").cause(&e),
+        })?;
     match chosen {
         Some(i) if i < list.len() && usable[i] => Ok(Pick::Switch(list[i].id.clone())),
         Some(i) if i < list.len() => {

@@ -16,6 +16,7 @@ pub mod files;
 pub mod login;
 pub mod logout;
 pub mod pages;
+pub mod pages_recover;
 pub mod search;
 pub mod whoami;
 

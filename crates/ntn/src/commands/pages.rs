@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use serde_json::{Value, json};
 
+use crate::commands::pages_recover;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::http;
@@ -121,6 +122,10 @@ An input without a body leaves the content as it is.\n\n\
 edits or a whole replace, and why), and sends nothing; on a page that changed since your copy \
 it shows the three-way view (what changed there, what you changed, where they meet). --json \
 prints the plan (with --dry-run) or the page's new state.\n\n\
+Text written in the editor is never lost: when the edit then fails (a frontmatter mistake, a \
+guard, the network), it is kept in a private file under the config directory \
+(recover/<page id>-<time>.md), named in the hint; --recover opens the newest one in the editor \
+again, and passing the file as FILE works too. A successful edit removes it.\n\n\
 Examples:\n  ntn pages get <id> > p.md && $EDITOR p.md && ntn pages edit p.md\n  \
 ntn pages edit <id>                      # in your editor\n  \
 ntn pages edit <id> --replace 'teh' 'the' --all-matches --dry-run";
@@ -198,6 +203,9 @@ pub struct EditArgs {
     /// Let the edit delete child pages and databases
     #[arg(long)]
     pub allow_deleting_content: bool,
+    /// Reopen the text of this page's last failed edit in the editor
+    #[arg(long, conflicts_with_all = ["content", "file", "replace"])]
+    pub recover: bool,
     /// Let the edit rewrite blocks Markdown cannot give back (bookmarks, tables of
     /// contents, synced blocks, embeds, files hosted by Notion, …)
     #[arg(long)]
@@ -523,61 +531,94 @@ fn edit_page(ctx: &Context, mut a: EditArgs) -> Result<()> {
         let plan = edit::plan_replacements(&current, edits, &opts, &lossy)?;
         return finish(ctx, &client, plan, &a, None);
     }
-    let source = source(ctx, &a.input)?;
+    let source = if a.recover {
+        recover_source(ctx)?
+    } else {
+        source(ctx, &a.input)?
+    };
     let file = match &source {
         Source::File(p) => Some(p.clone()),
         _ => None,
     };
-    let text = match source {
-        Source::Editor => {
-            let before = client.read(&id, &ctx.ui)?;
-            edit::check_complete(&before, &opts, "writing it back from the editor")?;
-            let initial = document::write(&before.frontmatter(), &before.markdown)?;
-            let text = editor::edit(&initial, &ctx.vars, ".md")?;
-            if text == initial {
-                ctx.ui.message("No changes.");
-                return Ok(());
-            }
-            text
+    let apply = |text: &str| -> Result<pages_recover::Applied> {
+        let doc = Document::parse(text)?;
+        let record = load_record(ctx, &id);
+        let base = edit::base_of(
+            &doc,
+            record
+                .as_ref()
+                .map(|r| (r.content_hash.as_str(), r.recorded_at.as_str())),
+        )?;
+        // The page as it is now (after the editor, too): what the guards compare with.
+        let current = client.read(&id, &ctx.ui)?;
+        if base == edit::Base::Unknown && !a.force && !a.dry_run {
+            confirm_unguarded(ctx, &current)?;
         }
-        other => read_source(ctx, other)?,
+        let plan = edit::plan_document(
+            &current,
+            &doc,
+            &base,
+            &opts,
+            &|ds| client.data_source(ds),
+            &lossy,
+            client.users(),
+        )?;
+        let three = plan.conflict.as_ref().map(|_| {
+            let base_body = record
+                .as_ref()
+                .filter(|r| {
+                    matches!(&base, edit::Base::Input(h) if h.to_string() == r.content_hash)
+                        || matches!(&base, edit::Base::Record(..))
+                })
+                .map(|r| r.body.clone());
+            (
+                base_body,
+                pages::read::normalize_body(&doc.body).into_owned(),
+            )
+        });
+        finish(ctx, &client, plan, &a, Some((file.clone(), doc, three)))?;
+        Ok(if a.dry_run {
+            pages_recover::Applied::NotSent
+        } else {
+            pages_recover::Applied::Done
+        })
     };
-    let doc = Document::parse(&text)?;
-    let record = load_record(ctx, &id);
-    let base = edit::base_of(
-        &doc,
-        record
-            .as_ref()
-            .map(|r| (r.content_hash.as_str(), r.recorded_at.as_str())),
-    )?;
-    // The page as it is now (after the editor, too): what the guards compare with.
-    let current = client.read(&id, &ctx.ui)?;
-    if base == edit::Base::Unknown && !a.force && !a.dry_run {
-        confirm_unguarded(ctx, &current)?;
+    match source {
+        Source::Editor => {
+            let start = if a.recover {
+                pages_recover::newest(ctx, &id)?
+            } else {
+                let before = client.read(&id, &ctx.ui)?;
+                edit::check_complete(&before, &opts, "writing it back from the editor")?;
+                pages_recover::Start::Page(document::write(
+                    &before.frontmatter(),
+                    &before.markdown,
+                )?)
+            };
+            pages_recover::edit_and_apply(ctx, &id, start, apply)
+        }
+        other => {
+            let text = read_source(ctx, other)?;
+            if apply(&text)? == pages_recover::Applied::Done
+                && let Some(f) = &file
+            {
+                pages_recover::forget(ctx, f);
+            }
+            Ok(())
+        }
     }
-    let plan = edit::plan_document(
-        &current,
-        &doc,
-        &base,
-        &opts,
-        &|ds| client.data_source(ds),
-        &lossy,
-        client.users(),
-    )?;
-    let three = plan.conflict.as_ref().map(|_| {
-        let base_body = record
-            .as_ref()
-            .filter(|r| {
-                matches!(&base, edit::Base::Input(h) if h.to_string() == r.content_hash)
-                    || matches!(&base, edit::Base::Record(..))
-            })
-            .map(|r| r.body.clone());
-        (
-            base_body,
-            pages::read::normalize_body(&doc.body).into_owned(),
-        )
-    });
-    finish(ctx, &client, plan, &a, Some((file, doc, three)))
+}
+
+/// `--recover` opens the editor: only on a terminal.
+fn recover_source(ctx: &Context) -> Result<Source> {
+    if ctx.ui.is_interactive() && ctx.ui.stdout_is_tty() {
+        return Ok(Source::Editor);
+    }
+    Err(
+        Error::usage("--recover opens your editor, and there is no terminal for it").hint(
+            "pass the saved file instead: ntn pages edit PAGE FILE (the failure's hint names it)",
+        ),
+    )
 }
 
 /// The record this machine keeps of a page (a broken one is ignored, with a warning).

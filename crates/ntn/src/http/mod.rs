@@ -710,6 +710,12 @@ impl Streamed {
         (200..300).contains(&self.status)
     }
 
+    /// When the client's deadline ends and how long the whole budget was
+    /// (work after the body, such as printing it, ends by it too).
+    pub fn deadline(&self) -> Option<(Instant, Duration)> {
+        self.limits.deadline
+    }
+
     /// The status and headers, as a body-less [`Response`].
     pub fn head(&self) -> Response {
         Response {

@@ -1,7 +1,10 @@
 //! Printing JSON response bodies: a small pretty-printer and colouriser that
 //! works on the raw bytes of a JSON document, so key order and number
 //! precision stay exactly as the server sent them. It streams ([`Pretty`]):
-//! a document of any size is printed in flat memory.
+//! a document of any size is printed in flat memory. Containers nested
+//! deeper than [`MAX_PRETTY_DEPTH`] are printed compact (on one line, no
+//! indentation), so the output of a deeply nested document stays about as
+//! large as the document instead of growing with the square of its depth.
 
 use std::io::{self, Write};
 
@@ -14,6 +17,10 @@ const STRING: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor:
 const NUMBER: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
 const LITERAL: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
 const NULL: Style = Style::new().dimmed();
+
+/// The deepest level whose members are put on lines of their own (at most
+/// 200 spaces of indentation); deeper containers are written compact.
+pub const MAX_PRETTY_DEPTH: usize = 100;
 
 /// Whether `bytes` is one valid JSON document.
 pub fn is_json(bytes: &[u8]) -> bool {
@@ -164,7 +171,9 @@ impl<'w> Pretty<'w> {
                         self.objects.push(open == b'{');
                         self.expect_key = open == b'{';
                         self.depth += 1;
-                        self.newline()?;
+                        if self.depth <= MAX_PRETTY_DEPTH {
+                            self.newline()?;
+                        }
                     }
                 }
                 State::Between => {
@@ -175,14 +184,19 @@ impl<'w> Pretty<'w> {
                         b'}' | b']' => {
                             self.objects.pop();
                             self.expect_key = false;
+                            let pretty = self.depth <= MAX_PRETTY_DEPTH;
                             self.depth = self.depth.saturating_sub(1);
-                            self.newline()?;
+                            if pretty {
+                                self.newline()?;
+                            }
                             self.out.write_all(&[b])?;
                         }
                         b',' => {
                             self.out.write_all(b",")?;
                             self.expect_key = self.objects.last() == Some(&true);
-                            self.newline()?;
+                            if self.depth <= MAX_PRETTY_DEPTH {
+                                self.newline()?;
+                            }
                         }
                         b':' => {
                             self.out.write_all(b": ")?;
@@ -265,6 +279,37 @@ mod tests {
             STRING.render(),
             STRING.render_reset()
         )));
+    }
+
+    #[test]
+    fn deep_nesting_is_printed_compact_past_the_limit() {
+        // 20 KB of brackets: pretty all the way down would be ~200 MB.
+        let n = 10_000;
+        let doc = format!("{}{}", "[".repeat(n), "]".repeat(n));
+        let out = render(&doc, false);
+        assert!(out.len() < 2 * doc.len() + 30_000, "{} bytes", out.len());
+        let deep = format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        let out = render(&deep, false);
+        assert!(out.len() < 2 * deep.len() + 30_000, "{} bytes", out.len());
+        assert_eq!(out.matches('\n').count(), 2 * MAX_PRETTY_DEPTH);
+        assert!(
+            out.lines()
+                .all(|l| l.len() <= 2 * MAX_PRETTY_DEPTH + 2 * n + 1)
+        );
+        // Objects too, and the compact part is the same JSON (checked
+        // within serde_json's own nesting limit).
+        let obj = format!(
+            "{}{{\"k\":[1,{{\"a\":\"b\"}}]}}{}",
+            "{\"x\":".repeat(110),
+            "}".repeat(110)
+        );
+        let out = render(&obj, false);
+        assert!(out.contains("{\"k\": [1,{\"a\": \"b\"}]}"), "{out}");
+        let a: serde_json::Value = serde_json::from_str(&obj).unwrap();
+        let b: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(a, b);
+        // Shallow documents are unchanged.
+        assert_eq!(render("[[1]]", false), "[\n  [\n    1\n  ]\n]");
     }
 
     #[test]

@@ -15,6 +15,11 @@
 //!   before it reaches a terminal.
 //! * A closed stdout (`ntn ... | head`) becomes [`Error::broken_pipe`]: the
 //!   process ends quietly.
+//! * JSON for a terminal goes through [`Ui::json_out`]: characters that
+//!   control or reorder a terminal are `\u` escapes there ([`bounded`]),
+//!   bytes untouched into a pipe or file. Nesting past
+//!   [`json::MAX_PRETTY_DEPTH`] is printed compact, so the indentation of a
+//!   deep document cannot grow quadratically.
 //!
 //! [`editor`] opens the user's editor on a text (on a terminal only).
 //!
@@ -29,6 +34,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+pub mod bounded;
 pub mod editor;
 pub mod json;
 pub mod progress;
@@ -217,9 +223,17 @@ impl Ui {
         writeln!(out, "{line}").map_err(stdout_error)
     }
 
-    /// Writes a value as pretty JSON plus a newline to stdout.
+    /// JSON text on stdout: on a terminal, the characters that control or
+    /// reorder it are written as `\u009b`-style escapes (the same JSON
+    /// document); into a pipe or a file, the bytes untouched.
+    pub fn json_out(&self) -> bounded::JsonEscape<Out<'_>> {
+        bounded::JsonEscape::new(self.raw(), self.stdout_is_tty())
+    }
+
+    /// Writes a value as pretty JSON plus a newline to stdout (escaped for
+    /// a terminal: [`Ui::json_out`]).
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
-        let mut out = self.raw();
+        let mut out = self.json_out();
         serde_json::to_writer_pretty(&mut out, value).map_err(|e| {
             stdout_error(match e.io_error_kind() {
                 Some(kind) => io::Error::from(kind),
@@ -381,6 +395,14 @@ pub fn stdout_error(e: io::Error) -> Error {
     if e.kind() == io::ErrorKind::BrokenPipe {
         return Error::broken_pipe();
     }
+    if let Some(up) = e
+        .get_ref()
+        .and_then(|r| r.downcast_ref::<bounded::TimeUp>())
+    {
+        return Error::api(format!("timed out: {up} while printing the response"))
+            .hint("allow more time with --timeout, or send the output to a file or a pipe")
+            .with_data(*up);
+    }
     Error::local("could not write to stdout").cause(&e)
 }
 
@@ -395,6 +417,24 @@ impl Write for Buffer {
             .unwrap_or_else(|p| p.into_inner())
             .extend_from_slice(buf);
         Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A test's stdout on a slow terminal: every write moves a manual clock on.
+struct Slow {
+    inner: Buffer,
+    clock: Arc<crate::support::ManualClock>,
+    per_write: std::time::Duration,
+}
+
+impl Write for Slow {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.clock.advance(self.per_write);
+        self.inner.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -435,6 +475,7 @@ pub struct TestUi {
     color: bool,
     width: Option<usize>,
     answers: Vec<Answer>,
+    slow: Option<(Arc<crate::support::ManualClock>, std::time::Duration)>,
 }
 
 impl TestUi {
@@ -470,6 +511,16 @@ impl TestUi {
         self
     }
 
+    /// Stdout is slow: each write takes `per_write` on `clock`.
+    pub fn slow_stdout(
+        mut self,
+        clock: Arc<crate::support::ManualClock>,
+        per_write: std::time::Duration,
+    ) -> TestUi {
+        self.slow = Some((clock, per_write));
+        self
+    }
+
     /// Answers to prompts, in order.
     pub fn answers(mut self, answers: impl IntoIterator<Item = Answer>) -> TestUi {
         self.answers.extend(answers);
@@ -483,9 +534,17 @@ impl TestUi {
             None if self.stdin_tty => (StdinKind::Terminal, Vec::new()),
             None => (StdinKind::Null, Vec::new()),
         };
+        let out: Sink = match self.slow {
+            Some((clock, per_write)) => Box::new(Slow {
+                inner: captured.out.clone(),
+                clock,
+                per_write,
+            }),
+            None => Box::new(captured.out.clone()),
+        };
         let ui = Ui {
             inner: Arc::new(Inner {
-                out: Mutex::new(Box::new(captured.out.clone())),
+                out: Mutex::new(out),
                 err: Mutex::new(Box::new(captured.err.clone())),
                 stdin: Mutex::new(Some(Box::new(io::Cursor::new(bytes)))),
                 stdin_kind: kind,

@@ -176,22 +176,27 @@ impl<'u> Records<'u> {
                 self.csv_row(&cells)
             }
             Mode::Json => {
-                let mut out = self.ui.raw();
+                let mut out = self.ui.json_out();
                 let sep: &[u8] = if self.json_open { b",\n  " } else { b"[\n  " };
                 self.json_open = true;
                 out.write_all(sep).map_err(stdout_error)?;
                 json::pretty(raw.get().as_bytes(), &mut out, self.ui.out_color(), 1)
+                    .and_then(|()| out.flush())
                     .map_err(stdout_error)
             }
             Mode::Ndjson => {
                 // JSON text holds no raw line breaks inside strings: dropping
                 // them keeps one record per line whatever the server sent.
-                let line: String = raw
+                let mut line: String = raw
                     .get()
                     .chars()
                     .filter(|c| *c != '\n' && *c != '\r')
                     .collect();
-                self.ui.line(line)
+                line.push('\n');
+                let mut out = self.ui.json_out();
+                out.write_all(line.as_bytes())
+                    .and_then(|()| out.flush())
+                    .map_err(stdout_error)
             }
             Mode::Ids => self.ui.line(text::clean(id)),
         }

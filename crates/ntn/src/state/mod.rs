@@ -3,6 +3,7 @@
 //! * `config.json`: `{"version":"1","defaultWorkspaceIds":{"<env>":"<id>"},"keyring":false?}`
 //! * `workspaces.json`: `{"version":"1","environments":{"<env>":{"<id>":{"id","name"}}}}`
 //! * `auth.json` (file store, see [`crate::secrets`]): `{"<id>":"<token>"}`
+//! * `recover/<page id>-<unix ms>.md`: editor text not applied yet ([`recover`])
 //!
 //! Unknown fields survive a rewrite. Every read-modify-write holds the
 //! directory lock ([`State::lock`]); every write is atomic, and never larger
@@ -28,6 +29,7 @@ use crate::vars::Vars;
 pub mod files;
 pub mod pages;
 pub mod paths;
+pub mod recover;
 
 pub use files::{DirLock, LockWait};
 pub use paths::{ConfigDir, DirRule};

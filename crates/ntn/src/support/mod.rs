@@ -11,4 +11,4 @@ pub mod size;
 pub mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use signals::Interrupt;
+pub use signals::{Hold, Interrupt};

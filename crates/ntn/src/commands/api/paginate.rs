@@ -71,7 +71,7 @@ pub fn run(
                 return Err(incomplete(err, started));
             }
         };
-        let mut out = ui.raw();
+        let mut out = ui.json_out();
         for item in &page.results {
             if opts.max_items.is_some_and(|m| written >= m) {
                 break;

@@ -22,6 +22,14 @@ pub fn render(
     map_err: &dyn Fn(Error) -> Error,
 ) -> Result<()> {
     let ui = &ctx.ui;
+    // Printing ends by the command's deadline too (a slow terminal).
+    let deadline = resp
+        .deadline()
+        .map(|(end, after)| output::bounded::Deadline {
+            clock: ctx.clock.clone(),
+            end,
+            after,
+        });
     if args.include {
         let mut out = ui.raw();
         write_head(&mut out, &resp).map_err(stdout_error)?;
@@ -33,9 +41,13 @@ pub fn render(
             let is_json =
                 json::is_json_type(full.header("content-type")) || json::is_json(&full.body);
             let is_text = is_json || is_text_type(full.header("content-type"));
-            write_body(ui, &mut &full.body[..], is_json, is_text, &|e| {
-                Error::local("cannot read the error body").cause(e)
-            })?;
+            write_body(
+                ui,
+                &mut &full.body[..],
+                (is_json, is_text),
+                deadline,
+                &|e| Error::local("cannot read the error body").cause(e),
+            )?;
         }
         if ctx.verbose() && !full.body.is_empty() && args.silent {
             ui.message(output::text::clean_text(&String::from_utf8_lossy(
@@ -52,7 +64,7 @@ pub fn render(
     let is_json = json::is_json_type(resp.header("content-type"));
     let is_text = is_text_type(resp.header("content-type"));
     let read_err = resp_error(&resp);
-    let written = write_body(ui, &mut resp, is_json, is_text, &read_err)?;
+    let written = write_body(ui, &mut resp, (is_json, is_text), deadline, &read_err)?;
     if written == 0 {
         ui.note(format_args!("empty response (HTTP {status})"));
     }
@@ -79,18 +91,18 @@ fn resp_error(resp: &Streamed) -> impl Fn(&std::io::Error) -> Error + use<> {
     }
 }
 
-/// Writes a body to stdout: JSON pretty on a terminal, text made safe on a
-/// terminal, bytes untouched otherwise; text ends with a newline. Returns
-/// the bytes read.
+/// Writes a body to stdout: JSON pretty (and escaped: [`Ui::json_out`]) on a
+/// terminal, text made safe on a terminal, bytes untouched otherwise; text
+/// ends with a newline. Writing ends at `deadline`. Returns the bytes read.
 fn write_body(
     ui: &Ui,
     body: &mut dyn Read,
-    is_json: bool,
-    is_text: bool,
+    (is_json, is_text): (bool, bool),
+    deadline: Option<output::bounded::Deadline>,
     read_err: &dyn Fn(&std::io::Error) -> Error,
 ) -> Result<u64> {
     let tty = ui.stdout_is_tty();
-    let mut out = ui.raw();
+    let mut out = output::bounded::Timed::new(ui.json_out(), deadline);
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0u64;
     let mut last = b'\n';

@@ -20,12 +20,20 @@
 //! several words keep single spaces between them (`Due date < today`,
 //! `Status = In progress`); quote them when a word is a keyword or spacing
 //! matters. What the names and values mean is [`super::compile`]'s business.
+//!
+//! Parentheses and `not` nest at most [`MAX_DEPTH`] levels (Notion itself
+//! takes two levels of and/or): deeper is a usage error, never a stack
+//! overflow of the recursive parser.
 
 use std::fmt;
 use std::ops::Range;
 
 /// A byte range of the expression.
 pub type Span = Range<usize>;
+
+/// How deep parentheses and `not` may nest: far more than any filter Notion
+/// accepts, far less than what would put the parser's stack at risk.
+pub const MAX_DEPTH: usize = 64;
 
 /// What kind of mistake a [`WhereError`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -354,6 +362,7 @@ pub fn parse(src: &str) -> Result<Expr, WhereError> {
         tokens,
         pos: 0,
         end: src.len(),
+        depth: 0,
     };
     let e = p.or()?;
     if let Some(t) = p.peek() {
@@ -385,6 +394,8 @@ struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     end: usize,
+    /// Parentheses and `not`s open around the current position.
+    depth: usize,
 }
 
 fn is_kw(t: &Tok, kw: &str) -> bool {
@@ -437,16 +448,35 @@ impl Parser {
         })
     }
 
+    /// One more level of nesting at `span`, refused past [`MAX_DEPTH`].
+    fn nest(&mut self, span: &Span) -> Result<(), WhereError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(WhereError::new(
+                ErrorKind::TooComplex,
+                format!("the expression nests more than {MAX_DEPTH} levels deep here"),
+                span.clone(),
+            )
+            .hint("remove redundant parentheses and `not`s: Notion takes two levels of and/or"));
+        }
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Expr, WhereError> {
         match self.peek().map(|t| (t.tok.clone(), t.span.clone())) {
             None => Err(syntax("expected a condition at the end", self.end_span()).hint(EXAMPLE)),
-            Some((t, _)) if is_kw(&t, "not") => {
+            Some((t, span)) if is_kw(&t, "not") => {
+                self.nest(&span)?;
                 self.pos += 1;
-                Ok(Expr::Not(Box::new(self.unary()?)))
+                let e = Expr::Not(Box::new(self.unary()?));
+                self.depth -= 1;
+                Ok(e)
             }
             Some((Tok::LParen, open)) => {
+                self.nest(&open)?;
                 self.pos += 1;
                 let e = self.or()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(Token {
                         tok: Tok::RParen, ..
@@ -764,6 +794,30 @@ mod tests {
             assert!(e.message.contains(text), "{src}: {}", e.message);
             assert_eq!(&e.span, span, "{src}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn nesting_is_bounded_with_a_usage_error_not_a_stack_overflow() {
+        let ok = format!("{}a = 1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(parse(&ok).is_ok());
+        let nots = format!("{}a = 1", "not ".repeat(MAX_DEPTH));
+        assert!(parse(&nots).is_ok());
+        for deep in [
+            format!("{}a = 1{}", "(".repeat(7000), ")".repeat(7000)),
+            format!("{}a = 1", "not ".repeat(100_000)),
+            format!("{}a = 1", "(not ".repeat(5000)),
+            "(".repeat(MAX_DEPTH + 1),
+        ] {
+            let e = parse(&deep).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::TooComplex, "{}", e.message);
+            assert!(e.message.contains("64 levels"), "{}", e.message);
+            let err = e.to_error(&deep);
+            assert_eq!(err.exit_code().code(), 2);
+            assert!(err.hint_text().is_some());
+        }
+        // The span points at the first bracket past the limit.
+        let e = parse(&"(".repeat(70)).unwrap_err();
+        assert_eq!(e.span, MAX_DEPTH..MAX_DEPTH + 1);
     }
 
     #[test]
