@@ -45,6 +45,7 @@ fn help_texts() {
         &["pages", "get"],
         &["pages", "create"],
         &["pages", "edit"],
+        &["pages", "append"],
         &["pages", "trash"],
         &["pages", "restore"],
         &["pages", "move"],

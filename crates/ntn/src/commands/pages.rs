@@ -107,12 +107,12 @@ lists and blank lines are not differences): a difference is shown and the comman
 file the edit came from is then rewritten as the page reads, with a fresh content_hash, so it \
 can be edited and pushed again.\n\n\
 Guards (all on):\n\
-  * the page changed since the input's copy was read (its content_hash, or, for an input\n\
-    without one, this machine's record of the last `ntn pages get`): refused, exit 6; --force.\n\
-    With neither, the edit is asked about on a terminal and refused elsewhere; --force\n\
-  * the edit would rewrite a block Markdown cannot give back (a table of contents, a synced\n\
-    block, a bookmark, an embed, a link preview, a link to a page, a breadcrumb, a file hosted\n\
-    by Notion, an inline equation): refused, naming it and its line; --allow-lossy\n\
+  * the page changed since the input's copy was read (its content_hash, or, for an input \
+without one, this machine's record of the last `ntn pages get`): refused, exit 6; --force. With \
+neither, the edit is asked about on a terminal and refused elsewhere; --force\n\
+  * the edit would rewrite a block Markdown cannot give back (a table of contents, a synced \
+block, a bookmark, an embed, a link preview, a link to a page, a breadcrumb, a file hosted by \
+Notion, an inline equation): refused, naming it and its line; --allow-lossy\n\
   * child pages or databases would be deleted: refused, naming them; --allow-deleting-content\n\
   * the page cannot be read completely, so writing it whole would lose blocks: refused; --force\n\
 An input without a body leaves the content as it is.\n\n\
