@@ -19,6 +19,7 @@ use std::time::Duration;
 use crate::auth::{Credential, TokenSource};
 use crate::context::Context;
 use crate::error::{Error, ExitCode, Result};
+use crate::http::retry::{self, Replay};
 use crate::http::{ApiError, Limit, RetryPolicy};
 use crate::notion::operations::Operations;
 use crate::notion::request::{self, Ask, MethodFrom, Plan, Stdin};
@@ -257,7 +258,19 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
         unauthorized: unauthorized_hint(cred.as_ref()),
         method: method_hint(&plan, typed),
     };
-    let map_err = |e: Error| hints.apply(e);
+    // A search or a query only reads: sending it again is safe. Any other
+    // POST, PATCH or DELETE is replayed only after a 429 (see http::retry).
+    let replay = if reads_only(&plan) || args.paginate {
+        Replay::Safe
+    } else {
+        Replay::ByMethod
+    };
+    let policy = RetryPolicy {
+        return_errors: true,
+        replay,
+        ..RetryPolicy::default()
+    };
+    let map_err = |e: Error| hints.apply(retry::check_applied(&req, &policy, e));
     let timeout = args.timeout.unwrap_or(if args.paginate {
         DEFAULT_PAGINATE_TIMEOUT
     } else {
@@ -270,19 +283,33 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
             pretty: ui.stdout_is_tty(),
             color: ui.out_color(),
         };
-        let pages =
-            crate::notion::Pages::new(client, req, plan.json().cloned(), RetryPolicy::default())?;
+        // Paced like `datasources query`: learn the rate limit from the first
+        // 429 and space the pages, instead of hitting a wall of 429s.
+        let paced = RetryPolicy {
+            replay,
+            gate: Some(std::sync::Arc::new(crate::notion::pace::Pacer::new(
+                ctx.clock.clone(),
+            ))),
+            ..RetryPolicy::default()
+        };
+        let pages = crate::notion::Pages::new(client, req.clone(), plan.json().cloned(), paced)?;
         return paginate::run(ui, pages, &opts, &map_err);
     }
-    let policy = RetryPolicy {
-        return_errors: true,
-        ..RetryPolicy::default()
-    };
     let mut open = plan.open_body();
     let resp = client
         .send_streaming(&req, &policy, open.as_deref_mut())
         .map_err(&map_err)?;
     render::render(ctx, args, resp, &map_err)
+}
+
+/// Whether the request is a POST that only reads (a search, a query of a
+/// data source or database), by the endpoint it belongs to.
+fn reads_only(plan: &Plan) -> bool {
+    let Some(endpoint) = &plan.endpoint else {
+        return false;
+    };
+    let template = endpoint.template.trim_start_matches('/');
+    plan.method == "POST" && (template == "v1/search" || template.ends_with("/query"))
 }
 
 /// Hints that make an error say what to do in `ntn api`'s terms.
