@@ -192,6 +192,18 @@ impl Error {
         self
     }
 
+    /// Every text (message, hint, causes, details) passed through `f`,
+    /// keeping the rest (for scrubbing a secret out of server text).
+    pub fn map_texts(mut self, f: &dyn Fn(&str) -> String) -> Self {
+        let inner = &mut *self.0;
+        inner.message = f(&inner.message);
+        inner.hint = inner.hint.as_deref().map(f);
+        for t in inner.causes.iter_mut().chain(inner.details.iter_mut()) {
+            *t = f(t);
+        }
+        self
+    }
+
     /// Changes the exit code, keeping everything else.
     pub fn with_code(mut self, code: ExitCode) -> Self {
         self.0.code = code;

@@ -196,3 +196,57 @@ fn a_token_that_is_not_printable_ascii_is_never_stored() {
         assert_nothing_stored(&env, &what);
     }
 }
+
+/// A server that quotes the `Authorization` header (as is and
+/// percent-encoded) in its error messages never gets ntn to print the token:
+/// not on stderr (with or without `-v`), not in `doctor`, not in `ntn api`'s
+/// error body on stdout.
+#[test]
+fn a_server_echoing_the_token_never_gets_it_reprinted() {
+    let sb = Sandbox::start();
+    let acme = sb.workspace("Acme");
+    let token = sb.mint_token(ALICE, &acme);
+    assert!(token.len() >= 8, "{token}");
+    let env = TestEnv::new().with_sandbox(&sb);
+    seed_login(&env, "local", &acme, "Acme", Some(&token), true);
+    let encoded: String = token
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    for status in [400, 401, 403, 500, 503] {
+        for args in [
+            &["whoami"][..],
+            &["-v", "whoami"],
+            &["doctor"],
+            &["doctor", "--json"],
+            &["api", "v1/users/me"],
+            &["-v", "api", "v1/users/me"],
+        ] {
+            sb.delete("/__sandbox/faults");
+            sb.fault(json!({"path_prefix": "/v1/users/me", "status": status,
+                            "echo_auth": true, "retry_after": 0, "count": 10}));
+            let out = env.run(args);
+            let what = format!("{args:?} with {status}");
+            assert_ne!(out.code, 0, "{what}: the fault answered");
+            for text in [&out.stdout, &out.stderr] {
+                assert!(!text.contains(&token), "{what}: the token shows: {text}");
+                assert!(!text.contains(&encoded), "{what}: the token shows: {text}");
+            }
+            if args.contains(&"api") && !args.contains(&"-v") {
+                assert!(
+                    out.stderr.contains("[REDACTED]") || out.stdout.contains("[REDACTED]"),
+                    "{what}: {}{}",
+                    out.stdout,
+                    out.stderr
+                );
+            }
+        }
+    }
+    sb.delete("/__sandbox/faults");
+}

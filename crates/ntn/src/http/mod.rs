@@ -20,7 +20,9 @@
 //!   read, and size limits count the decompressed bytes).
 //! * Error answers become [`ApiError`]s (status, Notion's code and message,
 //!   request id) attached to the [`Error`]; transport failures say whether
-//!   the request may have reached the server ([`SendError`]).
+//!   the request may have reached the server ([`SendError`]). The request's
+//!   own token is scrubbed from what the server sent back ([`redact`]): the
+//!   errors [`Client::send`] returns, the `-v` response log.
 //! * One retry policy ([`RetryPolicy`]) for everyone, waiting on the
 //!   injected [`Clock`].
 //!
@@ -38,6 +40,7 @@ use crate::support::{Clock, Interrupt, time};
 pub mod error;
 pub mod gzip;
 pub mod network;
+pub mod redact;
 pub mod redirect;
 pub mod retry;
 pub mod upload;
@@ -607,7 +610,17 @@ impl Client {
         let headers = header_pairs(resp.headers());
         let compressed = gzip::is_gzip(method, status, &headers);
         if self.verbose > 0 {
-            log_response(&self.ui, status, &headers);
+            match token {
+                // A server may echo the token in a header.
+                Some(t) => {
+                    let shown: Vec<(String, String)> = headers
+                        .iter()
+                        .map(|(k, v)| (k.clone(), redact::scrub(v, t.expose()).into_owned()))
+                        .collect();
+                    log_response(&self.ui, status, &shown);
+                }
+                None => log_response(&self.ui, status, &headers),
+            }
             if compressed {
                 let dim = crate::output::style::DIM;
                 self.ui.message(format_args!(

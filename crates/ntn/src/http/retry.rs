@@ -220,14 +220,16 @@ pub fn applied_error(req: &Request, e: Error) -> Error {
 }
 
 /// [`applied_error`] when `e` is the error answer (an [`ApiError`]) to a
-/// write that [`may_have_applied`]; `e` as it is otherwise. For callers that
-/// turn a returned error response into an error themselves
+/// write that [`may_have_applied`]; `e` as it is otherwise; in both cases
+/// without the request's token ([`super::redact`]). For callers that turn a
+/// returned error response into an error themselves
 /// ([`RetryPolicy::return_errors`]).
 pub fn check_applied(req: &Request, policy: &RetryPolicy, e: Error) -> Error {
-    match e.data::<ApiError>() {
+    let e = match e.data::<ApiError>() {
         Some(a) if may_have_applied(req, policy, Some(a.status), true) => applied_error(req, e),
         _ => e,
-    }
+    };
+    scrubbed(req, e)
 }
 
 pub(super) fn run(client: &Client, req: &Request, policy: &RetryPolicy) -> Result<Response> {
@@ -235,11 +237,19 @@ pub(super) fn run(client: &Client, req: &Request, policy: &RetryPolicy) -> Resul
     resp.read_all(MAX_BODY).map_err(|e| {
         // A success whose body broke: the write was applied, its answer lost.
         if may_have_applied(req, policy, None, e.reached_server) {
-            applied_error(req, e.error)
+            scrubbed(req, applied_error(req, e.error))
         } else {
-            e.error
+            scrubbed(req, e.error)
         }
     })
+}
+
+/// `e` without the request's token in it (a server may echo it).
+fn scrubbed(req: &Request, e: Error) -> Error {
+    match &req.token {
+        Some(t) => super::redact::scrub_error(e, t),
+        None => e,
+    }
 }
 
 /// Like [`run`], but the final response comes back with its body unread.
@@ -301,15 +311,15 @@ pub(super) fn run_streaming<'f>(
                             Err(e) => e.error,
                         };
                         if may_have_applied(req, policy, Some(status), true) {
-                            Err(applied_error(req, error))
+                            Err(scrubbed(req, applied_error(req, error)))
                         } else {
-                            Err(error)
+                            Err(scrubbed(req, error))
                         }
                     }
                     Err(e) if may_have_applied(req, policy, None, e.reached_server) => {
-                        Err(applied_error(req, e.error))
+                        Err(scrubbed(req, applied_error(req, e.error)))
                     }
-                    Err(e) => Err(e.error),
+                    Err(e) => Err(scrubbed(req, e.error)),
                 };
             }
         }

@@ -11,7 +11,9 @@
 //! end with a newline gets one. An error answer's body is printed on stdout
 //! too (as `gh api` does), its summary on stderr: `error: <message> (<status>
 //! <code>)`; 401 exits 4 with a hint naming the token in use, other API
-//! errors exit 5.
+//! errors exit 5. ntn's own token is scrubbed (`[REDACTED]`) from an error
+//! answer, on stderr and in the error body on stdout (a diagnostic); a
+//! success body is data and is passed on byte for byte.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -299,7 +301,8 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
     let resp = client
         .send_streaming(&req, &policy, open.as_deref_mut())
         .map_err(&map_err)?;
-    render::render(ctx, args, resp, &map_err)
+    let token = cred.as_ref().map(|c| c.token.expose());
+    render::render(ctx, args, resp, token, &map_err)
 }
 
 /// Whether the request is a POST that only reads (a search, a query of a

@@ -15,10 +15,14 @@ use crate::output::{self, Ui, json, stdout_error};
 /// terminal; a larger body is pretty-printed as it streams.
 const PRETTY_CHECK: u64 = 8 * 1024 * 1024;
 
+/// `token`: ntn's own token, scrubbed from an error answer's body (a
+/// diagnostic, which a server may have made echo it); a success body is
+/// data and is passed on untouched.
 pub fn render(
     ctx: &Context,
     args: &Args,
     mut resp: Streamed,
+    token: Option<&str>,
     map_err: &dyn Fn(Error) -> Error,
 ) -> Result<()> {
     let ui = &ctx.ui;
@@ -28,7 +32,12 @@ pub fn render(
         out.flush().map_err(stdout_error)?;
     }
     if !resp.is_success() {
-        let full = resp.read_all(crate::http::MAX_BODY).map_err(|e| e.error)?;
+        let mut full = resp
+            .read_all(crate::http::MAX_BODY)
+            .map_err(|e| map_err(e.error))?;
+        if let Some(t) = token {
+            full.body = crate::http::redact::scrub_bytes(&full.body, t).into_owned();
+        }
         if !args.silent && !full.body.is_empty() {
             let is_json =
                 json::is_json_type(full.header("content-type")) || json::is_json(&full.body);
