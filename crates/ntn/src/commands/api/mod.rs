@@ -75,6 +75,10 @@ fails midway, the array is left open (the output is incomplete) and ntn exits no
 --paginate); a connection on which nothing moves for 30 s is given up as well. Redirects are \
 followed (a 307 or 308 keeps the method and the body); one that would turn a POST into a GET is \
 an error; the token and your headers never go to another host.\n\n\
+A 429 is waited out and the request sent again. A POST, PATCH or DELETE that fails after it \
+was sent (5xx, a timeout, a cut connection) is not sent again: the server may have applied \
+it, and the error says so. GETs, searches, queries and --paginate are retried. Your token is \
+shown as [REDACTED] wherever a server echoes it in an error.\n\n\
 Bad JSON given with -d on the command line exits 2 (usage); bad JSON read from a file or stdin \
 exits 1. -d @FILE is streamed from the file; bodies held in memory (stdin, or a file with \
 --paginate or --file) may be up to 64 MiB.",
