@@ -161,3 +161,22 @@ fn api_paginate_paces_itself_under_the_rate_limit() {
         "{sleeps:?}"
     );
 }
+
+#[test]
+fn a_stored_token_with_control_characters_is_never_printed() {
+    for bad in ["ntn_a\u{1b}[2Jb", "ntn_a\r\nb", "ntn_\u{202e}abc"] {
+        let env = TestEnv::new();
+        seed_login(&env, "prod", "w1", "Acme", Some(bad), true);
+        for args in [
+            &["auth", "token"][..],
+            &["auth", "token", "--plain"],
+            &["auth", "token", "--json"],
+        ] {
+            let out = env.run(args);
+            assert_eq!(out.code, 1, "{bad:?} {args:?}: {}", out.stderr);
+            assert!(!out.stdout.contains("ntn_"), "{bad:?}: {:?}", out.stdout);
+            assert!(out.stderr.contains("not printable ASCII"), "{}", out.stderr);
+            assert!(out.stderr.contains("ntn login"), "{}", out.stderr);
+        }
+    }
+}
