@@ -287,7 +287,8 @@ pub struct FaultRule {
     #[serde(default)]
     pub after: bool,
     /// A hostile server: the error answer's message quotes the request's
-    /// `Authorization` header (raw and percent-encoded).
+    /// `Authorization` header (raw and percent-encoded), and so does its
+    /// `x-you-sent` header.
     #[serde(default)]
     pub echo_auth: bool,
 }

@@ -130,6 +130,11 @@ fn fault_response(f: &FaultRule, auth: Option<&str>) -> Response {
             })
             .collect();
         e.message = format!("{} You sent: {raw} ({encoded})", e.message);
+        let mut resp = e.into_response();
+        if let Ok(v) = HeaderValue::from_str(raw) {
+            resp.headers_mut().insert("x-you-sent", v);
+        }
+        return resp;
     }
     e.into_response()
 }

@@ -198,9 +198,9 @@ fn a_token_that_is_not_printable_ascii_is_never_stored() {
 }
 
 /// A server that quotes the `Authorization` header (as is and
-/// percent-encoded) in its error messages never gets ntn to print the token:
-/// not on stderr (with or without `-v`), not in `doctor`, not in `ntn api`'s
-/// error body on stdout.
+/// percent-encoded) in its error messages and a header never gets ntn to
+/// print the token: not on stderr (with or without `-v`), not in `doctor`,
+/// not in `ntn api`'s error body or `-i` head on stdout.
 #[test]
 fn a_server_echoing_the_token_never_gets_it_reprinted() {
     let sb = Sandbox::start();
@@ -227,6 +227,7 @@ fn a_server_echoing_the_token_never_gets_it_reprinted() {
             &["doctor", "--json"],
             &["api", "v1/users/me"],
             &["-v", "api", "v1/users/me"],
+            &["api", "-i", "v1/users/me"],
         ] {
             sb.delete("/__sandbox/faults");
             sb.fault(json!({"path_prefix": "/v1/users/me", "status": status,

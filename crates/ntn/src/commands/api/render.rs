@@ -28,7 +28,7 @@ pub fn render(
     let ui = &ctx.ui;
     if args.include {
         let mut out = ui.raw();
-        write_head(&mut out, &resp).map_err(stdout_error)?;
+        write_head(&mut out, &resp, token).map_err(stdout_error)?;
         out.flush().map_err(stdout_error)?;
     }
     if !resp.is_success() {
@@ -187,19 +187,20 @@ fn is_text_type(content_type: Option<&str>) -> bool {
     json::is_json_type(Some(&ct)) || ct.starts_with("text/") || ct.contains("xml")
 }
 
-fn write_head(out: &mut dyn Write, resp: &Streamed) -> std::io::Result<()> {
+fn write_head(out: &mut dyn Write, resp: &Streamed, token: Option<&str>) -> std::io::Result<()> {
     let reason = ureq::http::StatusCode::from_u16(resp.status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("");
     writeln!(out, "HTTP/1.1 {} {reason}\r", resp.status)?;
     for (k, v) in &resp.headers {
-        writeln!(
-            out,
-            "{}: {}\r",
-            k,
-            output::text::clean(crate::http::redact_header(k, v))
-        )?;
+        let v = crate::http::redact_header(k, v);
+        // A header is never data: a token a server echoes in one is hidden.
+        let v = match token {
+            Some(t) => crate::http::redact::scrub(v, t),
+            None => std::borrow::Cow::Borrowed(v),
+        };
+        writeln!(out, "{}: {}\r", k, output::text::clean(&v))?;
     }
     out.write_all(b"\r\n")
 }
