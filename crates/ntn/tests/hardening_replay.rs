@@ -264,3 +264,27 @@ fn the_replay_table() {
     }
     println!("{}", table.join("\n"));
 }
+
+/// A POST whose answer never comes within `--timeout` may have been applied
+/// too: its error says so (not "try again").
+#[test]
+fn a_write_that_timed_out_may_have_been_applied() {
+    let (sb, env) = setup();
+    sb.fault(json!({"path_prefix": "/v1/pages", "method": "POST", "stall": true, "count": 1}));
+    let args = create_args("Timed out");
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.extend(["--timeout", "10"]);
+    let clock = Arc::new(ManualClock::new());
+    let out = std::thread::scope(|s| {
+        let c = clock.clone();
+        let env = &env;
+        let args = &args;
+        let ntn = s.spawn(move || env.run_full(args, TestUi::new(), c));
+        sb.wait_held(1);
+        clock.advance(std::time::Duration::from_secs(11));
+        ntn.join().unwrap()
+    });
+    assert_may_have_applied(&out, "a stalled POST");
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+    assert!(!out.stderr.contains("try again"), "{}", out.stderr);
+}

@@ -330,6 +330,10 @@ impl Hints {
         if e.exit_code() == ExitCode::Auth {
             return e.hint(self.unauthorized.clone());
         }
+        if e.may_have_applied() {
+            // Its hint says to check before trying again: keep it.
+            return e;
+        }
         if let Some(Limit::Deadline { .. }) = e.data::<Limit>() {
             return e.hint("the server is slow or unreachable; try again, or raise --timeout");
         }
