@@ -288,3 +288,17 @@ fn a_write_that_timed_out_may_have_been_applied() {
     assert!(out.stderr.contains("timed out"), "{}", out.stderr);
     assert!(!out.stderr.contains("try again"), "{}", out.stderr);
 }
+
+/// Creating a file upload is safe to replay (a spare upload object expires
+/// unattached): a 503 on it is waited out, the upload succeeds.
+#[test]
+fn creating_a_file_upload_is_retried_after_a_503() {
+    let (sb, env) = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("note.txt");
+    std::fs::write(&path, "hello").unwrap();
+    sb.fault(fault("/v1/file_uploads", "POST", "503", true));
+    let out = run(&env, &["files", "create", path.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(attempts(&sb, "POST", "/v1/file_uploads"), 2);
+}
