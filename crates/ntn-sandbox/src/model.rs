@@ -283,4 +283,14 @@ pub struct FaultRule {
     /// The redirect's status (default 302).
     #[serde(default)]
     pub redirect_status: Option<u16>,
+    /// Apply the request first, then answer `status` (or cut the connection):
+    /// a server that did the work and failed afterwards, as Notion's 5xx can
+    /// (a 503 may come after up to 60 s of work).
+    #[serde(default)]
+    pub after: bool,
+    /// A hostile server: the error answer's message quotes the request's
+    /// `Authorization` header (raw and percent-encoded), and so does its
+    /// `x-you-sent` header.
+    #[serde(default)]
+    pub echo_auth: bool,
 }

@@ -111,6 +111,34 @@ fn cut_response() -> Response {
     resp
 }
 
+/// The answer of a status or cut fault (see [`FaultRule`]).
+fn fault_response(f: &FaultRule, auth: Option<&str>) -> Response {
+    if f.cut {
+        return cut_response();
+    }
+    let mut e = ApiError::for_status(f.status.unwrap_or(500));
+    e.retry_after = f.retry_after;
+    if f.echo_auth {
+        let raw = auth.unwrap_or("");
+        let encoded: String = raw
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        e.message = format!("{} You sent: {raw} ({encoded})", e.message);
+        let mut resp = e.into_response();
+        if let Ok(v) = HeaderValue::from_str(raw) {
+            resp.headers_mut().insert("x-you-sent", v);
+        }
+        return resp;
+    }
+    e.into_response()
+}
+
 /// Outer middleware: request id, faults and the request log (not for `/__sandbox`).
 async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
     let rid = uuid::Uuid::new_v4().to_string();
@@ -136,13 +164,15 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
                         }
                         if crate::traps::applies(&f) {
                             crate::traps::respond(&st, &f).await
-                        } else if f.cut {
-                            cut = true;
-                            cut_response()
-                        } else if let Some(status) = f.status {
-                            let mut e = ApiError::for_status(status);
-                            e.retry_after = f.retry_after;
-                            e.into_response()
+                        } else if f.after && (f.cut || f.status.is_some()) {
+                            // The work is done (and kept); only the answer fails.
+                            let done = next.run(req).await;
+                            drop(done);
+                            cut = f.cut;
+                            fault_response(&f, auth.as_deref())
+                        } else if f.cut || f.status.is_some() {
+                            cut = f.cut;
+                            fault_response(&f, auth.as_deref())
                         } else {
                             next.run(req).await
                         }

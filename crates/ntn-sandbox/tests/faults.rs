@@ -148,3 +148,39 @@ fn rate_limit() {
     // per token
     assert_eq!(sb.api("GET", "/v1/users/me", &other, None).status, 200);
 }
+
+#[test]
+fn after_faults_apply_the_request_then_fail_and_echo_auth_quotes_the_header() {
+    let sb = Sandbox::start();
+    let t = sb.alice();
+    let page = "a1000000-0000-4000-8000-000000000001";
+    let path = format!("/v1/pages/{page}");
+    let title = |s: &str| json!({"properties": {"title": {"title": [{"text": {"content": s}}]}}});
+    // (A cut after the work is shown by ntn's hardening_replay tests.)
+    for fault in [json!({"status": 503}), json!({"status": 500})] {
+        let mut rule = fault.clone();
+        rule["path_prefix"] = json!(path);
+        rule["method"] = json!("PATCH");
+        rule["count"] = json!(1);
+        rule["after"] = json!(true);
+        sb.post("/__sandbox/faults", rule);
+        let name = format!("Changed under {fault}");
+        let r = sb.api("PATCH", &path, &t, Some(title(&name)));
+        assert_ne!(r.status, 200, "{fault}");
+        // The work was done all the same.
+        let v = sb.api("GET", &path, &t, None).json();
+        assert_eq!(
+            v["properties"]["title"]["title"][0]["plain_text"], name,
+            "{fault}: {v}"
+        );
+    }
+    sb.post(
+        "/__sandbox/faults",
+        json!({"path_prefix": "/v1/users/me", "status": 400, "count": 1, "echo_auth": true}),
+    );
+    let r = sb.api("GET", "/v1/users/me", &t, None);
+    let e = r.assert_error(400, "invalid_request");
+    let msg = e["message"].as_str().unwrap();
+    assert!(msg.contains(&format!("Bearer {t}")), "{msg}");
+    assert!(msg.contains(&format!("Bearer%20{t}")), "{msg}");
+}

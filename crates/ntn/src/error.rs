@@ -63,6 +63,9 @@ struct Inner {
     details: Vec<String>,
     /// The typed error of the layer that failed, for callers to match on.
     data: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    /// A write reached the server and failed there (5xx, timeout, cut
+    /// connection): it may have been applied.
+    may_have_applied: bool,
 }
 
 /// Attached to an error when stdout was closed under us (`ntn ... | head`):
@@ -87,6 +90,7 @@ impl Error {
             causes: Vec::new(),
             details: Vec::new(),
             data: None,
+            may_have_applied: false,
         }))
     }
 
@@ -110,6 +114,24 @@ impl Error {
     pub fn data<T: std::error::Error + 'static>(&self) -> Option<&T> {
         let data: &(dyn std::error::Error + 'static) = self.0.data.as_deref()?;
         data.downcast_ref::<T>()
+    }
+
+    /// Marks a write that reached the server and failed there (an error
+    /// answer from 500 up, a timeout, a connection cut after the request was
+    /// sent): the server may have applied it, so it must be checked, not
+    /// blindly sent again. The HTTP layer marks these (and says so in the
+    /// hint); see [`Error::may_have_applied`].
+    pub fn with_may_have_applied(mut self) -> Self {
+        self.0.may_have_applied = true;
+        self
+    }
+
+    /// Whether this is the failure of a write that may have been applied all
+    /// the same (see [`Error::with_may_have_applied`]): a caller that can
+    /// look (is the page there? does it read as edited?) should look before
+    /// it reports or retries.
+    pub fn may_have_applied(&self) -> bool {
+        self.0.may_have_applied
     }
 
     /// Done, but the result is incomplete (exit 3).
@@ -175,6 +197,18 @@ impl Error {
     /// Appends a detail line shown only with `-v` (for instance `request id: ...`).
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.0.details.push(detail.into());
+        self
+    }
+
+    /// Every text (message, hint, causes, details) passed through `f`,
+    /// keeping the rest (for scrubbing a secret out of server text).
+    pub fn map_texts(mut self, f: &dyn Fn(&str) -> String) -> Self {
+        let inner = &mut *self.0;
+        inner.message = f(&inner.message);
+        inner.hint = inner.hint.as_deref().map(f);
+        for t in inner.causes.iter_mut().chain(inner.details.iter_mut()) {
+            *t = f(t);
+        }
         self
     }
 
@@ -263,6 +297,7 @@ impl fmt::Debug for Error {
             .field("hint", &self.0.hint)
             .field("causes", &self.0.causes)
             .field("data", &self.0.data)
+            .field("may_have_applied", &self.0.may_have_applied)
             .finish()
     }
 }

@@ -517,9 +517,10 @@ fn paginate_get_puts_the_cursor_in_the_query() {
 fn paginate_error_midway_exits_5_and_leaves_the_array_open() {
     let (sb, env, _) = setup();
     let path = format!("v1/data_sources/{TASKS}/query");
-    // The first page passes through untouched, the second fails with 500.
+    // The first page passes through untouched, the second fails with 500
+    // (a query only reads, so it is tried three times).
     sb.fault(json!({"path_prefix": format!("/{path}"), "count": 1}));
-    sb.fault(json!({"path_prefix": format!("/{path}"), "status": 500, "count": 1}));
+    sb.fault(json!({"path_prefix": format!("/{path}"), "status": 500, "count": 3}));
     let o = env.run(&["api", "-X", "POST", &path, "--paginate"]);
     assert_eq!(o.code, 5, "{}", o.stderr);
     assert!(o.stderr.contains("incomplete"), "{}", o.stderr);
@@ -529,8 +530,8 @@ fn paginate_error_midway_exits_5_and_leaves_the_array_open() {
         "must not look complete"
     );
     assert_eq!(o.stdout.matches("\"object\":\"page\"").count(), 100);
-    // POST: the failed page was not replayed.
-    assert_eq!(api_requests(&sb, &format!("/{path}")).len(), 2);
+    // The first page, then three tries of the second.
+    assert_eq!(api_requests(&sb, &format!("/{path}")).len(), 4);
 }
 
 #[test]
@@ -665,7 +666,8 @@ fn throttling_is_retried_after_retry_after() {
         .collect();
     assert_eq!(statuses, vec![json!(429), json!(429), json!(200)]);
 
-    // 503 on a POST is safe to replay too (refused before any work).
+    // 503 on a search is retried: a search only reads, so a replay is safe
+    // (a 503 on a write is not: see hardening_replay.rs).
     sb.clear_requests();
     sb.fault(json!({"path_prefix": "/v1/search", "status": 503, "count": 1, "retry_after": 0}));
     let o = env.run(&["api", "v1/search", "query=x"]);
@@ -697,10 +699,20 @@ fn the_timeout_bounds_retries_too() {
 #[test]
 fn post_is_never_replayed_after_a_500() {
     let (sb, env, _) = setup();
-    sb.fault(json!({"path_prefix": "/v1/search", "status": 500, "count": 1}));
-    let o = env.run(&["api", "v1/search", "query=x"]);
+    sb.fault(json!({"path_prefix": "/v1/pages", "method": "POST", "status": 500, "count": 1}));
+    let o = env.run(&[
+        "api",
+        "v1/pages",
+        &format!("parent[page_id]={ACME_HOME}"),
+        "properties[title][title][0][text][content]=Once",
+    ]);
     assert_eq!(o.code, 5, "{}", o.stderr);
-    assert_eq!(api_requests(&sb, "/v1/search").len(), 1);
+    assert!(
+        o.stderr.contains("may have applied the POST"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(api_requests(&sb, "/v1/pages").len(), 1);
     // 502 on a GET is retried.
     sb.fault(json!({"path_prefix": "/v1/users/me", "status": 502, "count": 1}));
     let o = env.run(&["api", "v1/users/me"]);

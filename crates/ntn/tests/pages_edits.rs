@@ -362,7 +362,9 @@ fn append_adds_at_the_end_without_rewriting_anything() {
 #[test]
 fn on_a_thousand_block_page_an_edit_of_one_paragraph_keeps_every_other_id() {
     let (sb, env, token) = setup();
-    let body: String = (1..=1000).map(|n| format!("Paragraph number {n}.\n\n")).collect();
+    let body: String = (1..=1000)
+        .map(|n| format!("Paragraph number {n}.\n\n"))
+        .collect();
     let page = page_with(&sb, &token, &body);
     let before = blocks(&sb, &token, &page);
     assert_eq!(before.len(), 1000);
@@ -387,4 +389,84 @@ fn on_a_thousand_block_page_an_edit_of_one_paragraph_keeps_every_other_id() {
     let writes: Vec<&Value> = sent.iter().filter(|r| r["method"] != "GET").collect();
     assert_eq!(writes.len(), 1, "{sent:?}");
     assert!(sent.len() <= 16, "{} requests: {sent:?}", sent.len());
+}
+
+#[test]
+fn a_write_answered_with_an_error_after_the_work_is_looked_at_not_replayed() {
+    let (sb, env, token) = setup();
+    // An edit applied, then answered 503: sent once, read back, reported as applied.
+    let page = page_with(&sb, &token, "ab\n");
+    sb.fault(
+        json!({"path_prefix": format!("/v1/pages/{page}/markdown"), "method": "PATCH",
+        "status": 503, "count": 1, "after": true}),
+    );
+    let out = env.run(&[
+        "pages",
+        "edit",
+        &page,
+        "--replace",
+        "a",
+        "aa",
+        "--all-matches",
+    ]);
+    ok(&out);
+    assert!(
+        out.stderr.contains("read back with the edit applied"),
+        "{}",
+        out.stderr
+    );
+    let md = api(
+        &sb,
+        &token,
+        "GET",
+        &format!("/v1/pages/{page}/markdown"),
+        None,
+    );
+    assert_eq!(md["markdown"], "aab\n", "applied once, never replayed");
+    // Refused before any work: read back unchanged, safe to try again (exit 5).
+    sb.fault(
+        json!({"path_prefix": format!("/v1/pages/{page}/markdown"), "method": "PATCH",
+        "status": 500, "count": 1}),
+    );
+    let out = env.run(&["pages", "edit", &page, "--replace", "aab", "abc"]);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was applied"), "{}", out.stderr);
+    // A create applied, then answered 529: the page is found by its title, not made twice.
+    sb.fault(
+        json!({"path_prefix": "/v1/pages", "method": "POST", "status": 529,
+        "count": 1, "after": true}),
+    );
+    sb.clear_requests();
+    let out = env.run(&[
+        "pages",
+        "create",
+        "--parent",
+        &format!("page:{HOME}"),
+        "--content",
+        "---\ntitle: Made once\n---\nBody\n",
+    ]);
+    ok(&out);
+    assert!(
+        out.stderr.contains("the page was created"),
+        "{}",
+        out.stderr
+    );
+    let made: Vec<Value> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r["method"] == "POST" && r["path"] == "/v1/pages")
+        .collect();
+    assert_eq!(made.len(), 1, "sent once");
+    let found = api(
+        &sb,
+        &token,
+        "POST",
+        "/v1/search",
+        Some(json!({"query": "Made once"})),
+    );
+    assert_eq!(found["results"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        out.stdout.trim(),
+        found["results"][0]["id"].as_str().unwrap()
+    );
 }

@@ -46,7 +46,10 @@ fn by_title_and_type_in_every_mode() {
         ["id", "type", "title", "last_edited", "url"]
     );
     let titles: Vec<String> = r.records().map(|x| x.unwrap()[2].to_string()).collect();
-    assert_eq!(titles, ["People", "Companies", "Roadmap", "Reading list", "Tasks"]);
+    assert_eq!(
+        titles,
+        ["People", "Companies", "Roadmap", "Reading list", "Tasks"]
+    );
     let o = env.run(&["search", "--type", "data_source", "--ids"]);
     assert_eq!(o.stdout.lines().count(), 5);
     let o = env.run(&["search", "Acme", "--ndjson"]);

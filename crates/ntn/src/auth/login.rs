@@ -19,9 +19,12 @@
 //! expires; other 4xx answers stop with the server's message. Every wait is
 //! on the client's clock.
 //!
-//! The reply of a confirmed login carries a token: both requests go only over
-//! HTTPS, or plain HTTP to loopback ([`check_transport`]), in every
-//! environment. What the server names is checked before it is used: the
+//! The reply of a confirmed login carries a token, and the session id
+//! redeems it: both requests go only over HTTPS, or plain HTTP to a loopback
+//! address ([`check_transport`]), in every environment, at every hop: they
+//! are [`Request::secret`], so a redirect to another origin is refused and
+//! one to plain HTTP off loopback too. The token of a confirmed login is
+//! checked before anything is stored ([`check_token`]). What the server names is checked before it is used: the
 //! workspace id must be an id ([`crate::state::check_workspace_id`]), the
 //! name is capped.
 
@@ -214,7 +217,10 @@ pub fn init(client: &Client, base: &str) -> Result<Session> {
 
 pub fn init_with_budget(client: &Client, base: &str, budget: Duration) -> Result<Session> {
     check_transport(base)?;
-    let req = Request::new("POST", format!("{base}{INIT_PATH}")).json(&json!({}));
+    // The answer's session id redeems the token: a secret.
+    let req = Request::new("POST", format!("{base}{INIT_PATH}"))
+        .json(&json!({}))
+        .secret();
     let clock = client.clock();
     let policy = init_policy(budget);
     let end = clock.now() + budget;
@@ -353,7 +359,14 @@ pub fn parse_redeem(v: &Value) -> Result<Status> {
             message: text("message"),
         }),
         Some("confirmed") | None if text("token").is_some() => {
-            let token = Token::new(text("token").unwrap_or_default());
+            let raw = v.get("token").and_then(Value::as_str).unwrap_or_default();
+            if let Err(why) = check_token(raw) {
+                return Err(Error::api(format!(
+                    "the server sent an invalid token ({why}); nothing was stored"
+                ))
+                .hint("check NOTION_BASE_URL: it should be a Notion server; then run `ntn login` again"));
+            }
+            let token = Token::new(raw);
             let workspace_id =
                 text("spaceId")
                     .or_else(|| text("workspaceId"))
@@ -387,6 +400,40 @@ pub fn parse_redeem(v: &Value) -> Result<Status> {
     }
 }
 
+/// The longest token ntn accepts from a login (Notion's are about 50
+/// characters).
+pub const MAX_TOKEN_LEN: usize = 1024;
+
+/// Checks a token a server sent: printable ASCII only (no whitespace, no
+/// control or escape characters, nothing a header or a terminal would
+/// misread), at most [`MAX_TOKEN_LEN`] characters. The reason, without the
+/// token, when it is not.
+pub fn check_token(token: &str) -> std::result::Result<(), String> {
+    if token.is_empty() {
+        return Err("it is empty".into());
+    }
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(format!(
+            "it is {} bytes long, more than {MAX_TOKEN_LEN}",
+            token.len()
+        ));
+    }
+    if let Some(c) = token.chars().find(|c| !c.is_ascii_graphic()) {
+        let what = if c.is_whitespace() {
+            "whitespace"
+        } else if c.is_control() {
+            "a control character"
+        } else {
+            "a character that is not printable ASCII"
+        };
+        return Err(format!(
+            "it holds {what} ({:?})",
+            c.escape_unicode().to_string()
+        ));
+    }
+    Ok(())
+}
+
 /// One redeem attempt, classified.
 enum Attempt {
     Answer(Status),
@@ -403,7 +450,8 @@ fn redeem_once(
     attempt: u32,
 ) -> Result<Attempt> {
     let req = Request::new("POST", format!("{base}{REDEEM_PATH}"))
-        .json(&json!({ "sessionId": session.session_id }));
+        .json(&json!({ "sessionId": session.session_id }))
+        .secret();
     match client.send_once(&req) {
         Ok(resp) if resp.is_success() => match resp.json::<Value>() {
             Ok(v) => parse_redeem(&v).map(Attempt::Answer),
@@ -587,6 +635,31 @@ mod tests {
         assert!(parse_redeem(&json!({"status": "weird"})).is_err());
         let e = parse_redeem(&json!({"status": "confirmed", "token": "ntn_secret"})).unwrap_err();
         assert!(!e.message().contains("ntn_secret"));
+    }
+
+    #[test]
+    fn a_token_that_is_not_printable_ascii_is_refused_and_never_shown() {
+        for bad in [
+            "ntn_a\u{1b}[2J",
+            "ntn_a\r\nX-Evil: 1",
+            "ntn_\u{202e}abc",
+            "ntn_a b",
+            "ntn_\u{7f}",
+            &"x".repeat(MAX_TOKEN_LEN + 1),
+        ] {
+            let e = parse_redeem(&json!({"status": "confirmed", "token": bad, "spaceId": "w1"}))
+                .unwrap_err();
+            assert_eq!(e.exit_code().code(), 5, "{bad:?}");
+            assert!(e.message().contains("invalid token"), "{}", e.message());
+            assert!(
+                e.message().contains("nothing was stored"),
+                "{}",
+                e.message()
+            );
+            assert!(!e.message().contains("ntn_"), "{}", e.message());
+        }
+        assert!(check_token("ntn_1234567890abcdefABCDEF-_.~+/=").is_ok());
+        assert!(check_token(&"x".repeat(MAX_TOKEN_LEN)).is_ok());
     }
 
     #[test]

@@ -115,9 +115,29 @@ pub fn load(state: &State) -> Result<Option<PendingLogin>> {
 }
 
 /// Saves (replaces) the pending login, 0600, atomically, under the state lock.
+/// A pending file ntn cannot read (corrupt, a link, another user's) is never
+/// replaced: it may hold a login approved earlier; the error names it.
 pub fn save(state: &State, pending: &PendingLogin) -> Result<()> {
     let lock = state.lock()?;
+    check_replaceable(state)?;
     state.write(&lock, PENDING_FILE, pending, true)
+}
+
+/// Fails when a pending login exists that ntn cannot read (see [`save`]):
+/// `ntn login` checks this before it starts a session.
+pub fn check_replaceable(state: &State) -> Result<()> {
+    match load(state) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let path = state.path(PENDING_FILE);
+            Err(e.hint(format!(
+                "it may hold a login approved earlier, so ntn left it untouched: look at it, \
+                 move it aside (mv {} {}.bak), then run `ntn login` again",
+                path.display(),
+                path.display()
+            )))
+        }
+    }
 }
 
 /// Removes the pending login. With `Some(env)`, only when it belongs to that
@@ -177,6 +197,18 @@ mod tests {
             created_at_ms: now_ms(),
             approved: None,
         }
+    }
+
+    #[test]
+    fn a_corrupt_pending_login_is_never_replaced() {
+        let (_d, s) = state();
+        let path = s.path(PENDING_FILE);
+        std::fs::write(&path, "{\"sessionId\": ").unwrap();
+        let e = save(&s, &sample("local")).unwrap_err();
+        assert_eq!(e.exit_code().code(), 1);
+        assert!(e.message().contains(PENDING_FILE), "{}", e.message());
+        assert!(e.hint_text().unwrap().contains(".bak"), "{e:?}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"sessionId\": ");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = crate::env_help!(@token))]
@@ -55,6 +55,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
 fn token(ctx: &Context, args: TokenArgs) -> Result<()> {
     use crate::output::{Format, Table};
     let cred = ctx.credential()?;
+    // A token holding an escape, CR/LF, whitespace or RLO (stored by an older
+    // ntn from a hostile server) is not printed raw: it would be obeyed by
+    // the terminal, and no server would accept it anyway.
+    if cred.token.expose().chars().any(|c| !c.is_ascii_graphic()) {
+        let again = match cred.source {
+            crate::auth::TokenSource::EnvToken => "set NOTION_API_TOKEN to a valid token",
+            _ => "run `ntn login` to sign in again",
+        };
+        return Err(Error::local(format!(
+            "the token from {} holds characters that are not printable ASCII \
+             (a control character, whitespace or a direction mark); ntn does not print it",
+            cred.source.describe()
+        ))
+        .hint(again));
+    }
     match args.format.format() {
         Format::Json => ctx.ui.json(&serde_json::json!({
             "token": cred.token.expose(),

@@ -334,6 +334,15 @@ pub fn checks(ctx: &Context) -> Vec<Check> {
             }
             Err(e) => out.push(Check::from_error("API", &ctx.after_error(e))),
         }
+        // What the server said (names, messages) never shows the token.
+        let t = cred.token.expose();
+        for c in &mut out {
+            c.detail = crate::http::redact::scrub(&c.detail, t).into_owned();
+            c.hint = c
+                .hint
+                .take()
+                .map(|h| crate::http::redact::scrub(&h, t).into_owned());
+        }
     }
 
     // 6. Pending login.

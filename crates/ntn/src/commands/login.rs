@@ -179,6 +179,8 @@ fn login(ctx: &Context, args: &Args) -> Result<()> {
     }
     let base = ctx.env.base();
     proto::check_transport(base)?;
+    // Never start a login over a pending one ntn cannot read.
+    pending::check_replaceable(&state)?;
     crate::auth::check_ready(&ctx.auth_settings(), &state)?;
     let opener = if args.no_browser {
         None

@@ -6,10 +6,13 @@
 //!   limit and Ctrl-C ([`watch`]); the `-v` log of requests and responses on
 //!   the [`Ui`] (credentials redacted).
 //! * Redirects followed by ntn's own rules ([`redirect`]): never a POST
-//!   turned into a GET, never a token or a user's header to another origin.
+//!   turned into a GET, never a token or a user's header to another origin,
+//!   never a secret body ([`Request::secret`]) to another origin.
 //! * Bodies read into memory are bounded ([`MAX_BODY`]); a longer one is an
 //!   error, never cut.
-//! * The rule that a token never travels over plain HTTP except to loopback.
+//! * The rule that a secret (a token, a login session) never travels over
+//!   plain HTTP except to a loopback address ([`is_loopback_url`]: an
+//!   address, not a name), checked at every hop, redirects included.
 //! * The network as people have it ([`network`]): proxies from the
 //!   environment (and Windows' setting), the system's certificates or
 //!   `SSL_CERT_FILE`'s; answers compressed with gzip when the server offers
@@ -17,7 +20,9 @@
 //!   read, and size limits count the decompressed bytes).
 //! * Error answers become [`ApiError`]s (status, Notion's code and message,
 //!   request id) attached to the [`Error`]; transport failures say whether
-//!   the request may have reached the server ([`SendError`]).
+//!   the request may have reached the server ([`SendError`]). The request's
+//!   own token is scrubbed from what the server sent back ([`redact`]): the
+//!   errors [`Client::send`] returns, the `-v` response log.
 //! * One retry policy ([`RetryPolicy`]) for everyone, waiting on the
 //!   injected [`Clock`].
 //!
@@ -35,6 +40,7 @@ use crate::support::{Clock, Interrupt, time};
 pub mod error;
 pub mod gzip;
 pub mod network;
+pub mod redact;
 pub mod redirect;
 pub mod retry;
 pub mod upload;
@@ -65,6 +71,11 @@ pub struct Request {
     /// Sent as `Authorization: Bearer`; never logged.
     pub token: Option<Token>,
     pub body: Option<Vec<u8>>,
+    /// The body or the answer carries a secret (a login session id, a
+    /// code): like a request with a token, every hop (redirects included)
+    /// goes only over HTTPS or plain HTTP to a loopback address, and it
+    /// never follows a redirect to another origin (the body would go along).
+    pub secret: bool,
 }
 
 impl Request {
@@ -75,7 +86,14 @@ impl Request {
             headers: Vec::new(),
             token: None,
             body: None,
+            secret: false,
         }
+    }
+
+    /// Marks the request as carrying a secret (see [`Request::secret`]).
+    pub fn secret(mut self) -> Request {
+        self.secret = true;
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Request {
@@ -102,12 +120,11 @@ impl Request {
         self
     }
 
-    /// GET, HEAD, OPTIONS, PUT and DELETE may be replayed after a failure.
+    /// GET, HEAD, OPTIONS and PUT may be replayed after a failure. DELETE is
+    /// not: Notion's DELETE archives, and a replay after one that was
+    /// applied answers an error for what succeeded.
     pub fn is_idempotent(&self) -> bool {
-        matches!(
-            self.method.as_str(),
-            "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE"
-        )
+        matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS" | "PUT")
     }
 }
 
@@ -150,48 +167,86 @@ impl Response {
     }
 }
 
-/// Whether `url`'s host is a loopback address (`localhost`, 127.0.0.0/8, ::1).
-pub fn is_loopback_url(url: &str) -> bool {
-    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
-        return false;
-    };
+/// The host of `url` (without brackets, lower-cased), and its port.
+fn host_port(url: &str) -> Option<(String, Option<u16>)> {
+    let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let authority = authority
         .rsplit_once('@')
         .map(|(_, h)| h)
         .unwrap_or(authority);
-    let host = if let Some(stripped) = authority.strip_prefix('[') {
-        stripped.split(']').next().unwrap_or("")
+    let (host, port) = if let Some(stripped) = authority.strip_prefix('[') {
+        let (h, after) = stripped.split_once(']')?;
+        (h, after.strip_prefix(':'))
     } else {
-        authority.split(':').next().unwrap_or("")
+        match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
     };
-    let host = host.to_ascii_lowercase();
+    let port = match port {
+        Some(p) => Some(p.parse().ok()?),
+        None if scheme.eq_ignore_ascii_case("https") => Some(443),
+        None => Some(80),
+    };
+    Some((host.to_ascii_lowercase(), port))
+}
+
+/// Whether `url` names a loopback host (`localhost`, `*.localhost`,
+/// 127.0.0.0/8, ::1), by its name alone: for choosing not to use a proxy,
+/// never for trusting the host with a secret (see [`is_loopback_url`]).
+pub fn names_loopback(url: &str) -> bool {
+    let Some((host, _)) = host_port(url) else {
+        return false;
+    };
     if host == "localhost" || host.ends_with(".localhost") {
         return true;
     }
-    match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether `url`'s host is a loopback address: an IP literal in 127.0.0.0/8
+/// or `::1`, or the name `localhost` when every address it resolves to is
+/// one. A loopback address, not a name: `*.localhost` or a `localhost` that
+/// a hosts file points elsewhere is not loopback.
+pub fn is_loopback_url(url: &str) -> bool {
+    let Some((host, port)) = host_port(url) else {
+        return false;
+    };
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
+    host == "localhost" && resolves_to_loopback(&host, port.unwrap_or(80))
+}
+
+/// Whether `host` resolves, and only to loopback addresses.
+fn resolves_to_loopback(host: &str, port: u16) -> bool {
+    use std::net::ToSocketAddrs;
+    match (host, port).to_socket_addrs() {
+        Ok(addrs) => {
+            let addrs: Vec<_> = addrs.collect();
+            !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback())
+        }
         Err(_) => false,
     }
 }
 
-/// Refuses to send a token over plain HTTP to anything but loopback.
+/// Refuses to send a secret (a token, a login session) over plain HTTP to
+/// anything but a loopback address ([`is_loopback_url`]).
 pub fn check_token_transport(url: &str) -> Result<()> {
     let lower = url.to_ascii_lowercase();
     if lower.starts_with("https://") || (lower.starts_with("http://") && is_loopback_url(url)) {
         return Ok(());
     }
-    let host = url
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .split('/')
-        .next()
-        .unwrap_or("");
     Err(Error::local(format!(
-        "refusing to send a token over plain HTTP to {host}"
+        "refusing to send a token over plain HTTP to {}",
+        crate::output::text::clean(host_of(url))
     ))
-    .hint("use an https:// URL (plain http:// is only allowed for localhost and 127.0.0.1)"))
+    .hint(
+        "use an https:// URL (plain http:// is only allowed to a loopback address: \
+         127.0.0.1, [::1], or localhost when it resolves only to loopback)",
+    ))
 }
 
 /// How a client behaves.
@@ -385,7 +440,8 @@ impl Client {
                         "{} redirected to a location ntn cannot follow: {}",
                         host_of(&url),
                         crate::output::text::clean(&location)
-                    )),
+                    ))
+                    .with_data(redirect::Refused),
                 });
             };
             if !redirect::may_follow(&req.method, resp.status) {
@@ -399,7 +455,14 @@ impl Client {
                 return Err(SendError {
                     reached_server: true,
                     error: Error::api(format!("too many redirects from {}", host_of(&req.url)))
-                        .hint("check the URL"),
+                        .hint("check the URL")
+                        .with_data(redirect::Refused),
+                });
+            }
+            if req.secret && !redirect::same_origin(&url, &next) {
+                return Err(SendError {
+                    reached_server: true,
+                    error: redirect::secret_elsewhere(&url, &next),
                 });
             }
             resp.drain();
@@ -428,11 +491,22 @@ impl Client {
         req: &Request,
         body: Option<&mut OpenBody<'f>>,
     ) -> std::result::Result<Streamed, SendError> {
+        // Every hop, redirects included.
         if token.is_some() {
             check_token_transport(url).map_err(|error| SendError {
                 reached_server: false,
                 error,
             })?;
+        } else if req.secret && check_token_transport(url).is_err() {
+            return Err(SendError {
+                reached_server: false,
+                error: Error::local(format!(
+                    "refusing to send a login request over plain HTTP to {}: its answer carries a secret",
+                    crate::output::text::clean(host_of(url))
+                ))
+                .hint("use an https:// URL (plain http:// is only allowed to a loopback address)")
+                .with_data(redirect::Refused),
+            });
         }
         if let Some(limit) = self.limits.check() {
             return Err(limit_error(limit, url, false));
@@ -536,7 +610,17 @@ impl Client {
         let headers = header_pairs(resp.headers());
         let compressed = gzip::is_gzip(method, status, &headers);
         if self.verbose > 0 {
-            log_response(&self.ui, status, &headers);
+            match token {
+                // A server may echo the token in a header.
+                Some(t) => {
+                    let shown: Vec<(String, String)> = headers
+                        .iter()
+                        .map(|(k, v)| (k.clone(), redact::scrub(v, t.expose()).into_owned()))
+                        .collect();
+                    log_response(&self.ui, status, &shown);
+                }
+                None => log_response(&self.ui, status, &headers),
+            }
             if compressed {
                 let dim = crate::output::style::DIM;
                 self.ui.message(format_args!(
@@ -840,13 +924,14 @@ pub struct SendError {
 
 impl SendError {
     /// Whether no retry can help: a usage or local problem, Ctrl-C, the
-    /// deadline, or a failed TLS handshake.
+    /// deadline, a failed TLS handshake, or a redirect ntn refuses.
     pub fn is_final(&self) -> bool {
         matches!(
             self.error.exit_code(),
             ExitCode::Usage | ExitCode::Local | ExitCode::Interrupted
         ) || matches!(self.error.data::<Limit>(), Some(Limit::Deadline { .. }))
             || self.error.data::<error::TlsFailure>().is_some()
+            || self.error.data::<redirect::Refused>().is_some()
     }
 }
 
@@ -969,9 +1054,25 @@ mod tests {
             "http://10.0.0.1",
             "http://localhost@evil.com/",
             "notaurl",
+            // A name is not an address: a hosts entry may point it anywhere.
+            "http://api.localhost/",
+            "http://evil.localhost:3000/",
+            "http://localhost.evil.test/",
+            "http://[::ffff:10.0.0.1]/",
+            "http://0.0.0.0/",
         ] {
             assert!(!is_loopback_url(u), "{u}");
         }
+        // For choosing not to use a proxy, the name is enough.
+        assert!(names_loopback("http://api.localhost/"));
+        assert!(!names_loopback("http://example.com/"));
+    }
+
+    #[test]
+    fn localhost_is_loopback_only_when_it_resolves_only_to_loopback() {
+        // This machine's localhost resolves to loopback addresses.
+        assert!(resolves_to_loopback("localhost", 80));
+        assert!(!resolves_to_loopback("no-such-host.invalid", 80));
     }
 
     #[test]

@@ -152,7 +152,7 @@ impl Network {
 
     /// The proxy a request to `url` goes through (None: directly).
     pub fn route(&self, url: &str) -> Option<&Route> {
-        if super::is_loopback_url(url) {
+        if super::names_loopback(url) {
             return None;
         }
         let (scheme, _) = url.split_once("://")?;

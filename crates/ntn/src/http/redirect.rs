@@ -6,9 +6,38 @@
 //! * any other method follows only 307 and 308 (same method, same body);
 //!   301, 302 and 303 would turn it into a GET, so they are an error;
 //! * to another origin (scheme, host or port), neither the token nor any
-//!   header but `Accept` and `Content-Type` goes along.
+//!   header but `Accept` and `Content-Type` goes along; a request whose
+//!   body is a secret ([`super::Request::secret`]) does not follow at all;
+//! * every hop of a request with a secret (a token, a secret body) is
+//!   checked like the first: plain HTTP only to a loopback address.
+//!
+//! A refused redirect carries [`Refused`]: it is final, never retried.
 
 use crate::error::Error;
+
+/// Attached to the error of a redirect ntn refuses to follow.
+#[derive(Clone, Copy, Debug)]
+pub struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a redirect ntn refuses to follow")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// The error for a redirect of a request whose body is a secret to another
+/// origin.
+pub fn secret_elsewhere(from: &str, to: &str) -> Error {
+    Error::api(format!(
+        "{} redirected the login request to another server ({}); ntn does not send it there",
+        super::host_of(from),
+        crate::output::text::clean(super::host_of(to))
+    ))
+    .hint("check NOTION_BASE_URL: it should be the Notion server itself")
+    .with_data(Refused)
+}
 
 /// Most redirects followed for one request.
 pub const MAX_REDIRECTS: u32 = 5;
@@ -37,6 +66,7 @@ pub fn refused(method: &str, status: u16, from: &str, to: &str) -> Error {
         crate::output::text::clean(to)
     ))
     .hint("send the request to the URL it redirects to, if you trust it")
+    .with_data(Refused)
 }
 
 /// `scheme://host:port` of a URL, lower-cased, with the default port spelt

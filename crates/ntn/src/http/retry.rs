@@ -1,19 +1,24 @@
 //! The one retry policy: when a request is sent again, and how long ntn
 //! waits (on the injected clock).
 //!
-//! * 429, 503 and 529: the server refused before doing any work, so even a
-//!   POST is safe to send again: wait for `Retry-After` (or a backoff) while
-//!   the total wait stays within the budget.
+//! * 429: the server refused before doing any work, so any request, a POST
+//!   too, is sent again: wait for `Retry-After` (or a backoff) while the total
+//!   wait stays within the budget.
+//! * 503 and 529 are *not* refusals before work: Notion's status-code page
+//!   says a 503 may come after up to 60 s of processing. They are waited out
+//!   like a 429 only when a replay is safe (the method is idempotent, or the
+//!   caller says the operation is: see [`Replay`]).
 //! * 502, 504 and broken connections: sent again with backoff only when a
-//!   replay is safe (the method is idempotent, or the caller says the
-//!   operation is: see [`Replay`]), or when the request never reached the
-//!   server; and only a few times (a refused connection rarely heals in
-//!   seconds, and a person is waiting). 408, 409 and 500 too, when the caller
-//!   says the operation is idempotent ([`Replay::Safe`]: a file part, a login
-//!   poll).
-//! * Everything else is final: never replay a POST or PATCH that may have
-//!   been processed; never retry a usage or local problem (a bad header, an
-//!   unreadable body), Ctrl-C or a passed deadline.
+//!   replay is safe, or when the connection failed before any byte of the
+//!   request was sent (refused, unresolved, connect timeout); and only a few
+//!   times (a refused connection rarely heals in seconds, and a person is
+//!   waiting). 408, 409 and 500 too, when the caller says the operation is
+//!   idempotent ([`Replay::Safe`]: a file part, a login poll, a query).
+//! * Everything else is final: a POST, PATCH or DELETE that may have been
+//!   processed is never replayed; its error says so
+//!   ([`crate::error::Error::may_have_applied`]); a usage or local problem (a
+//!   bad header, an unreadable body), Ctrl-C or a passed deadline is never
+//!   retried.
 //!
 //! [`RetryPolicy::decide`] is the decision; the request loops here, the login
 //! poll and the upload sender all use it. A policy may carry a [`Gate`]: it is
@@ -24,9 +29,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{
-    Client, MAX_BODY, OpenBody, Request, Response, SendError, Streamed, error_from_response,
+    ApiError, Client, MAX_BODY, OpenBody, Request, Response, SendError, Streamed,
+    error_from_response,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::support::time;
 
 /// Whether a request may be sent again after it may have reached the server.
@@ -137,10 +143,14 @@ impl RetryPolicy {
         let replay = self.replay_safe(idempotent);
         let transient = attempt < self.max_transport_attempts;
         match failure {
-            Failure::Status(status, retry_after) if is_throttle(status) => Some(Retry {
-                delay: retry_after.unwrap_or_else(|| self.backoff(attempt)),
-                why: format!("the server is busy (HTTP {status})"),
-            }),
+            Failure::Status(status, retry_after)
+                if status == 429 || (is_throttle(status) && replay) =>
+            {
+                Some(Retry {
+                    delay: retry_after.unwrap_or_else(|| self.backoff(attempt)),
+                    why: format!("the server is busy (HTTP {status})"),
+                })
+            }
             Failure::Status(status, retry_after)
                 if transient
                     && ((is_gateway(status) && replay)
@@ -162,7 +172,8 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a status is a "refused before processing, try later" answer.
+/// Whether a status says "busy, try later" (429 is also a promise that
+/// nothing was done; 503 and 529 are not: see the module docs).
 pub fn is_throttle(status: u16) -> bool {
     matches!(status, 429 | 503 | 529)
 }
@@ -178,9 +189,67 @@ pub fn is_transient(status: u16) -> bool {
     matches!(status, 408 | 409 | 500) || is_gateway(status)
 }
 
+/// Whether `req` may have been applied by a server although it failed: it
+/// is a write (its method is not idempotent and `policy` does not call the
+/// operation safe to replay), and it failed after it went out: an error
+/// answer from 500 up or 408 (`status`), or a connection that failed after
+/// the request was sent (`reached_server`).
+pub fn may_have_applied(
+    req: &Request,
+    policy: &RetryPolicy,
+    status: Option<u16>,
+    reached_server: bool,
+) -> bool {
+    if policy.replay_safe(req.is_idempotent()) {
+        return false;
+    }
+    match status {
+        Some(s) => s >= 500 || s == 408,
+        None => reached_server,
+    }
+}
+
+/// Marks `e` as the failure of a write that may have been applied
+/// ([`Error::may_have_applied`]), with the hint that says so.
+pub fn applied_error(req: &Request, e: Error) -> Error {
+    let method = &req.method;
+    e.with_may_have_applied().hint(format!(
+        "the server may have applied the {method} anyway; check before retrying \
+         (ntn did not send it again)"
+    ))
+}
+
+/// [`applied_error`] when `e` is the error answer (an [`ApiError`]) to a
+/// write that [`may_have_applied`]; `e` as it is otherwise; in both cases
+/// without the request's token ([`super::redact`]). For callers that turn a
+/// returned error response into an error themselves
+/// ([`RetryPolicy::return_errors`]).
+pub fn check_applied(req: &Request, policy: &RetryPolicy, e: Error) -> Error {
+    let e = match e.data::<ApiError>() {
+        Some(a) if may_have_applied(req, policy, Some(a.status), true) => applied_error(req, e),
+        _ => e,
+    };
+    scrubbed(req, e)
+}
+
 pub(super) fn run(client: &Client, req: &Request, policy: &RetryPolicy) -> Result<Response> {
     let resp = run_streaming(client, req, policy, None)?;
-    resp.read_all(MAX_BODY).map_err(|e| e.error)
+    resp.read_all(MAX_BODY).map_err(|e| {
+        // A success whose body broke: the write was applied, its answer lost.
+        if may_have_applied(req, policy, None, e.reached_server) {
+            scrubbed(req, applied_error(req, e.error))
+        } else {
+            scrubbed(req, e.error)
+        }
+    })
+}
+
+/// `e` without the request's token in it (a server may echo it).
+fn scrubbed(req: &Request, e: Error) -> Error {
+    match &req.token {
+        Some(t) => super::redact::scrub_error(e, t),
+        None => e,
+    }
 }
 
 /// Like [`run`], but the final response comes back with its body unread.
@@ -235,11 +304,22 @@ pub(super) fn run_streaming<'f>(
             _ => {
                 return match outcome {
                     Ok(resp) if resp.is_success() || policy.return_errors => Ok(resp),
-                    Ok(resp) => match resp.read_all(MAX_BODY) {
-                        Ok(full) => Err(error_from_response(&full)),
-                        Err(e) => Err(e.error),
-                    },
-                    Err(e) => Err(e.error),
+                    Ok(resp) => {
+                        let status = resp.status;
+                        let error = match resp.read_all(MAX_BODY) {
+                            Ok(full) => error_from_response(&full),
+                            Err(e) => e.error,
+                        };
+                        if may_have_applied(req, policy, Some(status), true) {
+                            Err(scrubbed(req, applied_error(req, error)))
+                        } else {
+                            Err(scrubbed(req, error))
+                        }
+                    }
+                    Err(e) if may_have_applied(req, policy, None, e.reached_server) => {
+                        Err(scrubbed(req, applied_error(req, e.error)))
+                    }
+                    Err(e) => Err(scrubbed(req, e.error)),
                 };
             }
         }
@@ -249,7 +329,6 @@ pub(super) fn run_streaming<'f>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
 
     #[test]
     fn backoff_doubles_and_caps() {
@@ -275,8 +354,50 @@ mod tests {
             .unwrap();
         assert_eq!(r.delay, Duration::from_secs(7));
         assert!(r.why.contains("429"));
-        assert!(p.decide(Failure::Status(503, None), false, 5).is_some());
-        assert!(p.decide(Failure::Status(503, None), false, 6).is_none());
+        assert!(p.decide(Failure::Status(429, None), false, 5).is_some());
+        assert!(p.decide(Failure::Status(429, None), false, 6).is_none());
+        // 503 and 529 may come after the work: waited out only when a
+        // replay is safe.
+        for s in [503, 529] {
+            assert!(p.decide(Failure::Status(s, None), true, 5).is_some());
+            assert!(p.decide(Failure::Status(s, None), true, 6).is_none());
+            assert!(p.decide(Failure::Status(s, None), false, 1).is_none());
+        }
+        let safe = RetryPolicy {
+            replay: Replay::Safe,
+            ..RetryPolicy::default()
+        };
+        assert!(safe.decide(Failure::Status(503, None), false, 1).is_some());
+    }
+
+    #[test]
+    fn a_failed_write_may_have_been_applied() {
+        let p = RetryPolicy::default();
+        let post = Request::new("POST", "https://api.notion.com/v1/pages");
+        let get = Request::new("GET", "https://api.notion.com/v1/pages/x");
+        for s in [500, 502, 503, 504, 529, 408] {
+            assert!(may_have_applied(&post, &p, Some(s), true), "{s}");
+            assert!(!may_have_applied(&get, &p, Some(s), true), "{s}");
+        }
+        for s in [400, 404, 409, 429] {
+            assert!(!may_have_applied(&post, &p, Some(s), true), "{s}");
+        }
+        assert!(may_have_applied(&post, &p, None, true));
+        assert!(!may_have_applied(&post, &p, None, false));
+        let delete = Request::new("DELETE", "https://api.notion.com/v1/blocks/x");
+        assert!(may_have_applied(&delete, &p, None, true));
+        let safe = RetryPolicy {
+            replay: Replay::Safe,
+            ..RetryPolicy::default()
+        };
+        assert!(!may_have_applied(&post, &safe, Some(500), true));
+        let e = applied_error(&post, Error::api("the server answered HTTP 503"));
+        assert!(e.may_have_applied());
+        assert!(
+            e.hint_text()
+                .is_some_and(|h| h.contains("may have applied the POST")),
+            "{e:?}"
+        );
     }
 
     #[test]

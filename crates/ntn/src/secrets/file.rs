@@ -11,6 +11,8 @@
 //!
 //! Every value must be a string (a token) or null: a file holding anything
 //! else is corrupt, whichever workspace is asked for, and is left untouched.
+//! A null is kept for workspaces nobody asks for, but the token asked for
+//! being null is a corrupt file (exit 1), not a missing login.
 
 use std::path::PathBuf;
 
@@ -88,7 +90,20 @@ impl FileStore {
 
     fn token_in(&self, map: &Map<String, Value>, key: &TokenKey) -> Result<Option<Token>> {
         match map.get(&json_key(key)) {
-            None | Some(Value::Null) => Ok(None),
+            None => Ok(None),
+            // Written by no tool as "logged out": the entry is there, broken.
+            Some(Value::Null) => Err(files::corrupt(
+                &self.path(),
+                &format!(
+                    "is not valid: the token of workspace {:?} is null",
+                    crate::output::text::truncate(&key.workspace_id, 60)
+                ),
+            )
+            .hint(format!(
+                "remove the entry (or the file) and run `ntn login` again; for example: mv {} {}.bak",
+                self.path().display(),
+                self.path().display()
+            ))),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(Token::new(s.trim()))),
             Some(_) => Err(files::corrupt(
@@ -215,6 +230,11 @@ mod tests {
         let v: Value = serde_json::from_slice(&std::fs::read(fs.path()).unwrap()).unwrap();
         assert_eq!(v["gone"], Value::Null);
         assert_eq!(v["other"], "x");
+        // The token asked for being null is a corrupt file, not a missing one.
+        let e = fs.get(&w("gone")).unwrap_err();
+        assert_eq!(e.exit_code().code(), 1);
+        assert!(e.message().contains("auth.json"), "{}", e.message());
+        assert!(e.message().contains("is null"), "{}", e.message());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

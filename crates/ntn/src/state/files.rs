@@ -110,6 +110,14 @@ pub fn read_text(path: &Path) -> Result<Option<String>> {
     if !meta.is_file() {
         return Err(corrupt(path, "is not a regular file"));
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let me = current_uid();
+        if owned_by_another(meta.uid(), me) {
+            return Err(foreign_owner(path, meta.uid(), me, false));
+        }
+    }
     if meta.len() > MAX_STATE_FILE {
         return Err(corrupt(
             path,
@@ -128,6 +136,35 @@ pub fn read_text(path: &Path) -> Result<Option<String>> {
         return Err(corrupt(path, "is empty"));
     }
     Ok(Some(text))
+}
+
+/// The effective uid of this process.
+#[cfg(unix)]
+pub fn current_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// Whether a file or directory owned by `owner` is another user's, for the
+/// user `me`: ntn trusts only its user's own state (and root's, as ssh does).
+pub fn owned_by_another(owner: u32, me: u32) -> bool {
+    owner != me && owner != 0
+}
+
+/// The error for state (a directory when `dir`) that belongs to another user.
+pub fn foreign_owner(path: &Path, owner: u32, me: u32, dir: bool) -> Error {
+    let what = if dir {
+        "the config directory"
+    } else {
+        "the state file"
+    };
+    Error::local(format!(
+        "{what} {} belongs to another user (uid {owner}, not {me}); ntn will not keep or trust logins there",
+        path.display()
+    ))
+    .hint(format!(
+        "if it is yours, take it back with `sudo chown -R {me} {}`; otherwise set NOTION_HOME to a directory of your own",
+        super::paths::shell_quote(path)
+    ))
 }
 
 fn describe_json_error(e: &serde_json::Error) -> String {

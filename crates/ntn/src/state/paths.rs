@@ -147,32 +147,49 @@ pub fn home_dir(vars: &Vars, windows: bool) -> Option<PathBuf> {
 }
 
 /// Refuses an existing directory that users other than its owner may write
-/// to (group- or world-writable, sticky or not).
+/// to (group- or world-writable, sticky or not), or that belongs to another
+/// user (Unix; as ssh does, root's is accepted).
 pub fn check_not_shared(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(m) = std::fs::metadata(dir)
-            && m.is_dir()
-            && m.permissions().mode() & 0o022 != 0
-        {
-            let mode = m.permissions().mode() & 0o7777;
-            return Err(Error::local(format!(
-                "the config directory {} is writable by other users (mode {mode:04o}); \
-                 ntn will not keep or trust logins there",
-                dir.display()
-            ))
-            .hint(format!(
-                "make it private with `chmod 700 {}`, or set NOTION_HOME to a directory of your own",
-                shell_quote(dir)
-            )));
-        }
+        check_not_shared_for(dir, crate::state::files::current_uid())
     }
-    let _ = dir;
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// [`check_not_shared`] for the user `uid` (a test passes another).
+#[cfg(unix)]
+pub fn check_not_shared_for(dir: &Path, uid: u32) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(m) = std::fs::metadata(dir) else {
+        return Ok(());
+    };
+    if !m.is_dir() {
+        return Ok(());
+    }
+    if crate::state::files::owned_by_another(m.uid(), uid) {
+        return Err(crate::state::files::foreign_owner(dir, m.uid(), uid, true));
+    }
+    if m.permissions().mode() & 0o022 != 0 {
+        let mode = m.permissions().mode() & 0o7777;
+        return Err(Error::local(format!(
+            "the config directory {} is writable by other users (mode {mode:04o}); \
+             ntn will not keep or trust logins there",
+            dir.display()
+        ))
+        .hint(format!(
+            "make it private with `chmod 700 {}`, or set NOTION_HOME to a directory of your own",
+            shell_quote(dir)
+        )));
+    }
     Ok(())
 }
 
-fn shell_quote(p: &Path) -> String {
+pub(crate) fn shell_quote(p: &Path) -> String {
     let s = p.display().to_string();
     if s.chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-~".contains(c))
@@ -276,6 +293,36 @@ mod tests {
             }
         }
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_of_another_user_is_refused() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let owner = std::fs::metadata(tmp.path()).unwrap().uid();
+        assert!(check_not_shared_for(tmp.path(), owner).is_ok());
+        let e = if owner == 0 {
+            // Root's directories are trusted by everyone, as ssh trusts them;
+            // root itself refuses a directory given to another user.
+            assert!(check_not_shared_for(tmp.path(), 4242).is_ok());
+            std::os::unix::fs::chown(tmp.path(), Some(4242), Some(4242)).unwrap();
+            check_not_shared_for(tmp.path(), 0).unwrap_err()
+        } else {
+            // Seen by another user, whose directory this is not.
+            check_not_shared_for(tmp.path(), owner + 4242).unwrap_err()
+        };
+        assert_eq!(e.exit_code().code(), 1);
+        assert!(
+            e.message().contains("belongs to another user"),
+            "{}",
+            e.message()
+        );
+        let hint = e.hint_text().unwrap();
+        assert!(
+            hint.contains("chown") && hint.contains("NOTION_HOME"),
+            "{hint}"
+        );
     }
 
     #[test]

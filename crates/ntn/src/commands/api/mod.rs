@@ -11,7 +11,9 @@
 //! end with a newline gets one. An error answer's body is printed on stdout
 //! too (as `gh api` does), its summary on stderr: `error: <message> (<status>
 //! <code>)`; 401 exits 4 with a hint naming the token in use, other API
-//! errors exit 5.
+//! errors exit 5. ntn's own token is scrubbed (`[REDACTED]`) from an error
+//! answer, on stderr and in the error body on stdout (a diagnostic); a
+//! success body is data and is passed on byte for byte.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,6 +21,7 @@ use std::time::Duration;
 use crate::auth::{Credential, TokenSource};
 use crate::context::Context;
 use crate::error::{Error, ExitCode, Result};
+use crate::http::retry::{self, Replay};
 use crate::http::{ApiError, Limit, RetryPolicy};
 use crate::notion::operations::Operations;
 use crate::notion::request::{self, Ask, MethodFrom, Plan, Stdin};
@@ -72,6 +75,10 @@ fails midway, the array is left open (the output is incomplete) and ntn exits no
 --paginate); a connection on which nothing moves for 30 s is given up as well. Redirects are \
 followed (a 307 or 308 keeps the method and the body); one that would turn a POST into a GET is \
 an error; the token and your headers never go to another host.\n\n\
+A 429 is waited out and the request sent again. A POST, PATCH or DELETE that fails after it \
+was sent (5xx, a timeout, a cut connection) is not sent again: the server may have applied \
+it, and the error says so. GETs, searches, queries and --paginate are retried. Your token is \
+shown as [REDACTED] wherever a server echoes it in an error.\n\n\
 Bad JSON given with -d on the command line exits 2 (usage); bad JSON read from a file or stdin \
 exits 1. -d @FILE is streamed from the file; bodies held in memory (stdin, or a file with \
 --paginate or --file) may be up to 64 MiB.",
@@ -257,7 +264,19 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
         unauthorized: unauthorized_hint(cred.as_ref()),
         method: method_hint(&plan, typed),
     };
-    let map_err = |e: Error| hints.apply(e);
+    // A search or a query only reads: sending it again is safe. Any other
+    // POST, PATCH or DELETE is replayed only after a 429 (see http::retry).
+    let replay = if reads_only(&plan) || args.paginate {
+        Replay::Safe
+    } else {
+        Replay::ByMethod
+    };
+    let policy = RetryPolicy {
+        return_errors: true,
+        replay,
+        ..RetryPolicy::default()
+    };
+    let map_err = |e: Error| hints.apply(retry::check_applied(&req, &policy, e));
     let timeout = args.timeout.unwrap_or(if args.paginate {
         DEFAULT_PAGINATE_TIMEOUT
     } else {
@@ -270,19 +289,34 @@ fn request(ctx: &Context, typed: &str, args: &Args) -> Result<()> {
             pretty: ui.stdout_is_tty(),
             color: ui.out_color(),
         };
-        let pages =
-            crate::notion::Pages::new(client, req, plan.json().cloned(), RetryPolicy::default())?;
+        // Paced like `datasources query`: learn the rate limit from the first
+        // 429 and space the pages, instead of hitting a wall of 429s.
+        let paced = RetryPolicy {
+            replay,
+            gate: Some(std::sync::Arc::new(crate::notion::pace::Pacer::new(
+                ctx.clock.clone(),
+            ))),
+            ..RetryPolicy::default()
+        };
+        let pages = crate::notion::Pages::new(client, req.clone(), plan.json().cloned(), paced)?;
         return paginate::run(ui, pages, &opts, &map_err);
     }
-    let policy = RetryPolicy {
-        return_errors: true,
-        ..RetryPolicy::default()
-    };
     let mut open = plan.open_body();
     let resp = client
         .send_streaming(&req, &policy, open.as_deref_mut())
         .map_err(&map_err)?;
-    render::render(ctx, args, resp, &map_err)
+    let token = cred.as_ref().map(|c| c.token.expose());
+    render::render(ctx, args, resp, token, &map_err)
+}
+
+/// Whether the request is a POST that only reads (a search, a query of a
+/// data source or database), by the endpoint it belongs to.
+fn reads_only(plan: &Plan) -> bool {
+    let Some(endpoint) = &plan.endpoint else {
+        return false;
+    };
+    let template = endpoint.template.trim_start_matches('/');
+    plan.method == "POST" && (template == "v1/search" || template.ends_with("/query"))
 }
 
 /// Hints that make an error say what to do in `ntn api`'s terms.
@@ -295,6 +329,10 @@ impl Hints {
     fn apply(&self, e: Error) -> Error {
         if e.exit_code() == ExitCode::Auth {
             return e.hint(self.unauthorized.clone());
+        }
+        if e.may_have_applied() {
+            // Its hint says to check before trying again: keep it.
+            return e;
         }
         if let Some(Limit::Deadline { .. }) = e.data::<Limit>() {
             return e.hint("the server is slow or unreachable; try again, or raise --timeout");

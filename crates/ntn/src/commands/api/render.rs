@@ -15,10 +15,14 @@ use crate::output::{self, Ui, json, stdout_error};
 /// terminal; a larger body is pretty-printed as it streams.
 const PRETTY_CHECK: u64 = 8 * 1024 * 1024;
 
+/// `token`: ntn's own token, scrubbed from an error answer's body (a
+/// diagnostic, which a server may have made echo it); a success body is
+/// data and is passed on untouched.
 pub fn render(
     ctx: &Context,
     args: &Args,
     mut resp: Streamed,
+    token: Option<&str>,
     map_err: &dyn Fn(Error) -> Error,
 ) -> Result<()> {
     let ui = &ctx.ui;
@@ -32,11 +36,16 @@ pub fn render(
         });
     if args.include {
         let mut out = ui.raw();
-        write_head(&mut out, &resp).map_err(stdout_error)?;
+        write_head(&mut out, &resp, token).map_err(stdout_error)?;
         out.flush().map_err(stdout_error)?;
     }
     if !resp.is_success() {
-        let full = resp.read_all(crate::http::MAX_BODY).map_err(|e| e.error)?;
+        let mut full = resp
+            .read_all(crate::http::MAX_BODY)
+            .map_err(|e| map_err(e.error))?;
+        if let Some(t) = token {
+            full.body = crate::http::redact::scrub_bytes(&full.body, t).into_owned();
+        }
         if !args.silent && !full.body.is_empty() {
             let is_json =
                 json::is_json_type(full.header("content-type")) || json::is_json(&full.body);
@@ -190,19 +199,20 @@ fn is_text_type(content_type: Option<&str>) -> bool {
     json::is_json_type(Some(&ct)) || ct.starts_with("text/") || ct.contains("xml")
 }
 
-fn write_head(out: &mut dyn Write, resp: &Streamed) -> std::io::Result<()> {
+fn write_head(out: &mut dyn Write, resp: &Streamed, token: Option<&str>) -> std::io::Result<()> {
     let reason = ureq::http::StatusCode::from_u16(resp.status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("");
     writeln!(out, "HTTP/1.1 {} {reason}\r", resp.status)?;
     for (k, v) in &resp.headers {
-        writeln!(
-            out,
-            "{}: {}\r",
-            k,
-            output::text::clean(crate::http::redact_header(k, v))
-        )?;
+        let v = crate::http::redact_header(k, v);
+        // A header is never data: a token a server echoes in one is hidden.
+        let v = match token {
+            Some(t) => crate::http::redact::scrub(v, t),
+            None => std::borrow::Cow::Borrowed(v),
+        };
+        writeln!(out, "{}: {}\r", k, output::text::clean(&v))?;
     }
     out.write_all(b"\r\n")
 }

@@ -65,16 +65,6 @@ pub enum Verdict {
     },
 }
 
-/// Whether an error on a write leaves open that the server applied it (an error
-/// answer after the request was sent, a cut connection, a timeout); a 4xx other than
-/// 408/409/429 did not apply anything.
-pub fn may_have_applied(e: &Error) -> bool {
-    match e.data::<ApiError>() {
-        Some(a) => a.status >= 500 || a.status == 408 || a.status == 409,
-        None => e.exit_code() == crate::error::ExitCode::Api,
-    }
-}
-
 /// Page requests on a client that sends a Notion-Version the Markdown endpoints take.
 pub struct PageClient {
     notion: Notion,
@@ -335,7 +325,7 @@ impl PageClient {
         }
         match self.notion.post("/v1/pages", &body) {
             Ok(page) => Ok((page, None)),
-            Err(e) if may_have_applied(&e) => self.find_created(parent, &body, markdown, e),
+            Err(e) if e.may_have_applied() => self.find_created(parent, &body, markdown, e),
             Err(e) => Err(e.hint("no page was created")),
         }
     }
@@ -351,17 +341,17 @@ impl PageClient {
         markdown: &str,
         e: Error,
     ) -> Result<(Value, Option<String>)> {
+        // The title as sent: the property holding a `title` array.
         let title = body["properties"]
             .as_object()
-            .and_then(|p| super::props::title_property(p).map(|(_, v)| v.clone()))
-            .and_then(|v| {
-                v["title"].as_array().map(|items| {
-                    items
-                        .iter()
-                        .filter_map(|t| t["text"]["content"].as_str())
-                        .collect::<String>()
-                })
+            .and_then(|p| p.values().find_map(|v| v["title"].as_array()))
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|t| t["text"]["content"].as_str())
+                    .collect::<String>()
             })
+            .filter(|t| !t.is_empty())
             .or_else(|| {
                 markdown
                     .lines()
@@ -464,7 +454,7 @@ impl PageClient {
         if let Some(op) = op {
             let sent = self.notion.patch(&format!("/v1/pages/{id}/markdown"), &op);
             if let Err(e) = sent {
-                if !may_have_applied(&e) {
+                if !e.may_have_applied() {
                     return Err(e.hint("nothing was changed"));
                 }
                 // The server may have done it: look before saying anything.
@@ -504,7 +494,7 @@ impl PageClient {
                 .notion
                 .patch(&format!("/v1/pages/{id}"), &json!({"properties": props}));
             if let Err(e) = sent {
-                let maybe = may_have_applied(&e);
+                let maybe = e.may_have_applied();
                 return Err(match (applied.content, maybe) {
                     (true, true) => e.hint("the content was updated; the properties may or may not have been: check with `ntn pages get` before trying again"),
                     (true, false) => e.hint("the content was updated, but the properties were not"),
@@ -535,7 +525,7 @@ impl PageClient {
             .notion
             .patch(&format!("/v1/pages/{id}/markdown"), &body)
             .map_err(|e| {
-                if may_have_applied(&e) {
+                if e.may_have_applied() {
                     e.hint(format!("the text may or may not have been added: check the page (`ntn pages get {id}`) before trying again"))
                 } else {
                     not_found_hint(e, "page", id).hint("nothing was added")

@@ -355,6 +355,7 @@ fn check_limit(notion: &Notion, size: u64, filename: &str) -> Result<()> {
 }
 
 /// Creates the file upload (`POST /v1/file_uploads`); returns its id.
+/// Retried like a read (see the policy below): a replay costs nothing.
 fn create(notion: &Notion, filename: &str, content_type: &str, plan: Plan) -> Result<String> {
     let mut body = json!({
         "filename": filename,
@@ -367,7 +368,18 @@ fn create(notion: &Notion, filename: &str, content_type: &str, plan: Plan) -> Re
             body["number_of_parts"] = json!(parts);
         }
     }
-    let created = notion.post("/v1/file_uploads", &body)?;
+    // A second, unused upload object is harmless (it expires unattached):
+    // creating is safe to replay after a 5xx or a cut.
+    let policy = RetryPolicy {
+        replay: Replay::Safe,
+        ..RetryPolicy::default()
+    };
+    let created: Value = notion
+        .send(
+            &notion.request("POST", "/v1/file_uploads").json(&body),
+            &policy,
+        )?
+        .json()?;
     created["id"]
         .as_str()
         .filter(|id| is_id(id))

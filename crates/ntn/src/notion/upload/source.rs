@@ -201,11 +201,20 @@ pub fn spool(
     shown: &str,
     interrupt: &Interrupt,
 ) -> Result<(File, u64)> {
-    let mut file = tempfile::tempfile().map_err(|e| {
+    let cannot = |e: &io::Error| {
         Error::local("cannot create a temporary file to hold the upload")
             .hint("set TMPDIR to a directory with room for the whole upload")
-            .cause(&e)
-    })?;
+            .cause(e)
+    };
+    let mut file = tempfile::tempfile().map_err(|e| cannot(&e))?;
+    // The library creates it with the umask's mode (0644 under the usual
+    // 022): private before a byte is written, whatever the umask.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| cannot(&e))?;
+    }
     let full = |e: &io::Error| {
         Error::local(format!(
             "cannot copy {shown} to a temporary file (is the disk full?)"
@@ -594,6 +603,12 @@ mod tests {
         f.read_to_end(&mut back).unwrap();
         assert_eq!(&back[..4], b"head");
         assert_eq!(&back[4..], &data[..]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = f.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "the spool file is private: {mode:o}");
+        }
         i.raise();
         let e = spool(b"", &mut &data[..], "stdin", &i).unwrap_err();
         assert_eq!(e.exit_code().code(), 130);
