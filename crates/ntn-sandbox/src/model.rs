@@ -247,6 +247,9 @@ pub struct RequestRecord {
     pub workspace_id: Option<String>,
     pub status: u16,
     pub has_authorization: bool,
+    /// The JSON body of a write, as received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
     /// The answer's `Content-Encoding` (`gzip` when the client asked for it
     /// and the body was worth compressing), none when sent as is.
     pub encoding: Option<String>,

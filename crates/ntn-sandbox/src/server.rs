@@ -139,6 +139,25 @@ fn fault_response(f: &FaultRule, auth: Option<&str>) -> Response {
     e.into_response()
 }
 
+/// A JSON request body, kept for the request log (tests check what a client sent
+/// against Notion's request types); the request goes on with the same bytes.
+async fn capture_json(req: Request) -> (Request, Option<serde_json::Value>) {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json || req.method() == axum::http::Method::GET {
+        return (req, None);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 << 20)
+        .await
+        .unwrap_or_default();
+    let value = serde_json::from_slice(&bytes).ok();
+    (Request::from_parts(parts, Body::from(bytes)), value)
+}
+
 /// Outer middleware: request id, faults and the request log (not for `/__sandbox`).
 async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
     let rid = uuid::Uuid::new_v4().to_string();
@@ -150,6 +169,7 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
             } else {
                 let method = req.method().to_string();
                 let query = req.uri().query().map(str::to_string);
+                let (req, body) = capture_json(req).await;
                 let auth = req
                     .headers()
                     .get(header::AUTHORIZATION)
@@ -195,6 +215,7 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
                     workspace_id,
                     status: if cut { 0 } else { resp.status().as_u16() },
                     has_authorization: auth.is_some(),
+                    body,
                     encoding: resp
                         .headers()
                         .get(header::CONTENT_ENCODING)

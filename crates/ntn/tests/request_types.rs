@@ -1,0 +1,195 @@
+//! What ntn sends, checked against Notion's own request types: the pages commands run
+//! against the sandbox, the JSON bodies of their writes are taken from its request log,
+//! and each becomes a typed constant (`const b: UpdatePageMarkdownParameters = {…}`) that
+//! TypeScript checks with `@notionhq/client`'s definitions (an unknown field, a wrong
+//! shape or a missing required field is an error).
+//!
+//! `NTN_TS_TYPES` names a directory whose `node_modules` holds `@notionhq/client` and
+//! `typescript` (`scripts/test` installs them under `~/.cache/ntn-ci/ts`). Without it the
+//! test says so and passes, unless `NTN_REQUIRE_TS` is set (as `scripts/test` sets it).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::pages::{HOME, api, ok, page_with, write};
+use common::{ALICE, Sandbox, TestEnv};
+use serde_json::{Value, json};
+
+const ROADMAP_ROW: &str = "d4000000-0000-4000-8000-000000000001";
+const LOSSY: &str = "a1000000-0000-4000-8000-000000000010";
+
+/// The SDK type a write's body must have, and the path parameter to add to it.
+fn sdk_type(method: &str, path: &str) -> Option<(&'static str, Option<(&'static str, String)>)> {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method, parts.as_slice()) {
+        ("POST", ["v1", "pages"]) => Some(("CreatePageParameters", None)),
+        ("PATCH", ["v1", "pages", id]) => {
+            Some(("UpdatePageParameters", Some(("page_id", id.to_string()))))
+        }
+        ("PATCH", ["v1", "pages", id, "markdown"]) => Some((
+            "UpdatePageMarkdownParameters",
+            Some(("page_id", id.to_string())),
+        )),
+        ("POST", ["v1", "pages", id, "move"]) => {
+            Some(("MovePageParameters", Some(("page_id", id.to_string()))))
+        }
+        ("POST", ["v1", "search"]) => Some(("SearchParameters", None)),
+        ("POST", ["v1", "data_sources", id, "query"]) => Some((
+            "QueryDataSourceParameters",
+            Some(("data_source_id", id.to_string())),
+        )),
+        _ => None,
+    }
+}
+
+#[test]
+fn request_bodies_match_notions_published_types() {
+    let Some(types) = std::env::var_os("NTN_TS_TYPES").map(PathBuf::from) else {
+        assert!(
+            std::env::var_os("NTN_REQUIRE_TS").is_none(),
+            "NTN_REQUIRE_TS is set but NTN_TS_TYPES is not: run scripts/test"
+        );
+        eprintln!("skipped: set NTN_TS_TYPES (scripts/test does) to check request bodies");
+        return;
+    };
+    let sb = Sandbox::start_with(&[]);
+    let mut env = TestEnv::new().with_sandbox(&sb);
+    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
+    env.set("NOTION_API_TOKEN", &token);
+
+    // Every kind of write the pages commands make.
+    let file = write(
+        &env,
+        "new.md",
+        "---\ntitle: Typed\n---\n# Typed\n\nFirst line\n\nSecond line\n",
+    );
+    let out = env.run(&[
+        "pages",
+        "create",
+        "--parent",
+        &format!("page:{HOME}"),
+        &file,
+    ]);
+    ok(&out);
+    let page = out.stdout.trim().to_string();
+    let got = env.run(&["pages", "get", &page]).stdout;
+    let edited = write(
+        &env,
+        "p.md",
+        &got.replace("Second line", "Second line, edited"),
+    );
+    ok(&env.run(&["pages", "edit", &page, &edited]));
+    ok(&env.run(&[
+        "pages",
+        "edit",
+        &page,
+        "--replace",
+        "First",
+        "1st",
+        "--all-matches",
+    ]));
+    ok(&env.run(&["pages", "append", &page, "- appended"]));
+    ok(&env.run(&["pages", "append", &page, "after", "--after", "1st line"]));
+    let empty = page_with(&sb, &token, "");
+    ok(&env.run(&[
+        "pages",
+        "edit",
+        &empty,
+        "--content",
+        "Whole body\n",
+        "--force",
+    ]));
+    let row = env.run(&["pages", "get", ROADMAP_ROW]).stdout;
+    let row = row
+        .replace("  Stage: Planned", "  Stage: Shipped")
+        .replace("  Estimate: 8", "  Estimate: 5")
+        .replace("  Done: false", "  Done: true")
+        .replace("  Notes: Public launch, v1", "  Notes: Public launch, v2")
+        .replace("  - alice@acme.test", "  - restricted@acme.test");
+    let row_file = write(&env, "row.md", &row);
+    ok(&env.run(&["pages", "edit", ROADMAP_ROW, &row_file]));
+    let lossy = env.run(&["pages", "get", LOSSY]).stdout;
+    let lossy_file = write(&env, "l.md", &lossy.replace("Outro.", "Outro, typed."));
+    ok(&env.run(&["pages", "edit", LOSSY, &lossy_file]));
+    ok(&env.run(&["pages", "move", &page, "--to", &format!("page:{empty}")]));
+    ok(&env.run(&["pages", "trash", &page, "--yes"]));
+    ok(&env.run(&["pages", "restore", &page]));
+    ok(&env.run(&["search", "Typed", "--limit", "3"]));
+
+    let mut checks = String::from(
+        "import type { UpdatePageMarkdownParameters } from \"@notionhq/client/build/src/api-endpoints/pages\";\n\
+         import type { CreatePageParameters, UpdatePageParameters, MovePageParameters, SearchParameters, QueryDataSourceParameters } from \"@notionhq/client\";\n",
+    );
+    let mut seen: Vec<String> = Vec::new();
+    let mut n = 0;
+    for r in sb.requests() {
+        let (Some(method), Some(path)) = (r["method"].as_str(), r["path"].as_str()) else {
+            continue;
+        };
+        if method == "GET" {
+            continue;
+        }
+        let Some((ty, param)) = sdk_type(method, path) else {
+            panic!("no SDK type known for {method} {path}: add it to sdk_type");
+        };
+        let mut body: Value = r["body"].clone();
+        assert!(body.is_object(), "{method} {path} sent no JSON body: {r}");
+        if let Some((k, v)) = param {
+            body[k] = json!(v);
+        }
+        checks.push_str(&format!("export const b{n}: {ty} = {body};\n"));
+        n += 1;
+        let kind = match body["type"].as_str() {
+            Some(t) => format!("{ty}:{t}"),
+            None => ty.to_string(),
+        };
+        if !seen.contains(&kind) {
+            seen.push(kind);
+        }
+    }
+    for want in [
+        "CreatePageParameters",
+        "UpdatePageMarkdownParameters:update_content",
+        "UpdatePageMarkdownParameters:replace_content",
+        "UpdatePageMarkdownParameters:insert_content",
+        "UpdatePageParameters",
+        "MovePageParameters",
+        "SearchParameters",
+    ] {
+        assert!(
+            seen.iter().any(|s| s == want),
+            "no {want} was sent: {seen:?}"
+        );
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("check-")
+        .tempdir_in(&types)
+        .unwrap();
+    let ts = dir.path().join("bodies.ts");
+    std::fs::write(&ts, &checks).unwrap();
+    let tsc = types.join("node_modules/typescript/bin/tsc");
+    let out = Command::new("node")
+        .arg(&tsc)
+        .args([
+            "--noEmit",
+            "--strict",
+            "--skipLibCheck",
+            "--moduleResolution",
+            "node",
+            "--target",
+            "es2020",
+        ])
+        .arg(&ts)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "TypeScript refused what ntn sent:\n{}\n{}\n--- the bodies:\n{checks}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("{n} request bodies of {} kinds type-check", seen.len());
+    let _ = api;
+}
