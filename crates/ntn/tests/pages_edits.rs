@@ -470,3 +470,35 @@ fn a_write_answered_with_an_error_after_the_work_is_looked_at_not_replayed() {
         found["results"][0]["id"].as_str().unwrap()
     );
 }
+
+#[test]
+fn a_dry_run_on_a_changed_page_shows_the_three_way_view() {
+    let (sb, env, token) = setup();
+    let page = page_with(&sb, &token, "Alpha\n\nBeta\n\nGamma\n");
+    let got = env.run(&["pages", "get", &page]).stdout;
+    let file = write(&env, "mine.md", &got.replace("Gamma", "Gamma, mine"));
+    // A colleague's edit, through ntn too (so this machine's record moves on).
+    ok(&env.run(&[
+        "pages",
+        "edit",
+        &page,
+        "--replace",
+        "Alpha",
+        "Alpha, theirs",
+    ]));
+    sb.clear_requests();
+    let out = env.run(&["pages", "edit", &page, &file]);
+    assert_eq!(out.code, 6, "{}", out.stderr);
+    let dry = env.run(&["pages", "edit", &page, &file, "--dry-run"]);
+    ok(&dry);
+    assert!(dry.stdout.contains("Alpha, theirs"), "{}", dry.stdout);
+    assert!(dry.stdout.contains("Gamma, mine"), "{}", dry.stdout);
+    assert!(dry.stdout.contains("Notion"), "{}", dry.stdout);
+    assert!(
+        !dry.stdout.contains("no copy of the page"),
+        "the base is this machine's record of the copy: {}",
+        dry.stdout
+    );
+    assert!(dry.stdout.contains("do not overlap"), "{}", dry.stdout);
+    assert!(writes(&sb).is_empty(), "a dry run sends nothing");
+}

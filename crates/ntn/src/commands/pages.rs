@@ -564,13 +564,11 @@ fn edit_page(ctx: &Context, mut a: EditArgs) -> Result<()> {
             client.users(),
         )?;
         let three = plan.conflict.as_ref().map(|_| {
-            let base_body = record
-                .as_ref()
-                .filter(|r| {
-                    matches!(&base, edit::Base::Input(h) if h.to_string() == r.content_hash)
-                        || matches!(&base, edit::Base::Record(..))
-                })
-                .map(|r| r.body.clone());
+            let base_body = match (&base, &record) {
+                (edit::Base::Input(h), Some(r)) => r.body_of(&h.to_string()).map(str::to_string),
+                (edit::Base::Record(..), Some(r)) => Some(r.body.clone()),
+                _ => None,
+            };
             (
                 base_body,
                 pages::read::normalize_body(&doc.body).into_owned(),
@@ -645,6 +643,7 @@ fn save_record(ctx: &Context, read: &Read) {
         last_edited_time: read.page["last_edited_time"].as_str().map(str::to_string),
         recorded_at: crate::support::time::format_rfc3339(ctx.clock.unix_ms()),
         body: pages::read::normalize_body(&read.markdown).into_owned(),
+        bases: Vec::new(),
     };
     if let Err(e) = crate::state::pages::save(&state.dir().path, &record) {
         ctx.ui.warn(format_args!(

@@ -2,7 +2,9 @@
 //! and every successful edit, in `<config dir>/pages/<page id>.json` (0600, written
 //! atomically). It guards an edit whose input carries no `content_hash` (a file from
 //! `--no-frontmatter`, `--content`, a pipe, an agent): the page must still be what this
-//! machine last read. Its `body` is the base of the three-way view of a conflict.
+//! machine last read. It also keeps the bodies of the last few states this machine saw,
+//! by content hash: the base of the three-way view of a conflict (the copy a file was
+//! read from, even after later reads of the page).
 //!
 //! A record is a cache of the server's state, never the only copy of anything: one that
 //! cannot be read is ignored (with a warning from the caller), one that cannot be
@@ -33,6 +35,33 @@ pub struct PageRecord {
     /// The body as read (normalised), the base of a three-way comparison.
     #[serde(default)]
     pub body: String,
+    /// Earlier states' bodies, newest first (at most [`KEPT_BASES`]).
+    #[serde(default)]
+    pub bases: Vec<Base>,
+}
+
+/// A body this machine saw, by the content hash of its state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Base {
+    pub content_hash: String,
+    pub body: String,
+}
+
+/// How many earlier bodies a record keeps.
+pub const KEPT_BASES: usize = 4;
+
+impl PageRecord {
+    /// The body of the state whose content hash is `hash` (this record's, or an earlier
+    /// one's), if this machine saw it.
+    pub fn body_of(&self, hash: &str) -> Option<&str> {
+        if self.content_hash == hash {
+            return Some(&self.body);
+        }
+        self.bases
+            .iter()
+            .find(|b| b.content_hash == hash)
+            .map(|b| b.body.as_str())
+    }
 }
 
 /// Where the record of page `id` lives (`id` is a page id ntn normalised: hex and
@@ -59,11 +88,30 @@ pub fn save(config_dir: &Path, record: &PageRecord) -> Result<()> {
     };
     files::ensure_private_dir(config_dir)?;
     files::ensure_private_dir(&config_dir.join(DIR))?;
-    // State files are read up to a size: a huge page keeps its hash, not its body.
+    // The bodies seen before, newest first; state files are read up to a size, so a
+    // huge page keeps its hashes, not its bodies.
     let mut record = record.clone();
-    if record.body.len() as u64 > files::MAX_STATE_FILE / 2 {
-        record.body.clear();
+    if let Ok(Some(old)) = files::read_json::<PageRecord>(&p) {
+        let mut bases = vec![Base {
+            content_hash: old.content_hash,
+            body: old.body,
+        }];
+        bases.extend(old.bases);
+        bases.retain(|b| b.content_hash != record.content_hash);
+        bases.dedup_by(|a, b| a.content_hash == b.content_hash);
+        bases.truncate(KEPT_BASES);
+        record.bases = bases;
     }
+    let budget = files::MAX_STATE_FILE / 2;
+    let mut used = record.body.len() as u64;
+    if used > budget {
+        record.body.clear();
+        used = 0;
+    }
+    record.bases.retain(|b| {
+        used += b.body.len() as u64;
+        used <= budget
+    });
     let bytes = serde_json::to_vec(&record).unwrap_or_default();
     files::write_atomic(&p, &bytes)
 }
@@ -83,9 +131,24 @@ mod tests {
             last_edited_time: Some("2026-01-01T00:00:00.000Z".into()),
             recorded_at: "2026-01-01T00:00:05Z".into(),
             body: "Hello".into(),
+            bases: Vec::new(),
         };
         save(dir.path(), &r).unwrap();
-        assert_eq!(load(dir.path(), id).unwrap(), Some(r));
+        assert_eq!(load(dir.path(), id).unwrap(), Some(r.clone()));
+        // A later state keeps the earlier body as a base.
+        let later = PageRecord {
+            content_hash: "v1:222222222222:111111111111".into(),
+            body: "Hello, later".into(),
+            ..r.clone()
+        };
+        save(dir.path(), &later).unwrap();
+        let got = load(dir.path(), id).unwrap().unwrap();
+        assert_eq!(got.body_of("v1:000000000000:111111111111"), Some("Hello"));
+        assert_eq!(
+            got.body_of("v1:222222222222:111111111111"),
+            Some("Hello, later")
+        );
+        assert_eq!(got.body_of("v1:333333333333:111111111111"), None);
         assert_eq!(path(dir.path(), "../x"), None);
         #[cfg(unix)]
         {
