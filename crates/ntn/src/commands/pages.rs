@@ -708,7 +708,7 @@ fn finish(
             .out()
             .write_all(text.as_bytes())
             .map_err(stdout_error)?;
-        if plan.body != edit::BodyOp::None {
+        if plan.body != edit::BodyOp::None && plan.conflict.is_none() {
             ctx.ui.message(format_args!("Method: {}.", plan.method));
         }
         ctx.ui.message("Dry run: nothing was sent.");
@@ -873,7 +873,7 @@ fn conflict_view(
     match three {
         Some((Some(base), mine)) => {
             let m = pages::threeway::merge(&base, &mine, &plan.before);
-            out.push_str(&pages::threeway::render(&m, ("you", "Notion")));
+            out.push_str(&pages::threeway::render(&m, ("your copy", "Notion")));
             if m.conflicts == 0 {
                 out.push_str("\nThe two sets of changes do not overlap: read the page again and redo your change, or pass --force to write yours over theirs.\n");
             }
