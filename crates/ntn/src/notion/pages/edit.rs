@@ -433,10 +433,11 @@ fn list_marker(line: &str) -> (&'static str, &str) {
         }
     }
     let digits = line.bytes().take_while(u8::is_ascii_digit).count();
-    if digits > 0 && digits < 10 {
-        if let Some(rest) = line[digits..].strip_prefix(". ") {
-            return ("1. ", rest);
-        }
+    if digits > 0
+        && digits < 10
+        && let Some(rest) = line[digits..].strip_prefix(". ")
+    {
+        return ("1. ", rest);
     }
     ("", line)
 }
