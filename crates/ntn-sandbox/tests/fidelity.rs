@@ -9,29 +9,7 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-const MD_VERSION: &str = "2026-03-11";
 const LOSSY: &str = "a1000000-0000-4000-8000-000000000010";
-
-fn md(sb: &Sandbox, method: &str, path: &str, t: &str, body: Option<Value>) -> Resp {
-    let auth = format!("Bearer {t}");
-    let b = body.map(|b| b.to_string());
-    sb.raw(
-        method,
-        path,
-        &[
-            ("Authorization", &auth),
-            ("Notion-Version", MD_VERSION),
-            ("Content-Type", "application/json"),
-        ],
-        b.as_deref().map(str::as_bytes),
-    )
-}
-
-fn read(sb: &Sandbox, t: &str, id: &str) -> Value {
-    let r = md(sb, "GET", &format!("/v1/pages/{id}/markdown"), t, None);
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.json()
-}
 
 fn children(sb: &Sandbox, t: &str, id: &str) -> Vec<Value> {
     let r = sb.api("GET", &format!("/v1/blocks/{id}/children"), t, None);

@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::pages::{api, ok, page_with, write, writes};
-use common::{ALICE, Sandbox, TestEnv};
+use common::pages::{api, ok, page_with, setup, setup_with, write, writes};
 use ntn::output::{Answer, TestUi};
 use serde_json::{Value, json};
 
@@ -16,18 +15,6 @@ const NOTES: &str = "a1000000-0000-4000-8000-000000000002";
 const TASKS_DB: &str = "d1000000-0000-4000-8000-000000000001";
 const TASKS_DS: &str = "d2000000-0000-4000-8000-000000000001";
 const TASK_5: &str = "d3000000-0000-4000-8000-000000000005";
-
-fn setup_with(args: &[&str]) -> (Sandbox, TestEnv, String) {
-    let sb = Sandbox::start_with(args);
-    let mut env = TestEnv::new().with_sandbox(&sb);
-    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
-    env.set("NOTION_API_TOKEN", &token);
-    (sb, env, token)
-}
-
-fn setup() -> (Sandbox, TestEnv, String) {
-    setup_with(&[])
-}
 
 #[test]
 fn get_prints_frontmatter_and_markdown_for_ids_and_urls() {

@@ -7,20 +7,12 @@
 
 mod common;
 
-use common::pages::{HOME, api, ok, page_with, write, writes};
-use common::{ALICE, Sandbox, TestEnv};
+use common::pages::{HOME, api, ok, page_with, setup, write, writes};
+use common::{Sandbox, TestEnv};
 use serde_json::{Value, json};
 
 /// The fixture page holding one block of each lossy kind (see the sandbox's README).
 const LOSSY: &str = "a1000000-0000-4000-8000-000000000010";
-
-fn setup() -> (Sandbox, TestEnv, String) {
-    let sb = Sandbox::start_with(&[]);
-    let mut env = TestEnv::new().with_sandbox(&sb);
-    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
-    env.set("NOTION_API_TOKEN", &token);
-    (sb, env, token)
-}
 
 /// Every block of a page, depth first: (id, type, the block).
 fn blocks(sb: &Sandbox, token: &str, id: &str) -> Vec<(String, String, Value)> {

@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::pages::{api, ok, setup, write, writes};
 use common::{ALICE, Out, Sandbox, TestEnv};
 use serde_json::{Value, json};
 
@@ -22,35 +23,6 @@ const ALICE_ID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 const GUS_ID: &str = "aaaaaaaa-0000-4000-8000-000000000002";
 const RITA_ID: &str = "aaaaaaaa-0000-4000-8000-000000000003";
 
-fn setup() -> (Sandbox, TestEnv, String) {
-    let sb = Sandbox::start();
-    let mut env = TestEnv::new().with_sandbox(&sb);
-    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
-    env.set("NOTION_API_TOKEN", &token);
-    (sb, env, token)
-}
-
-/// A request to the sandbox's API with a token.
-fn api(sb: &Sandbox, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let req = ureq::http::Request::builder()
-        .method(method)
-        .uri(format!("{}{path}", sb.url))
-        .header("Authorization", format!("Bearer {token}"))
-        .header("Notion-Version", "2026-03-11")
-        .header("Content-Type", "application/json")
-        .body(body.map(|b| b.to_string()).unwrap_or_default())
-        .unwrap();
-    let mut r = agent.run(req).unwrap();
-    let status = r.status().as_u16();
-    let text = r.body_mut().read_to_string().unwrap();
-    assert_eq!(status, 200, "{method} {path}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
 /// The user ids of a page's Owner, as the API has them.
 fn owner_ids(sb: &Sandbox, token: &str, page: &str) -> Vec<String> {
     let p = api(sb, token, "GET", &format!("/v1/pages/{page}"), None);
@@ -62,32 +34,9 @@ fn owner_ids(sb: &Sandbox, token: &str, page: &str) -> Vec<String> {
         .collect()
 }
 
-/// The requests that may change something (not GET).
-fn writes(sb: &Sandbox) -> Vec<String> {
-    sb.requests()
-        .iter()
-        .filter(|r| r["method"] != "GET")
-        .map(|r| format!("{} {}", r["method"], r["path"]))
-        .collect()
-}
-
 /// How many requests went to this exact path.
 fn count(sb: &Sandbox, path: &str) -> usize {
     sb.requests().iter().filter(|r| r["path"] == path).count()
-}
-
-fn ok(out: &Out) {
-    assert_eq!(
-        out.code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        out.stdout, out.stderr
-    );
-}
-
-fn write(env: &TestEnv, name: &str, text: &str) -> String {
-    let p = env.dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
 }
 
 /// The frontmatter lines of a `get` output (`key: value`) for `key`, with its list items.

@@ -13,8 +13,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::pages::{HOME, api, ok, page_with, write};
-use common::{ALICE, Sandbox, TestEnv};
+use common::pages::{HOME, ok, page_with, setup, write};
 use serde_json::{Value, json};
 
 const ROADMAP_ROW: &str = "d4000000-0000-4000-8000-000000000001";
@@ -54,10 +53,7 @@ fn request_bodies_match_notions_published_types() {
         eprintln!("skipped: set NTN_TS_TYPES (scripts/test does) to check request bodies");
         return;
     };
-    let sb = Sandbox::start_with(&[]);
-    let mut env = TestEnv::new().with_sandbox(&sb);
-    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
-    env.set("NOTION_API_TOKEN", &token);
+    let (sb, env, token) = setup();
 
     // Every kind of write the pages commands make.
     let file = write(
@@ -191,5 +187,4 @@ fn request_bodies_match_notions_published_types() {
         String::from_utf8_lossy(&out.stderr)
     );
     eprintln!("{n} request bodies of {} kinds type-check", seen.len());
-    let _ = api;
 }

@@ -238,3 +238,35 @@ pub fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// The `Notion-Version` the Markdown endpoints need.
+pub const MD_VERSION: &str = "2026-03-11";
+
+/// A request to a Markdown endpoint (with the Markdown version) and a token.
+pub fn md(
+    sb: &Sandbox,
+    method: &str,
+    path: &str,
+    t: &str,
+    body: Option<serde_json::Value>,
+) -> Resp {
+    let auth = format!("Bearer {t}");
+    let b = body.map(|b| b.to_string());
+    sb.raw(
+        method,
+        path,
+        &[
+            ("Authorization", &auth),
+            ("Notion-Version", MD_VERSION),
+            ("Content-Type", "application/json"),
+        ],
+        b.as_deref().map(str::as_bytes),
+    )
+}
+
+/// `GET /v1/pages/{id}/markdown`, which must answer 200.
+pub fn read(sb: &Sandbox, t: &str, id: &str) -> serde_json::Value {
+    let r = md(sb, "GET", &format!("/v1/pages/{id}/markdown"), t, None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}

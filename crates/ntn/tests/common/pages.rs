@@ -3,10 +3,24 @@
 
 use serde_json::{Value, json};
 
-use super::{Out, Sandbox, TestEnv};
+use super::{ALICE, Out, Sandbox, TestEnv};
 
 /// Acme Home, the parent of the pages the tests make.
 pub const HOME: &str = "a1000000-0000-4000-8000-000000000001";
+
+/// A sandbox started with `args`, an environment with alice's token for Acme in it, and
+/// the token.
+pub fn setup_with(args: &[&str]) -> (Sandbox, TestEnv, String) {
+    let sb = Sandbox::start_with(args);
+    let mut env = TestEnv::new().with_sandbox(&sb);
+    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
+    env.set("NOTION_API_TOKEN", &token);
+    (sb, env, token)
+}
+
+pub fn setup() -> (Sandbox, TestEnv, String) {
+    setup_with(&[])
+}
 
 /// A request to the sandbox's API with a token (for setting pages up).
 pub fn api(sb: &Sandbox, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
