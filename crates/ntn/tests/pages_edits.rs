@@ -175,6 +175,31 @@ fn an_edit_of_a_lossy_line_is_refused_by_name_then_allowed() {
 }
 
 #[test]
+fn a_replace_elsewhere_on_a_page_of_lossy_blocks_goes_through() {
+    let (sb, env, token) = setup();
+    let before = blocks(&sb, &token, LOSSY);
+    ok(&env.run(&[
+        "pages",
+        "edit",
+        LOSSY,
+        "--replace",
+        "Outro.",
+        "Outro, replaced.",
+    ]));
+    let after = blocks(&sb, &token, LOSSY);
+    let changed: Vec<&str> = before
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| a.0 != b.0)
+        .map(|(a, _)| a.1.as_str())
+        .collect();
+    assert_eq!(changed, ["paragraph"]);
+    let out = env.run(&["pages", "edit", LOSSY, "--replace", "[TOC]", "[Contents]"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("table_of_contents"), "{}", out.stderr);
+}
+
+#[test]
 fn hosted_files_whose_urls_rotated_cause_no_conflict_and_no_change() {
     let (sb, env, token) = setup();
     let got = env.run(&["pages", "get", LOSSY]);
@@ -493,4 +518,85 @@ fn a_dry_run_on_a_changed_page_shows_the_three_way_view() {
     );
     assert!(dry.stdout.contains("do not overlap"), "{}", dry.stdout);
     assert!(writes(&sb).is_empty(), "a dry run sends nothing");
+}
+
+/// A server whose every left-out block holds the next one's tag twice: spliced naively,
+/// 42 tiny answers make 2^42 copies. It answers `n` requests, then stops.
+fn doubling_server(n: usize) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let page = "f0000000-0000-4000-8000-000000000000";
+    let block = |k: usize| format!("f1000000-0000-4000-8000-{k:012}");
+    let tag = move |k: usize| {
+        format!(
+            "<unknown url=\"https://www.notion.so/p#{}\" alt=\"x\"/>",
+            block(k).replace('-', "")
+        )
+    };
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(n) {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                    break;
+                }
+            }
+            let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
+            let reply = if path == format!("/v1/pages/{page}") {
+                json!({"object": "page", "id": page, "parent": {"type": "workspace", "workspace": true},
+                       "properties": {"title": {"id": "title", "type": "title", "title": []}}})
+            } else if path == format!("/v1/pages/{page}/markdown") {
+                json!({"object": "page_markdown", "id": page, "markdown": format!("{}\n", tag(0)),
+                       "truncated": false, "unknown_block_ids": [block(0)]})
+            } else {
+                let k: usize = path
+                    .trim_end_matches("/markdown")
+                    .rsplit('-')
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(99);
+                let next = k + 1;
+                let (md, ids) = if next < 42 {
+                    (
+                        format!("a {}\n{}\n", tag(next), tag(next)),
+                        vec![block(next)],
+                    )
+                } else {
+                    ("leaf\n".to_string(), Vec::new())
+                };
+                json!({"object": "page_markdown", "id": block(k), "markdown": md,
+                       "truncated": false, "unknown_block_ids": ids})
+            };
+            let body = reply.to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn blocks_a_server_doubles_at_every_round_are_refused_before_they_are_built() {
+    let url = doubling_server(60);
+    let mut env = TestEnv::new();
+    env.set("NOTION_ENV", "local");
+    env.set("NOTION_API_BASE_URL", &url);
+    env.set("NOTION_BASE_URL", &url);
+    env.set("NOTION_API_TOKEN", "ntn_test_token_for_a_hostile_server");
+    let out = env.run(&["pages", "get", "f0000000-0000-4000-8000-000000000000"]);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("refusing to splice them in"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
 }
