@@ -259,3 +259,49 @@ fn ctrl_c_while_the_editor_runs_is_the_editors_and_ntn_goes_on() {
     assert!(left.is_empty(), "temporary files left: {left:?}");
     assert!(recovery_files(&env).is_empty());
 }
+
+#[test]
+fn a_new_page_written_in_the_editor_is_kept_when_create_fails() {
+    let (_sb, mut env, _page) = setup();
+    // A property a page outside a data source cannot have: create refuses it.
+    editor(
+        &mut env,
+        "new.sh",
+        "printf -- '---\\ntitle: Ideas\\nproperties:\\n  Status: Done\\n---\\nmy new words\\n' >\"$1\"",
+    );
+    let parent = format!("page:{HOME}");
+    let out = on_terminal(&env, &["pages", "create", "--parent", &parent]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let file = named_file(&out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "run `ntn pages create --parent {parent} {}`",
+            file.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("my new words")
+    );
+    assert_eq!(mode(&file), 0o600);
+    // Fixed, the file creates the page, and is then removed.
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("properties:\n  Status: Done\n", "");
+    std::fs::write(&file, text).unwrap();
+    let out = env.run(&[
+        "pages",
+        "create",
+        "--parent",
+        &parent,
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        !file.exists(),
+        "a recovery file that created its page is removed"
+    );
+}

@@ -20,7 +20,7 @@ use crate::notion::pages::edit::{self, Options, Replacement};
 use crate::notion::pages::id::{self, ParentSpec};
 use crate::notion::pages::{self, Document, PageClient, Read, diff, document};
 use crate::output::text::{clean, clean_text};
-use crate::output::{StdinKind, editor, stdout_error};
+use crate::output::{StdinKind, stdout_error};
 use crate::vars;
 
 #[derive(Debug, clap::Args)]
@@ -411,33 +411,54 @@ fn create(ctx: &Context, a: CreateArgs) -> Result<()> {
     let flag = a.parent.as_deref().map(ParentSpec::parse).transpose()?;
     let source = source(ctx, &a.input)?;
     let client = connect(ctx)?;
-    let (text, mut parent) = match source {
-        Source::Editor => {
-            let Some(spec) = &flag else {
-                return Err(no_parent());
-            };
-            let parent = client.resolve_parent(spec)?;
-            let template = template(&parent)?;
-            let text = editor::edit(&template, &ctx.vars, ".md")?;
-            if text.trim() == template.trim() {
-                return Err(Error::local(
-                    "the page was left as it started: nothing was created",
-                ));
-            }
-            (text, Some(parent))
-        }
-        other => (read_source(ctx, other)?, None),
-    };
-    let doc = Document::parse(&text)?;
-    if parent.is_none() {
-        let spec = match (&flag, doc.text("parent")?) {
-            (Some(s), _) => s.clone(),
-            (None, Some(p)) if !p.is_empty() => ParentSpec::parse(&p)?,
-            _ => return Err(no_parent()),
+    if let Source::Editor = source {
+        let Some(spec) = &flag else {
+            return Err(no_parent());
         };
-        parent = Some(client.resolve_parent(&spec)?);
+        let parent = client.resolve_parent(spec)?;
+        let template = template(&parent)?;
+        // The text is kept under the parent's id while the page does not exist.
+        let key = match &parent {
+            Parent::Page(id) | Parent::DataSource { id, .. } => id.clone(),
+            Parent::Workspace => "workspace".to_string(),
+        };
+        let spec_arg = a.parent.clone().unwrap_or_default();
+        return pages_recover::create_and_apply(ctx, &key, &spec_arg, template, |text| {
+            create_from(ctx, &client, &a, &flag, text, Some(parent))
+                .map(|()| pages_recover::Applied::Done)
+        });
     }
-    let parent = parent.ok_or_else(no_parent)?;
+    let text = read_source(ctx, source)?;
+    let done = create_from(ctx, &client, &a, &flag, &text, None);
+    if done.is_ok()
+        && let Some(f) = &a.input.file
+    {
+        pages_recover::forget(ctx, f);
+    }
+    done
+}
+
+/// Creates a page from a document (its parent resolved here unless given).
+fn create_from(
+    ctx: &Context,
+    client: &PageClient,
+    a: &CreateArgs,
+    flag: &Option<ParentSpec>,
+    text: &str,
+    parent: Option<Parent>,
+) -> Result<()> {
+    let doc = Document::parse(text)?;
+    let parent = match parent {
+        Some(p) => p,
+        None => {
+            let spec = match (flag, doc.text("parent")?) {
+                (Some(s), _) => s.clone(),
+                (None, Some(p)) if !p.is_empty() => ParentSpec::parse(&p)?,
+                _ => return Err(no_parent()),
+            };
+            client.resolve_parent(&spec)?
+        }
+    };
     let schema = match &parent {
         Parent::DataSource { schema, .. } => Some(schema),
         _ => None,

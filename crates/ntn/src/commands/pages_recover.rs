@@ -1,5 +1,5 @@
-//! The editor flow of `ntn pages edit PAGE` and `--recover`: text the user saved in the
-//! editor is never lost.
+//! The editor flows of `ntn pages edit PAGE` (and `--recover`) and `ntn pages create`:
+//! text the user saved in the editor is never lost.
 //!
 //! As soon as the editor closes with a change, the text is kept in a recovery file
 //! ([`crate::state::recover`], 0600) before anything can fail: a parse error in the
@@ -23,6 +23,8 @@ pub enum Start {
     Page(String),
     /// A recovery file and its text (`--recover`): applied even if left as it is.
     Recovered(PathBuf, String),
+    /// A new page's template: left as it is (blank lines aside), nothing is created.
+    Template(String),
 }
 
 /// How the edit ended, as `apply` reports it.
@@ -70,9 +72,40 @@ pub fn edit_and_apply(
     start: Start,
     apply: impl FnOnce(&str) -> Result<Applied>,
 ) -> Result<()> {
-    let (initial, from) = match start {
-        Start::Page(t) => (t, None),
-        Start::Recovered(p, t) => (t, Some(p)),
+    let retry = |_: &Path| format!("ntn pages edit {} --recover", clean(page));
+    run(ctx, page, &retry, start, apply)
+}
+
+/// The editor flow of `ntn pages create` on a terminal: the same keeping of the text,
+/// under `key` (the parent's id), with a hint to create the page from the kept file.
+pub fn create_and_apply(
+    ctx: &Context,
+    key: &str,
+    parent: &str,
+    template: String,
+    apply: impl FnOnce(&str) -> Result<Applied>,
+) -> Result<()> {
+    let retry = |path: &Path| {
+        format!(
+            "ntn pages create --parent {} {}",
+            clean(parent),
+            path.display()
+        )
+    };
+    run(ctx, key, &retry, Start::Template(template), apply)
+}
+
+fn run(
+    ctx: &Context,
+    page: &str,
+    retry: &dyn Fn(&Path) -> String,
+    start: Start,
+    apply: impl FnOnce(&str) -> Result<Applied>,
+) -> Result<()> {
+    let (initial, from, template) = match start {
+        Start::Page(t) => (t, None, false),
+        Start::Recovered(p, t) => (t, Some(p), false),
+        Start::Template(t) => (t, None, true),
     };
     let text = match editor::edit(&initial, &ctx.vars, ".md") {
         Ok(t) => t,
@@ -84,9 +117,14 @@ pub fn edit_and_apply(
             let saved = recovery(ctx)
                 .and_then(|r| r.save(page, ctx.clock.unix_ms(), &text))
                 .ok();
-            return Err(with_recovery_hint(ctx, e, page, saved.as_deref(), &text));
+            return Err(with_recovery_hint(ctx, e, retry, saved.as_deref(), &text));
         }
     };
+    if template && text.trim() == initial.trim() {
+        return Err(Error::local(
+            "the page was left as it started: nothing was created",
+        ));
+    }
     if from.is_none() && text == initial {
         ctx.ui.message("No changes.");
         return Ok(());
@@ -123,14 +161,14 @@ pub fn edit_and_apply(
         Ok(Applied::NotSent) => {
             if let Some(path) = &saved {
                 ctx.ui.message(format_args!(
-                    "Your text is kept in {}: run `ntn pages edit {} --recover` to apply it.",
+                    "Your text is kept in {}: run `{}` to apply it.",
                     path.display(),
-                    clean(page)
+                    retry(path)
                 ));
             }
             Ok(())
         }
-        Err(e) => Err(with_recovery_hint(ctx, e, page, saved.as_deref(), &text)),
+        Err(e) => Err(with_recovery_hint(ctx, e, retry, saved.as_deref(), &text)),
     }
 }
 
@@ -139,15 +177,15 @@ pub fn edit_and_apply(
 fn with_recovery_hint(
     ctx: &Context,
     e: Error,
-    page: &str,
+    retry: &dyn Fn(&Path) -> String,
     saved: Option<&Path>,
     text: &str,
 ) -> Error {
     let keep = match saved {
         Some(path) => format!(
-            "your text is saved in {}; run `ntn pages edit {} --recover`",
+            "your text is saved in {}; run `{}`",
             path.display(),
-            clean(page)
+            retry(path)
         ),
         None => {
             use std::io::Write as _;
