@@ -463,8 +463,8 @@ impl PageClient {
                         .hint(format!("check the page (`ntn pages get {id}`) before trying again"))
                 })?;
                 let verdict = verify(plan, &now);
-                let unchanged = super::edit::canonical(&now.markdown)
-                    == super::edit::canonical(&plan.planned_on);
+                let unchanged = super::edit::canonical_written(&now.markdown)
+                    == super::edit::canonical_written(&plan.planned_on);
                 if unchanged && verdict != Some(Verdict::AsIntended) {
                     return Err(e.hint("the page was read back unchanged: nothing was applied; it is safe to try again"));
                 }
@@ -568,7 +568,7 @@ impl PageClient {
 /// Compares a page read back after an edit with what the plan meant it to be.
 pub fn verify(plan: &Plan, now: &Read) -> Option<Verdict> {
     let expected = plan.expected.as_ref()?;
-    let canon = |t: &str| super::edit::canonical(&super::read::normalize_urls(t));
+    let canon = |t: &str| super::edit::canonical_written(&super::read::normalize_urls(t));
     let (want, got) = (canon(expected), canon(&now.markdown));
     if want == got {
         return Some(Verdict::AsIntended);

@@ -398,8 +398,25 @@ fn guard_lossy(
     .hint("leave those lines as they are (edits around them keep them), or pass --allow-lossy to rewrite them anyway"))
 }
 
+/// A page read back, as compared with what an edit meant it to be: [`canonical`], and
+/// code fences compared without their language (Notion rewrites aliases: `js` is read
+/// back as `javascript`) or their marker (`~~~`).
+pub fn canonical_written(body: &str) -> String {
+    canonical(body)
+        .lines()
+        .map(|l| {
+            let t = l.trim_start();
+            if t.starts_with("```") || t.starts_with("~~~") {
+                format!("{}```\n", &l[..l.len() - t.len()])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
+}
+
 /// A body as compared for "did it change": what Notion normalises (list markers and
-/// numbers, blank lines, trailing spaces, code fence markers) does not count.
+/// numbers, blank lines, trailing spaces) does not count.
 pub fn canonical(body: &str) -> String {
     let body = normalize_body(body);
     let mut out = String::with_capacity(body.len());
@@ -956,6 +973,22 @@ mod tests {
         .unwrap();
         assert!(matches!(plan.body, BodyOp::Update(_)));
         assert_eq!(base_of(&d, None).unwrap(), Base::Unknown);
+    }
+
+    #[test]
+    fn a_code_fence_read_back_with_another_language_name_is_as_written() {
+        let sent = "```js\nlet a = 1;\n```\n";
+        let back = "```javascript\nlet a = 1;\n```\n";
+        assert_ne!(
+            canonical(sent),
+            canonical(back),
+            "a changed language is a change"
+        );
+        assert_eq!(canonical_written(sent), canonical_written(back));
+        assert_eq!(
+            canonical_written("~~~\nx\n~~~\n"),
+            canonical_written(back.replace("let a = 1;", "x").as_str())
+        );
     }
 
     #[test]
