@@ -572,9 +572,6 @@ fn edit_page(ctx: &Context, mut a: EditArgs) -> Result<()> {
         )?;
         // The page as it is now (after the editor, too): what the guards compare with.
         let current = client.read(&id, &ctx.ui)?;
-        if base == edit::Base::Unknown && !a.force && !a.dry_run {
-            confirm_unguarded(ctx, &current)?;
-        }
         let plan = edit::plan_document(
             &current,
             &doc,
@@ -584,6 +581,9 @@ fn edit_page(ctx: &Context, mut a: EditArgs) -> Result<()> {
             &lossy,
             client.users(),
         )?;
+        if base == edit::Base::Unknown && !plan.is_empty() && !a.force && !a.dry_run {
+            confirm_unguarded(ctx, &current)?;
+        }
         let three = plan.conflict.as_ref().map(|_| {
             let base_body = match (&base, &record) {
                 (edit::Base::Input(h), Some(r)) => r.body_of(&h.to_string()).map(str::to_string),
