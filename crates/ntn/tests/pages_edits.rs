@@ -9,6 +9,7 @@ mod common;
 
 use common::pages::{HOME, api, ok, page_with, setup, write, writes};
 use common::{Sandbox, TestEnv};
+use ntn::output::{Answer, TestUi};
 use serde_json::{Value, json};
 
 /// The fixture page holding one block of each lossy kind (see the sandbox's README).
@@ -307,7 +308,20 @@ fn an_input_without_a_hash_is_guarded_by_the_record_of_the_last_get() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("no content_hash"), "{}", out.stderr);
     assert!(markdown_writes(&sb).is_empty());
-    // --force overrides.
+    // On a terminal it is asked: no leaves the page alone, yes writes.
+    let no = other.run_with(
+        &["pages", "edit", &page, &file],
+        TestUi::new().terminal(80).answers([Answer::Confirm(false)]),
+    );
+    assert_eq!(no.code, 1, "{}", no.stderr);
+    assert!(markdown_writes(&sb).is_empty());
+    let yes = other.run_with(
+        &["pages", "edit", &page, &file],
+        TestUi::new().terminal(80).answers([Answer::Confirm(true)]),
+    );
+    ok(&yes);
+    assert_eq!(markdown_writes(&sb).len(), 1);
+    // --force overrides without asking (here: nothing left to change).
     ok(&other.run(&["pages", "edit", &page, &file, "--force"]));
 }
 
