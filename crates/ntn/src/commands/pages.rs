@@ -585,9 +585,14 @@ fn edit_page(ctx: &Context, mut a: EditArgs) -> Result<()> {
             confirm_unguarded(ctx, &current)?;
         }
         let three = plan.conflict.as_ref().map(|_| {
-            let base_body = match (&base, &record) {
-                (edit::Base::Input(h), Some(r)) => r.body_of(&h.to_string()).map(str::to_string),
-                (edit::Base::Record(..), Some(r)) => Some(r.body.clone()),
+            let dir = ctx.state().ok().map(|st| st.dir().path.clone());
+            let base_body = match (&base, &dir) {
+                (edit::Base::Input(h), Some(d)) => {
+                    crate::state::pages::body_of(d, &id, &h.to_string())
+                }
+                (edit::Base::Record(h, _), Some(d)) => {
+                    crate::state::pages::body_of(d, &id, &h.to_string())
+                }
                 _ => None,
             };
             (
@@ -663,10 +668,10 @@ fn save_record(ctx: &Context, read: &Read) {
         content_hash: read.content_hash(),
         last_edited_time: read.page["last_edited_time"].as_str().map(str::to_string),
         recorded_at: crate::support::time::format_rfc3339(ctx.clock.unix_ms()),
-        body: pages::read::normalize_body(&read.markdown).into_owned(),
-        bases: Vec::new(),
+        bodies: Vec::new(),
     };
-    if let Err(e) = crate::state::pages::save(&state.dir().path, &record) {
+    let body = pages::read::normalize_body(&read.markdown);
+    if let Err(e) = crate::state::pages::save(&state.dir().path, &record, &body) {
         ctx.ui.warn(format_args!(
             "could not record the page's state on this machine: {}",
             e.message()

@@ -143,11 +143,12 @@ impl PageClient {
         super::people::fill(&mut page, &self.users)?;
         let md = md.map_err(|e| not_found_hint(e, "page", id))?;
         let truncated = md.truncated;
-        let raw = md.markdown.clone();
-        let (markdown, spliced, missing) = if md.unknown_block_ids.is_empty() {
-            (md.markdown, 0, Vec::new())
+        // The server's text is kept apart only when blocks are spliced into it.
+        let (raw, (markdown, spliced, missing)) = if md.unknown_block_ids.is_empty() {
+            (None, (md.markdown, 0, Vec::new()))
         } else {
-            self.complete(md, ui)?
+            let raw = md.markdown.clone();
+            (Some(raw), self.complete(md, ui)?)
         };
         Ok(Read {
             page,

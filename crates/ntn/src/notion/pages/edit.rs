@@ -253,7 +253,7 @@ fn planning_text(current: &Read) -> &str {
     if current.spliced > 0 {
         &current.markdown
     } else {
-        &current.raw
+        current.raw()
     }
 }
 
@@ -313,7 +313,7 @@ fn plan_body(
     );
     let planned = hunks::plan(page, target, &shielded, MAX_HUNKS)
         .or_else(|_| hunks::plan(page, target, &urls, MAX_HUNKS));
-    let spliced_ok = |h: &[Hunk]| current.spliced == 0 || hunks::apply(&current.raw, h).is_ok();
+    let spliced_ok = |h: &[Hunk]| current.spliced == 0 || hunks::apply(current.raw(), h).is_ok();
     match planned {
         Ok(h) if !h.is_empty() && h.iter().all(|x| !x.old.is_empty()) && spliced_ok(&h) => {
             let touched: Vec<(&super::lossy::LossyBlock, Option<usize>)> = h
@@ -821,7 +821,7 @@ mod tests {
                 },
             }),
             markdown: body.to_string(),
-            raw: body.to_string(),
+            raw: None,
             truncated: false,
             spliced: 0,
             missing: Vec::new(),

@@ -760,7 +760,7 @@ mod tests {
                 "properties": props,
             }),
             markdown: "Body\n".into(),
-            raw: "Body\n".into(),
+            raw: None,
             truncated: false,
             spliced: 0,
             missing: Vec::new(),

@@ -76,9 +76,10 @@ pub struct Read {
     pub page: Value,
     /// The Markdown, with what could be fetched spliced in.
     pub markdown: String,
-    /// The Markdown as the server sent it (before splicing): what a targeted edit's
-    /// `old_str` is matched against on the server.
-    pub raw: String,
+    /// The Markdown as the server sent it, when blocks were spliced into `markdown`
+    /// (else it is `markdown`): what a targeted edit's `old_str` is matched against on
+    /// the server. See [`Read::raw`].
+    pub raw: Option<String>,
     /// The first answer said the page was truncated (past Notion's block limit).
     pub truncated: bool,
     /// Blocks fetched back and spliced in.
@@ -94,6 +95,11 @@ impl Read {
 
     pub fn title(&self) -> String {
         props::title(&self.page)
+    }
+
+    /// The Markdown as the server sent it (before splicing).
+    pub fn raw(&self) -> &str {
+        self.raw.as_deref().unwrap_or(&self.markdown)
     }
 
     pub fn is_complete(&self) -> bool {
