@@ -147,3 +147,33 @@ fn a_login_saved_through_the_library_lands_in_the_keychain() {
     assert_eq!(e.exit_code().code(), 4);
     assert!(e.hint_text().unwrap().contains("ntn login"));
 }
+
+/// gnome-keyring-daemon aborts when a new connection's first call is handled before the
+/// daemon registered the connection (gnome-keyring issues 183, 190, 194): ntn's first
+/// calls on a connection must never be the ones that race. Thousands of fresh
+/// connections, four at a time, each reading a token as a command does.
+#[test]
+fn thousands_of_fresh_connections_never_bring_the_keyring_daemon_down() {
+    if !keychain_available("thousands_of_fresh_connections_never_bring_the_keyring_daemon_down") {
+        return;
+    }
+    let id = unique_id("burst");
+    let key = prod_key(&id);
+    keychain_store().set(&key, &Token::new("burst-token")).unwrap();
+    std::thread::scope(|s| {
+        for lane in 0..4 {
+            let key = &key;
+            s.spawn(move || {
+                for n in 0..750 {
+                    // A store of its own: a connection of its own, as each command has.
+                    let got = keychain_store().get(key);
+                    match got {
+                        Ok(Some(t)) => assert_eq!(t.expose(), "burst-token"),
+                        other => panic!("lane {lane}, read {n}: {other:?}"),
+                    }
+                }
+            });
+        }
+    });
+    let _ = keychain_store().delete(&key);
+}

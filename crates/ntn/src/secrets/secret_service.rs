@@ -101,9 +101,9 @@ mod imp {
             let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
             let outcome = match guard.as_ref() {
                 Some(ss) => f(ss),
-                None => match SecretService::connect(EncryptionType::Plain) {
+                None => match connect() {
                     Ok(ss) => f(guard.insert(ss)),
-                    Err(e) => Err(Failure::Service(e)),
+                    Err(e) => Err(e),
                 },
             };
             outcome.map_err(|e| describe(action, &e))
@@ -119,7 +119,7 @@ mod imp {
             let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
             let got = match guard.as_ref() {
                 Some(ss) => get(ss, key),
-                // The first call of a command: the session and the search go out together.
+                // The first call of a command: the search, then the session.
                 None => connect_and_search(key).and_then(|(ss, found)| {
                     let ss = guard.insert(ss);
                     let items = found.into_items(ss)?;
@@ -278,36 +278,56 @@ mod imp {
         }
     }
 
-    /// Connects, then opens the session and searches for `key`'s items at once: the two
-    /// calls are independent, so they share one round trip to the daemon instead of two
-    /// (each round trip through the bus to the keyring daemon is a few tenths of a
-    /// millisecond, most of the cost of reading a token; see BENCHMARKS.md).
+    /// Connects, searches for `key`'s items, then opens the session, each answered before
+    /// the next goes out, after a `Ping` that only registers the connection with the
+    /// daemon. gnome-keyring-daemon keeps a record of each client, made by an idle
+    /// callback when its first message arrives, and method calls handled before that
+    /// callback ran fail: `OpenSession` aborts the daemon (every client then loses the
+    /// keyring), `SearchItems` answers an error. Here, with the session and the search
+    /// sent at once as a new connection's first calls, that was about one command in
+    /// 1,000. Upstream: gnome-keyring issues 183, 190 and 194, Ubuntu bug 2162595.
     fn connect_and_search(key: &TokenKey) -> Outcome<(SecretService<'static>, Found)> {
-        let conn = zbus::blocking::Connection::session().map_err(connection_error)?;
+        let conn = registered_connection()?;
         let attrs = attributes(key);
         let query: HashMap<&str, &str> = attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let searcher = conn.clone();
-        std::thread::scope(|scope| {
-            let search = scope.spawn(move || -> Outcome<Found> {
-                let reply = searcher
-                    .call_method(
-                        Some(SERVICE_NAME),
-                        SERVICE_PATH,
-                        Some(SERVICE_INTERFACE),
-                        "SearchItems",
-                        &(query,),
-                    )
-                    .map_err(SsError::from)?;
-                let (unlocked, locked) = reply.body().deserialize().map_err(SsError::from)?;
-                Ok(Found { unlocked, locked })
-            });
-            let session = SecretService::connect_with_existing(EncryptionType::Plain, conn);
-            let found = match search.join() {
-                Ok(found) => found,
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            Ok((session?, found?))
-        })
+        let reply = conn
+            .call_method(
+                Some(SERVICE_NAME),
+                SERVICE_PATH,
+                Some(SERVICE_INTERFACE),
+                "SearchItems",
+                &(query,),
+            )
+            .map_err(SsError::from)?;
+        let (unlocked, locked) = reply.body().deserialize().map_err(SsError::from)?;
+        let session = SecretService::connect_with_existing(EncryptionType::Plain, conn)?;
+        Ok((session, Found { unlocked, locked }))
+    }
+
+    /// Connects and opens a session on a registered connection.
+    fn connect() -> Outcome<SecretService<'static>> {
+        let conn = registered_connection()?;
+        Ok(SecretService::connect_with_existing(
+            EncryptionType::Plain,
+            conn,
+        )?)
+    }
+
+    /// A connection to the session bus on which the daemon has seen a first message (a
+    /// `Ping` of `org.freedesktop.DBus.Peer`, which needs no client record and is answered
+    /// whatever the daemon), so its client record exists before any Secret Service call
+    /// (see [`connect_and_search`]).
+    fn registered_connection() -> Outcome<zbus::blocking::Connection> {
+        let conn = zbus::blocking::Connection::session().map_err(connection_error)?;
+        conn.call_method(
+            Some(SERVICE_NAME),
+            SERVICE_PATH,
+            Some("org.freedesktop.DBus.Peer"),
+            "Ping",
+            &(),
+        )
+        .map_err(SsError::from)?;
+        Ok(conn)
     }
 
     /// The bus name, object and interface of the Secret Service.
