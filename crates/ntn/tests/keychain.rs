@@ -159,7 +159,9 @@ fn thousands_of_fresh_connections_never_bring_the_keyring_daemon_down() {
     }
     let id = unique_id("burst");
     let key = prod_key(&id);
-    keychain_store().set(&key, &Token::new("burst-token")).unwrap();
+    keychain_store()
+        .set(&key, &Token::new("burst-token"))
+        .unwrap();
     std::thread::scope(|s| {
         for lane in 0..4 {
             let key = &key;
