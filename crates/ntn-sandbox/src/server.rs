@@ -139,15 +139,22 @@ fn fault_response(f: &FaultRule, auth: Option<&str>) -> Response {
     e.into_response()
 }
 
-/// A JSON request body, kept for the request log (tests check what a client sent
-/// against Notion's request types); the request goes on with the same bytes.
+/// A JSON request body of a known length up to 1 MiB, kept for the request log (tests
+/// check what a client sent against Notion's request types); the request goes on with
+/// the same bytes. Larger bodies, and bodies of unknown length, stream through untouched.
 async fn capture_json(req: Request) -> (Request, Option<serde_json::Value>) {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json || req.method() == axum::http::Method::GET {
+    let small = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n <= 1 << 20);
+    if !is_json || !small || req.method() == axum::http::Method::GET {
         return (req, None);
     }
     let (parts, body) = req.into_parts();
@@ -169,13 +176,18 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
             } else {
                 let method = req.method().to_string();
                 let query = req.uri().query().map(str::to_string);
-                let (req, body) = capture_json(req).await;
                 let auth = req
                     .headers()
                     .get(header::AUTHORIZATION)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
                 let fault = take_fault(&st, &method, &path);
+                // A trap (stall, dribble) keeps the request as the client sent it.
+                let (req, body) = if fault.as_ref().is_some_and(crate::traps::applies) {
+                    (req, None)
+                } else {
+                    capture_json(req).await
+                };
                 let mut cut = false;
                 let resp = match fault {
                     Some(f) => {
