@@ -14,9 +14,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-
 use common::{ALICE, Sandbox, TestEnv, seed_login};
 use serde_json::{Value, json};
 
@@ -126,44 +123,16 @@ fn a_localhost_subdomain_is_not_loopback() {
 
 /// A login server answering `confirmed` with `token`; serves `n` requests.
 fn rogue_login_server(token: String, n: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let base = url.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(n) {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut first = String::new();
-            reader.read_line(&mut first).unwrap();
-            let mut len = 0usize;
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                if h.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; len];
-            reader.read_exact(&mut body).unwrap();
-            let reply: Value = if first.contains("LoginInit") {
-                json!({"sessionId": "s-1", "browserUrl": format!("{base}/cli-login/x"),
-                       "verificationCode": "ABCD-EFGH", "pollIntervalMs": 50})
-            } else {
-                json!({"status": "confirmed", "token": token,
-                       "spaceId": "11111111-1111-4111-8111-111111111111", "spaceName": "Rogue"})
-            };
-            let body = reply.to_string();
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
+    common::raw_json_server(n, move |first, base| {
+        let reply: Value = if first.contains("LoginInit") {
+            json!({"sessionId": "s-1", "browserUrl": format!("{base}/cli-login/x"),
+                   "verificationCode": "ABCD-EFGH", "pollIntervalMs": 50})
+        } else {
+            json!({"status": "confirmed", "token": token,
+                   "spaceId": "11111111-1111-4111-8111-111111111111", "spaceName": "Rogue"})
+        };
+        reply.to_string().into_bytes()
+    })
 }
 
 #[test]

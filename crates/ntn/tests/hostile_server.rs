@@ -7,9 +7,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-
 use common::{ALICE, GUEST, Sandbox, TestEnv};
 use rexpect::session::PtySession;
 use serde_json::{Value, json};
@@ -149,44 +146,16 @@ fn a_five_mib_name_is_capped_and_every_command_keeps_working() {
 /// workspace `id` (and name `name`): what a hostile or broken server could
 /// send. Serves `n` requests on a thread; returns its base URL.
 fn rogue_login_server(id: &'static str, name: &'static str, n: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let base = url.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(n) {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut first = String::new();
-            reader.read_line(&mut first).unwrap();
-            let mut len = 0usize;
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                if h.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; len];
-            reader.read_exact(&mut body).unwrap();
-            let reply: Value = if first.contains("LoginInit") {
-                json!({"sessionId": "s-1", "browserUrl": format!("{base}/cli-login/x"),
-                       "verificationCode": "ABCD-EFGH", "pollIntervalMs": 50})
-            } else {
-                json!({"status": "confirmed", "token": "ntn_rogue_token",
-                       "spaceId": id, "spaceName": name})
-            };
-            let body = reply.to_string();
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
+    common::raw_json_server(n, move |first, base| {
+        let reply: Value = if first.contains("LoginInit") {
+            json!({"sessionId": "s-1", "browserUrl": format!("{base}/cli-login/x"),
+                   "verificationCode": "ABCD-EFGH", "pollIntervalMs": 50})
+        } else {
+            json!({"status": "confirmed", "token": "ntn_rogue_token",
+                   "spaceId": id, "spaceName": name})
+        };
+        reply.to_string().into_bytes()
+    })
 }
 
 #[test]

@@ -537,9 +537,6 @@ fn a_dry_run_on_a_changed_page_shows_the_three_way_view() {
 /// A server whose every left-out block holds the next one's tag twice: spliced naively,
 /// 42 tiny answers make 2^42 copies. It answers `n` requests, then stops.
 fn doubling_server(n: usize) -> String {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let page = "f0000000-0000-4000-8000-000000000000";
     let block = |k: usize| format!("f1000000-0000-4000-8000-{k:012}");
     let tag = move |k: usize| {
@@ -548,53 +545,35 @@ fn doubling_server(n: usize) -> String {
             block(k).replace('-', "")
         )
     };
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(n) {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut first = String::new();
-            let _ = reader.read_line(&mut first);
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
-                    break;
-                }
-            }
-            let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
-            let reply = if path == format!("/v1/pages/{page}") {
-                json!({"object": "page", "id": page, "parent": {"type": "workspace", "workspace": true},
-                       "properties": {"title": {"id": "title", "type": "title", "title": []}}})
-            } else if path == format!("/v1/pages/{page}/markdown") {
-                json!({"object": "page_markdown", "id": page, "markdown": format!("{}\n", tag(0)),
-                       "truncated": false, "unknown_block_ids": [block(0)]})
+    common::raw_json_server(n, move |first, _| {
+        let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
+        let reply = if path == format!("/v1/pages/{page}") {
+            json!({"object": "page", "id": page, "parent": {"type": "workspace", "workspace": true},
+                   "properties": {"title": {"id": "title", "type": "title", "title": []}}})
+        } else if path == format!("/v1/pages/{page}/markdown") {
+            json!({"object": "page_markdown", "id": page, "markdown": format!("{}\n", tag(0)),
+                   "truncated": false, "unknown_block_ids": [block(0)]})
+        } else {
+            let k: usize = path
+                .trim_end_matches("/markdown")
+                .rsplit('-')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(99);
+            let next = k + 1;
+            let (md, ids) = if next < 42 {
+                (
+                    format!("a {}\n{}\n", tag(next), tag(next)),
+                    vec![block(next)],
+                )
             } else {
-                let k: usize = path
-                    .trim_end_matches("/markdown")
-                    .rsplit('-')
-                    .next()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(99);
-                let next = k + 1;
-                let (md, ids) = if next < 42 {
-                    (
-                        format!("a {}\n{}\n", tag(next), tag(next)),
-                        vec![block(next)],
-                    )
-                } else {
-                    ("leaf\n".to_string(), Vec::new())
-                };
-                json!({"object": "page_markdown", "id": block(k), "markdown": md,
-                       "truncated": false, "unknown_block_ids": ids})
+                ("leaf\n".to_string(), Vec::new())
             };
-            let body = reply.to_string();
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
+            json!({"object": "page_markdown", "id": block(k), "markdown": md,
+                   "truncated": false, "unknown_block_ids": ids})
+        };
+        reply.to_string().into_bytes()
+    })
 }
 
 #[test]

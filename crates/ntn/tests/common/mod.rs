@@ -726,3 +726,42 @@ pub fn unique_id(tag: &str) -> String {
         .as_nanos();
     format!("test-{tag}-{}-{n}", std::process::id())
 }
+
+/// A bare HTTP/1.1 server on loopback for answers the sandbox would never give (hostile
+/// ones): it serves `n` requests on a thread, one connection each, reads the request
+/// line, headers and body, and answers 200 with the JSON `reply` makes from the request
+/// line and the server's base URL. Returns the base URL.
+pub fn raw_json_server(n: usize, reply: impl Fn(&str, &str) -> Vec<u8> + Send + 'static) -> String {
+    use std::io::{BufRead, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let base = url.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(n) {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            let mut len = 0usize;
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            let _ = reader.read_exact(&mut body);
+            let answer = reply(&first, &base);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                answer.len()
+            );
+            let _ = stream.write_all(&answer);
+        }
+    });
+    url
+}

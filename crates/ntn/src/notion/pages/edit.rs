@@ -32,7 +32,7 @@ use super::hunks::{self, Hunk};
 use super::lossy::Lossy;
 use super::props::{self, plain, same};
 use super::read::{
-    ChildObject, ContentHash, Read, child_objects, normalize_body, normalize_urls, refresh_urls,
+    ChildObject, ContentHash, Read, child_objects, normalize_body, refresh_urls, signed_urls,
 };
 use crate::error::{Error, Result};
 use crate::output::text::clean;
@@ -268,29 +268,6 @@ fn target_text(body: &str, page: &str) -> String {
     t
 }
 
-/// Text a hunk must not match: signed file URLs (they change on every read, so the
-/// server's text will not hold the same ones).
-fn signed_urls(text: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let norm = normalize_urls(text);
-    if norm.len() == text.len() {
-        return out;
-    }
-    let mut from = 0;
-    while let Some(i) = text[from..].find("http") {
-        let start = from + i;
-        let len = text[start..]
-            .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '<' | '>' | ']'))
-            .unwrap_or(text.len() - start);
-        let url = &text[start..start + len];
-        if normalize_urls(url).len() != url.len() {
-            out.push(start..start + len);
-        }
-        from = start + len.max(4);
-    }
-    out
-}
-
 /// The body's write: targeted hunks when they exist (and touch no lossy block, unless
 /// allowed), else a whole replace (guarded the same way).
 fn plan_body(
@@ -301,6 +278,7 @@ fn plan_body(
     opts: &Options,
     warnings: &mut Vec<String>,
 ) -> Result<(BodyOp, String, Option<String>)> {
+    // Signed file URLs change on every read: the server's text will not hold these.
     let urls = signed_urls(page);
     // First try: hunks that neither enter nor touch a lossy block (a byte either side).
     let mut shielded = urls.clone();

@@ -110,11 +110,12 @@ impl PageClient {
     /// The children of a block (or page), every page of them.
     pub fn block_children(&self, id: &str) -> Result<Vec<Value>> {
         let mut out = Vec::new();
+        let first = format!("/v1/blocks/{id}/children?page_size=100");
         let mut cursor: Option<String> = None;
         loop {
             let path = match &cursor {
-                None => format!("/v1/blocks/{id}/children?page_size=100"),
-                Some(c) => format!("/v1/blocks/{id}/children?page_size=100&start_cursor={c}"),
+                None => first.clone(),
+                Some(c) => crate::notion::paginate::with_query_cursor(&first, c),
             };
             let page = self.notion().get(&path)?;
             if let Some(items) = page["results"].as_array() {
@@ -122,7 +123,7 @@ impl PageClient {
             }
             match page["next_cursor"].as_str() {
                 Some(c) if page["has_more"] == true && !c.is_empty() => {
-                    cursor = Some(percent_encode(c));
+                    cursor = Some(c.to_string());
                 }
                 _ => break,
             }
@@ -232,18 +233,6 @@ fn map_back(map: &[usize], r: Range<usize>, len: usize) -> Range<usize> {
         map.get(r.end - 1).map_or(len, |e| e + 1)
     };
     start..end
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

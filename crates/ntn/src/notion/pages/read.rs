@@ -255,6 +255,19 @@ fn urls(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Where the signed URLs of `text` are (they change on every read).
+pub fn signed_urls(text: &str) -> Vec<std::ops::Range<usize>> {
+    urls(text)
+        .into_iter()
+        .filter(|&(s, e)| {
+            text[s..e]
+                .split_once('?')
+                .is_some_and(|(_, q)| is_signed(q))
+        })
+        .map(|(s, e)| s..e)
+        .collect()
+}
+
 /// `text` with signed URLs' signatures (their query strings) removed.
 pub fn normalize_urls(text: &str) -> Cow<'_, str> {
     if !text.contains("Signature=") && !text.contains("X-Amz-") {
