@@ -817,11 +817,20 @@ fn finish(
         ))
         .hint("the diff above shows what was intended and what Notion has; check the page and edit again"));
     }
-    // A file the edit came from is brought up to date, so the next edit of it works.
+    // A file the edit came from is brought up to date, so the next edit of it works; only
+    // when the page was checked to read as the file meant (else the file keeps the text).
+    let checked = !applied.content || applied.verified == Some(pages::client::Verdict::AsIntended);
     if let (Some((Some(path), doc, _)), Some(after)) = (&from, &applied.after)
         && doc.front.is_some()
     {
-        refresh_file(ctx, path, doc, after)?;
+        if checked {
+            refresh_file(ctx, path, doc, after)?;
+        } else {
+            ctx.ui.note(format_args!(
+                "{} was left as it is: the page could not be checked against it (run `ntn pages get` to refresh it)",
+                path.display()
+            ));
+        }
     }
     if a.json {
         let state = applied.after.as_ref().map(|r| {
@@ -951,7 +960,8 @@ fn append(ctx: &Context, a: AppendArgs) -> Result<()> {
     };
     let text = read_source(ctx, source)?;
     if text.trim().is_empty() {
-        return Err(Error::usage("nothing to append: the text is empty"));
+        return Err(Error::usage("nothing to append: the text is empty")
+            .hint("give the Markdown to add as TEXT, a file, or on stdin"));
     }
     if text.starts_with("---\n") || text.starts_with("---\r\n") {
         return Err(Error::usage(
