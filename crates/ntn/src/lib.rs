@@ -42,6 +42,7 @@ pub mod output;
 pub mod secrets;
 pub mod state;
 pub mod support;
+pub mod sync;
 pub mod vars;
 
 pub use error::{Error, ExitCode, Result};

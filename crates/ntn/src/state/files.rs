@@ -81,6 +81,21 @@ fn symlink_error(path: &Path) -> Error {
 
 /// Reads a state file as UTF-8 text. `Ok(None)` when it does not exist.
 pub fn read_text(path: &Path) -> Result<Option<String>> {
+    let Some(bytes) = read_bytes_limited(path, MAX_STATE_FILE)? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(bytes).map_err(|_| corrupt(path, "is not UTF-8 text"))?;
+    if text.trim().is_empty() {
+        return Err(corrupt(path, "is empty"));
+    }
+    Ok(Some(text))
+}
+
+/// Reads a state file's bytes, at most `limit` of them (a larger file is an
+/// error). `Ok(None)` when it does not exist. Refuses links, directories and
+/// files owned by another user, as [`read_text`] does; an empty file is
+/// returned as it is.
+pub fn read_bytes_limited(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
     let cannot = |e: &std::io::Error| {
         Error::local(format!("cannot read {}", path.display()))
             .hint("check the file's permissions")
@@ -118,24 +133,20 @@ pub fn read_text(path: &Path) -> Result<Option<String>> {
             return Err(foreign_owner(path, meta.uid(), me, false));
         }
     }
-    if meta.len() > MAX_STATE_FILE {
+    if meta.len() > limit {
         return Err(corrupt(
             path,
             &format!("is too large ({} bytes)", meta.len()),
         ));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_STATE_FILE + 1)
+    file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| cannot(&e))?;
-    if bytes.len() as u64 > MAX_STATE_FILE {
+    if bytes.len() as u64 > limit {
         return Err(corrupt(path, "is too large"));
     }
-    let text = String::from_utf8(bytes).map_err(|_| corrupt(path, "is not UTF-8 text"))?;
-    if text.trim().is_empty() {
-        return Err(corrupt(path, "is empty"));
-    }
-    Ok(Some(text))
+    Ok(Some(bytes))
 }
 
 /// The effective uid of this process.
@@ -167,7 +178,8 @@ pub fn foreign_owner(path: &Path, owner: u32, me: u32, dir: bool) -> Error {
     ))
 }
 
-fn describe_json_error(e: &serde_json::Error) -> String {
+/// A JSON error in words (truncation, syntax with its line, unexpected content).
+pub fn describe_json_error(e: &serde_json::Error) -> String {
     match e.classify() {
         serde_json::error::Category::Eof => "it ends too early (truncated?)".into(),
         serde_json::error::Category::Syntax => format!("JSON syntax error at line {}", e.line()),
@@ -380,7 +392,8 @@ fn set_private_file(file: &File) -> std::io::Result<()> {
     Ok(())
 }
 
-fn sync_dir(dir: &Path) {
+/// Flushes a directory's entries to disk (best effort; Unix only).
+pub fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
