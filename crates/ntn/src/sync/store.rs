@@ -412,6 +412,12 @@ impl Store {
     /// returns its new relative path. Never overwrites: a name already there
     /// gets ` (2)`, ` (3)`, … before its extension. Only regular files move.
     pub fn to_trash(&self, rel: &str) -> Result<String> {
+        if rel.split('/').next() == Some(STATE_DIR) {
+            return Err(
+                Error::local(format!("{rel:?} is ntn's own state, not a synced file"))
+                    .hint("this is a bug in ntn: nothing was moved"),
+            );
+        }
         let from = resolve(&self.root, rel)?;
         match std::fs::symlink_metadata(&from) {
             Ok(m) if m.is_file() => {}
@@ -911,6 +917,9 @@ mod tests {
         assert!(store.to_trash("../x.md").is_err());
         assert!(store.to_trash("Dir").is_err());
         assert!(store.to_trash("missing.md").is_err());
+        std::fs::write(tmp.path().join(".ntn/state.json"), "{}").unwrap();
+        assert!(store.to_trash(".ntn/state.json").is_err());
+        assert!(tmp.path().join(".ntn/state.json").is_file());
     }
 
     #[cfg(unix)]
