@@ -115,6 +115,8 @@ pub enum Command {
     Search(commands::search::Args),
     #[command(about = "Read and write pages as Markdown")]
     Pages(commands::pages::Args),
+    #[command(about = "Keep a folder of Markdown files and a Notion page tree in step")]
+    Sync(commands::sync::Args),
     #[command(about = "Print shell completions")]
     Completions(commands::completions::Args),
 }

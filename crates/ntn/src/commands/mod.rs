@@ -18,6 +18,7 @@ pub mod logout;
 pub mod pages;
 pub mod pages_recover;
 pub mod search;
+pub mod sync;
 pub mod whoami;
 
 /// Runs one command.
@@ -34,6 +35,7 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Datasources(args) => datasources::run(ctx, args),
         Command::Search(args) => search::run(ctx, args),
         Command::Pages(args) => pages::run(ctx, args),
+        Command::Sync(args) => sync::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

@@ -519,7 +519,7 @@ fn edit_page(ctx: &Context, mut a: EditArgs) -> Result<()> {
             }
             let text = read_source(ctx, Source::File(path.clone()))?;
             let doc = Document::parse(&text)?;
-            let Some(from_file) = doc.text("id")? else {
+            let Some(from_file) = doc.text("id")?.or(doc.text("notion_id")?) else {
                 return Err(Error::usage(format!(
                     "{} has no `id:` in its frontmatter, so it does not say which page it is",
                     path.display()

@@ -109,8 +109,11 @@ pub struct Entry {
     pub remote_hash: Option<String>,
     /// sha256 hex of the file bytes as last written or accepted.
     pub local_hash: Option<String>,
-    /// Object id of the remote text a conflict was left with.
+    /// Object id of the remote text a conflict was left with (empty: the page was
+    /// trashed in Notion while the file had changes).
     pub conflict: Option<String>,
+    /// The content hash of that remote text (the base a resolved file is pushed on).
+    pub conflict_hash: Option<String>,
     /// Block kinds that made a push refuse.
     pub lossy: Vec<String>,
     /// Why the page cannot be pushed (read incompletely, …).

@@ -131,14 +131,23 @@ impl PageClient {
     /// Notion left out, by its id, spliced in where it was. What still cannot be read is
     /// listed in [`Read::missing`].
     pub fn read(&self, id: &str, ui: &Ui) -> Result<Read> {
-        let (page, md) = std::thread::scope(|s| {
-            let page = s.spawn(|| self.page(id));
-            let md = self.markdown(id);
-            let page = page
-                .join()
-                .unwrap_or_else(|_| Err(Error::local("reading the page failed")));
-            (page, md)
-        });
+        self.read_with(id, None, ui)
+    }
+
+    /// [`PageClient::read`] with the page object already at hand (from a search or a
+    /// query): only the Markdown is requested.
+    pub fn read_with(&self, id: &str, page: Option<Value>, ui: &Ui) -> Result<Read> {
+        let (page, md) = match page {
+            Some(p) => (Ok(p), self.markdown(id)),
+            None => std::thread::scope(|s| {
+                let page = s.spawn(|| self.page(id));
+                let md = self.markdown(id);
+                let page = page
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::local("reading the page failed")));
+                (page, md)
+            }),
+        };
         let mut page = page?;
         super::people::fill(&mut page, &self.users)?;
         let md = md.map_err(|e| not_found_hint(e, "page", id))?;

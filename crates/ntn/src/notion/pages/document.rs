@@ -32,6 +32,8 @@ pub const KEYS: &[&str] = &[
     "last_edited_time",
     "properties",
     "content_hash",
+    // The page of a file `ntn sync` keeps (the same as `id`).
+    "notion_id",
 ];
 
 /// A document: its frontmatter (when it has one) and its body.

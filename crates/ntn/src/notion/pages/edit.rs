@@ -174,7 +174,7 @@ pub fn plan_document(
     let props_now = current.properties();
     let names: Vec<&str> = props_now.keys().map(String::as_str).collect();
     doc.check_keys(&names)?;
-    if let Some(id) = doc.text("id")?
+    if let Some(id) = doc.text("id")?.or(doc.text("notion_id")?)
         && super::id::normalize(&id).as_deref() != Some(current.id())
     {
         return Err(Error::local(format!(
@@ -369,12 +369,48 @@ fn guard_lossy(
         warnings.push(format!("rebuilding (--allow-lossy) {}", names.join("; ")));
         return Ok(());
     }
+    let mut kinds: Vec<String> = Vec::new();
+    for (b, _) in touched {
+        if !kinds.contains(&b.kind) {
+            kinds.push(b.kind.clone());
+        }
+    }
     Err(Error::local(format!(
         "this edit would rewrite {}",
         names.join("; ")
     ))
-    .hint("leave those lines as they are (edits around them keep them), or pass --allow-lossy to rewrite them anyway"))
+    .hint("leave those lines as they are (edits around them keep them), or pass --allow-lossy to rewrite them anyway")
+    .with_data(LossyRefused { kinds }))
 }
+
+/// Attached to the error of an edit refused by the lossy-block guard: the kinds of the
+/// blocks it would have rewritten (`bookmark`, `table_of_contents`, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LossyRefused {
+    pub kinds: Vec<String>,
+}
+
+impl std::fmt::Display for LossyRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "would rewrite {}", self.kinds.join(", "))
+    }
+}
+
+impl std::error::Error for LossyRefused {}
+
+/// Attached to the error of an edit refused because the page was read incompletely.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadIncompletely {
+    pub missing: usize,
+}
+
+impl std::fmt::Display for ReadIncompletely {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} blocks could not be read", self.missing)
+    }
+}
+
+impl std::error::Error for ReadIncompletely {}
 
 /// A page read back, as compared with what an edit meant it to be: [`canonical`], and
 /// code fences compared without their language (Notion rewrites aliases: `js` is read
@@ -603,6 +639,7 @@ fn incomplete_error(current: &Read, doing: &str) -> Error {
         if n > 5 { ", …" } else { "" }
     ))
     .hint("share the missing content with the integration, or pass --force to write anyway")
+    .with_data(ReadIncompletely { missing: n })
 }
 
 fn describe(o: &ChildObject) -> String {
