@@ -60,7 +60,7 @@ async fn approve(State(st): State<Shared>, JsonBody(v): JsonBody) -> ApiResult<J
     let ws = util::normalize_id(&r.workspace_id)
         .filter(|w| s.workspace(w).is_some())
         .ok_or_else(|| ApiError::not_found(format!("No workspace {}.", r.workspace_id)))?;
-    match login::approve(&mut s, idx, &user, &ws, util::now_ms()) {
+    match login::approve(&mut s, idx, &user, &ws, st.now_ms()) {
         Ok(()) => Ok(ok()),
         Err(ApproveError::NotMember) => Err(ApiError::not_found(format!(
             "{} is not a member of workspace {ws}.",
@@ -82,7 +82,7 @@ async fn deny(State(st): State<Shared>, JsonBody(v): JsonBody) -> ApiResult<Json
     let r: DenyReq = typed(&v)?;
     let mut s = st.store();
     let idx = session_by_code(&s, &r.verification_code)?;
-    let status = s.sessions[idx].status(util::now_ms());
+    let status = s.sessions[idx].status(st.now_ms());
     if status != "pending" {
         return Err(ApiError::conflict(format!(
             "Login session is {status}, not pending."
@@ -98,7 +98,7 @@ async fn deny(State(st): State<Shared>, JsonBody(v): JsonBody) -> ApiResult<Json
 }
 
 async fn sessions(State(st): State<Shared>) -> Json<Value> {
-    let now = util::now_ms();
+    let now = st.now_ms();
     let s = st.store();
     let list: Vec<Value> = s
         .sessions

@@ -10,7 +10,8 @@
 //!   "users": [{"id": "<uuid>", "name": "Alice Example", "email": "alice@acme.test",
 //!              "memberships": [{"workspace_id": "<uuid>", "role": "member"}]}],
 //!   "pages": [{"id": "<uuid>", "workspace_id": "<uuid>",
-//!              "parent": {"workspace": true} | {"page_id": "<uuid>"} | {"data_source_id": "<uuid>"},
+//!              "parent": {"workspace": true} | {"page_id": "<uuid>"} | {"block_id": "<uuid>"}
+//!                        | {"data_source_id": "<uuid>"},
 //!              "title": "Home",
 //!              "properties": {"Status": "Done", "Priority": 3, "Done": true, "Tags": ["bug"]},
 //!              "created_time": "2025-01-01T00:00:00.000Z", "created_by": "<user uuid>",
@@ -48,6 +49,9 @@
 //!   ids `d3000000-0000-4000-8000-<12-digit row number>` and properties Name ("Task N"),
 //!   Status (Not started / In progress / Done), Priority (1..10), Done, Tags (bug/feature/docs).
 //!   Its schema should have those properties.
+//! * A page whose parent is a `block_id` (a toggle, a column, … of a page listed earlier)
+//!   is a `child_page` block there, after the block's own children; a page whose parent is
+//!   a page comes after that page's blocks.
 //! * Omitted `created_time` defaults to `2025-01-01T00:00:00.000Z`.
 
 use crate::props::InputError;
@@ -136,6 +140,10 @@ pub struct FxParent {
     pub page_id: Option<String>,
     #[serde(default)]
     pub data_source_id: Option<String>,
+    /// A block of another page (a toggle, a column, …) the page sits in; the block must come
+    /// earlier in the fixture.
+    #[serde(default)]
+    pub block_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -68,6 +68,10 @@ pub struct Options {
     /// Blocks one Markdown read renders before the rest become `<unknown/>` (truncated).
     #[arg(long, default_value_t = crate::markdown::DEFAULT_BLOCK_LIMIT, value_name = "N")]
     pub markdown_block_limit: usize,
+    /// Add N generated pages under a page "Big tree" `a2000000-0000-4000-8000-000000000000`
+    /// (a child of Acme Home): page n's parent is page (n-1)/10 (see [`crate::load::big_tree`]).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub tree: usize,
 }
 
 impl Default for Options {
@@ -82,6 +86,7 @@ impl Default for Options {
             rows: cfg.rows,
             query_limit: cfg.query_limit,
             markdown_block_limit: cfg.markdown_block_limit,
+            tree: 0,
         }
     }
 }
@@ -124,6 +129,13 @@ impl Options {
     /// with `rows` generated rows, the OpenAPI document, the configuration and an empty
     /// upload spool.
     pub fn build_state(&self) -> Result<Shared, LaunchError> {
+        self.build_state_on(None)
+    }
+
+    /// [`Options::build_state`] with every time the sandbox reads (timestamps it makes, the
+    /// rate limit, relative date filters, signed file URLs, `Date` headers) taken from `clock`
+    /// when given, instead of the system clock.
+    pub fn build_state_on(&self, clock: Option<crate::store::Now>) -> Result<Shared, LaunchError> {
         let fixture = match &self.fixture {
             Some(p) => Fixture::parse(&std::fs::read_to_string(p).map_err(|err| {
                 LaunchError::ReadFixture {
@@ -152,10 +164,16 @@ impl Options {
             query_limit: self.query_limit,
             markdown_block_limit: self.markdown_block_limit,
         };
-        let store = crate::load::from_fixture(&fixture, cfg.rows)?;
+        let mut store = crate::load::from_fixture(&fixture, cfg.rows)?;
+        store.clock = clock.clone();
+        crate::load::big_tree(&mut store, self.tree);
         let openapi = Served::new(openapi.as_deref()).map_err(LaunchError::InvalidOpenapi)?;
         let uploads = Uploads::new().map_err(LaunchError::TempDir)?;
-        Ok(AppState::new(cfg, store, openapi, uploads))
+        let st = AppState::new(cfg, store, openapi, uploads);
+        if let Some(now) = clock {
+            let _ = st.clock.set(now);
+        }
+        Ok(st)
     }
 }
 
@@ -188,6 +206,7 @@ pub async fn run(cli: Cli) -> Result<(), LaunchError> {
         })?;
     let local = listener.local_addr().map_err(LaunchError::Io)?;
     let _ = st.local_addr.set(local.to_string());
+    st.store().base_url = Some(format!("http://{local}"));
     // The handlers are installed before the line is printed: whoever reads it may signal at
     // once, and a SIGTERM that arrives first must still stop the server cleanly.
     let shutdown = shutdown_signal().map_err(LaunchError::Io)?;
@@ -258,16 +277,16 @@ pub fn spawn(options: &Options) -> Result<RunningSandbox, LaunchError> {
     serve_in_process(options.build_state()?, None)
 }
 
-/// Like [`spawn`], with the rate limit and relative date filters reading the time from
-/// `now` (Unix milliseconds) instead of the system clock: a test that runs its client on a
-/// manual clock shares that clock with the server, so pacing is checked without real waits.
+/// Like [`spawn`], with every time the sandbox reads taken from `now` (Unix milliseconds)
+/// instead of the system clock: the timestamps it makes (pages, blocks, comments, uploads),
+/// the rate limit, relative date filters, login sessions, signed file URLs and the `Date`
+/// header of every answer. A test that runs its client on a manual clock shares that clock
+/// with the server, so pacing is checked without real waits.
 pub fn spawn_with_clock(
     options: &Options,
     now: crate::store::Now,
 ) -> Result<RunningSandbox, LaunchError> {
-    let st = options.build_state()?;
-    let _ = st.clock.set(now);
-    serve_in_process(st, None)
+    serve_in_process(options.build_state_on(Some(now))?, None)
 }
 
 /// Like [`spawn`], over HTTPS with the certificate chain and private key given in PEM:
@@ -300,12 +319,17 @@ fn serve_in_process(st: Shared, tls: Option<Acceptor>) -> Result<RunningSandbox,
     listener.set_nonblocking(true).map_err(bind)?;
     let addr = listener.local_addr().map_err(LaunchError::Io)?;
     let _ = st.local_addr.set(addr.to_string());
+    let tls_wanted = tls.is_some();
+    let base_url = match tls_wanted {
+        true => format!("https://localhost:{}", addr.port()),
+        false => format!("http://{addr}"),
+    };
+    st.store().base_url = Some(base_url.clone());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(LaunchError::Thread)?;
     let (stop, stopped) = watch::channel(false);
-    let tls_wanted = tls.is_some();
     let thread = std::thread::Builder::new()
         .name(format!("ntn-sandbox {addr}"))
         .spawn(move || {
@@ -337,10 +361,6 @@ fn serve_in_process(st: Shared, tls: Option<Acceptor>) -> Result<RunningSandbox,
             served
         })
         .map_err(LaunchError::Thread)?;
-    let base_url = match tls_wanted {
-        true => format!("https://localhost:{}", addr.port()),
-        false => format!("http://{addr}"),
-    };
     Ok(RunningSandbox {
         addr,
         state,

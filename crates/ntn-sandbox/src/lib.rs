@@ -39,7 +39,8 @@
 //!   [`render`]: the JSON answered for each object; [`markdown`]: pages as Markdown
 //!   (render, parse, replace);
 //! * [`api`] (`/v1`), [`login`] (CLI login protocol), [`control`] (`/__sandbox`),
-//!   [`uploads`] (file uploads), [`openapi`] (spec and docs pages): the endpoints;
+//!   [`uploads`] (file uploads), [`files`] (hosted files at `/__files/`, signed URLs),
+//!   [`openapi`] (spec and docs pages): the endpoints;
 //! * [`server`]: the router and its outer middleware;
 //! * [`launch`]: options, state construction and serving (binary or in-process).
 
@@ -47,6 +48,7 @@ pub mod api;
 pub mod control;
 pub mod errors;
 pub mod extract;
+pub mod files;
 pub mod filter;
 pub mod fixture;
 pub mod launch;

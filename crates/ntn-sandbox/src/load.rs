@@ -150,6 +150,8 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
             }
         } else if let Some(pid) = &p.parent.page_id {
             Parent::Page(norm(pid, "page")?)
+        } else if let Some(bid) = &p.parent.block_id {
+            Parent::Block(norm(bid, "block")?)
         } else {
             Parent::Workspace
         };
@@ -181,7 +183,7 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
             }
             _ => title_props(p.title.as_deref().unwrap_or("")),
         };
-        if let Parent::Page(parent_id) = &parent {
+        if let Parent::Page(parent_id) | Parent::Block(parent_id) = &parent {
             s.children
                 .entry(parent_id.clone())
                 .or_default()
@@ -395,4 +397,108 @@ fn generate_rows(s: &mut Store, dsid: &str, n: usize, author: &str) -> Result<()
         s.page_order.push(id);
     }
     Ok(())
+}
+
+/// The root page of `--tree N` ("Big tree", a child of Acme Home).
+pub const TREE_ROOT: &str = "a2000000-0000-4000-8000-000000000000";
+/// Where the big tree hangs (Acme Home; the first workspace's top level without it).
+const TREE_PARENT: &str = "a1000000-0000-4000-8000-000000000001";
+
+/// The id of page `n` of the big tree (0 is the root).
+pub fn tree_page_id(n: usize) -> String {
+    format!("a2000000-0000-4000-8000-{n:012}")
+}
+
+/// Add `n` pages under a root page "Big tree" ([`TREE_ROOT`]): page `n`'s parent is page
+/// `(n-1)/10` (fan-out 10, 0 being the root), titled "Page n"; each page holds a heading,
+/// three paragraphs (block ids `a3000000-0000-4000-8000-<4n+k>`) and then its child pages.
+/// Page `n` was last edited `(7n mod 600) + 1` minutes before the store's clock (rounded to
+/// the minute; the root at that minute): times spread over ten hours, several pages a
+/// minute. Linear in `n`.
+pub fn big_tree(s: &mut Store, n: usize) {
+    if n == 0 {
+        return;
+    }
+    let (top, ws) = match s.pages.get(TREE_PARENT) {
+        Some(p) => (Parent::Page(p.id.clone()), p.ws.clone()),
+        None => match s.workspaces.first() {
+            Some(w) => (Parent::Workspace, w.id.clone()),
+            None => return,
+        },
+    };
+    let author = s.users.first().map(|u| u.id.clone()).unwrap_or_default();
+    let minute = s.now_ms().div_euclid(60_000) * 60_000;
+    s.pages.reserve(n + 1);
+    s.blocks.reserve(4 * (n + 1));
+    s.children.reserve(2 * (n + 1));
+    s.page_order.reserve(n + 1);
+    let text = |kind: &str, t: String| {
+        let mut data = json!({"rich_text": [rich_text(&t)], "color": "default"});
+        if kind == "heading_2" {
+            data["is_toggleable"] = json!(false);
+        }
+        data
+    };
+    for i in 0..=n {
+        let id = tree_page_id(i);
+        let parent = if i == 0 {
+            top.clone()
+        } else {
+            Parent::Page(tree_page_id((i - 1) / 10))
+        };
+        let ago = if i == 0 { 0 } else { (i as i64 * 7) % 600 + 1 };
+        let t = util::rfc3339(minute - ago * 60_000);
+        let title = if i == 0 {
+            "Big tree".to_string()
+        } else {
+            format!("Page {i}")
+        };
+        let mut kids = Vec::with_capacity(4 + 10);
+        for k in 0..4 {
+            let bid = format!("a3000000-0000-4000-8000-{:012}", i * 4 + k);
+            let (kind, data) = if k == 0 {
+                ("heading_2", text("heading_2", title.clone()))
+            } else {
+                (
+                    "paragraph",
+                    text("paragraph", format!("Paragraph {k} of {title}.")),
+                )
+            };
+            s.blocks.insert(
+                bid.clone(),
+                Block {
+                    id: bid.clone(),
+                    ws: ws.clone(),
+                    parent: Parent::Page(id.clone()),
+                    kind: kind.into(),
+                    data,
+                    created_time: t.clone(),
+                    last_edited_time: t.clone(),
+                    created_by: author.clone(),
+                    in_trash: false,
+                },
+            );
+            kids.push(bid);
+        }
+        s.children.insert(id.clone(), kids);
+        if let Parent::Page(p) = &parent {
+            s.children.entry(p.clone()).or_default().push(id.clone());
+        }
+        s.pages.insert(
+            id.clone(),
+            Page {
+                id: id.clone(),
+                ws: ws.clone(),
+                parent,
+                props: title_props(&title),
+                created_time: t.clone(),
+                last_edited_time: t,
+                created_by: author.clone(),
+                last_edited_by: author.clone(),
+                in_trash: false,
+                icon: None,
+            },
+        );
+        s.page_order.push(id);
+    }
 }

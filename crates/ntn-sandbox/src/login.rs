@@ -37,7 +37,7 @@ pub fn base_url(st: &Shared, headers: &HeaderMap) -> String {
 }
 
 async fn init(State(st): State<Shared>, headers: HeaderMap, JsonBody(_): JsonBody) -> Response {
-    let now = util::now_ms();
+    let now = st.now_ms();
     let expires_ms = now + (st.cfg.login_ttl_secs as i64) * 1000;
     let session = LoginSession {
         session_id: util::random_hex(32),
@@ -72,7 +72,7 @@ async fn redeem(State(st): State<Shared>, JsonBody(v): JsonBody) -> ApiResult<Re
             ));
         }
     };
-    let now = util::now_ms();
+    let now = st.now_ms();
     let mut s = st.store();
     let not_found = || ApiError::not_found("Login session not found.");
     let idx = s
@@ -248,7 +248,7 @@ async fn page_get(State(st): State<Shared>, PathParam(id): PathParam) -> Respons
     let Some(idx) = find_browser(&s, &id) else {
         return unknown_page();
     };
-    let status = s.sessions[idx].status(util::now_ms());
+    let status = s.sessions[idx].status(st.now_ms());
     if status != "pending" {
         return closed_page(status);
     }
@@ -271,7 +271,7 @@ async fn page_post(State(st): State<Shared>, PathParam(id): PathParam, req: Requ
             .map(|v| v.trim().to_string())
             .unwrap_or_default()
     };
-    let now = util::now_ms();
+    let now = st.now_ms();
     let mut s = st.store();
     let Some(idx) = find_browser(&s, &id) else {
         return unknown_page();

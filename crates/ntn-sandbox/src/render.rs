@@ -113,7 +113,23 @@ pub fn synced_source(s: &Store, id: &str) -> String {
         .to_string()
 }
 
+/// A hosted file's data as a read shows it: the URL on the sandbox's origin, signed
+/// afresh, and when that signature expires.
+fn signed_file_data(s: &Store, kind: &str, data: &Value) -> Option<Value> {
+    if !matches!(kind, "image" | "file" | "pdf" | "video" | "audio") || data["type"] != "file" {
+        return None;
+    }
+    let url = data["file"]["url"].as_str()?;
+    crate::files::hosted_path(url)?;
+    let signer = crate::files::Signer::of(s);
+    let mut out = data.clone();
+    out["file"]["url"] = json!(signer.signed(url));
+    out["file"]["expiry_time"] = json!(signer.expiry_time());
+    Some(out)
+}
+
 pub fn block_json(s: &Store, b: &Block) -> Value {
+    let data = signed_file_data(s, &b.kind, &b.data);
     json!({
         "object": "block",
         "id": b.id,
@@ -126,7 +142,7 @@ pub fn block_json(s: &Store, b: &Block) -> Value {
         "archived": b.in_trash,
         "in_trash": b.in_trash,
         "type": b.kind,
-        b.kind.clone(): b.data,
+        b.kind.clone(): data.as_ref().unwrap_or(&b.data),
     })
 }
 

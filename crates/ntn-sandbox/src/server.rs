@@ -25,6 +25,7 @@ pub fn router(st: Shared) -> Router {
         .merge(crate::traps::control().route_layer(from_fn(loopback_only)))
         .merge(crate::traps::router())
         .merge(crate::openapi::router())
+        .route("/__files/{*path}", axum::routing::get(crate::files::serve))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         // Inside `outer`, so the request log sees the encoding; faults answered by `outer`
@@ -171,6 +172,10 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
     REQUEST_ID
         .scope(rid.clone(), async move {
             let path = req.uri().path().to_string();
+            // Anything but a read, a search or a query may change the store.
+            let may_write = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
+                && path != "/v1/search"
+                && !(path.starts_with("/v1/data_sources/") && path.ends_with("/query"));
             let mut resp = if path.starts_with("/__sandbox") {
                 next.run(req).await
             } else {
@@ -240,6 +245,13 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
                 && let Ok(v) = HeaderValue::from_str(&rid)
             {
                 resp.headers_mut().insert("x-request-id", v);
+            }
+            // The answer's date from the sandbox's clock (hyper leaves a present one alone).
+            if let Ok(v) = HeaderValue::from_str(&crate::util::http_date(st.now_ms())) {
+                resp.headers_mut().insert(header::DATE, v);
+            }
+            if may_write {
+                st.bump_generation();
             }
             resp
         })

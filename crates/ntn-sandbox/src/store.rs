@@ -12,6 +12,7 @@ use crate::openapi::Served;
 use crate::uploads::Uploads;
 use crate::util;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Server configuration (the command line's `--login-ttl`, `--poll-interval-ms`,
@@ -62,7 +63,11 @@ pub struct AppState {
     pub traps: crate::traps::Traps,
     /// Where the rate limit and relative date filters read the time, when not the system
     /// clock (tests share their manual clock with the sandbox: see [`crate::spawn_with_clock`]).
+    /// The store holds the same clock ([`Store::now_ms`]) for every timestamp it makes.
     pub clock: OnceLock<Now>,
+    /// Bumped after every request that may have changed the store (anything but a `GET`,
+    /// a search or a data source query): what the search index is checked against.
+    pub generation: AtomicU64,
 }
 
 pub type Shared = Arc<AppState>;
@@ -72,7 +77,10 @@ pub type Now = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 impl AppState {
     /// Assemble the state from its parts (see [`crate::launch::Options::build_state`]).
-    pub fn new(cfg: Config, store: Store, openapi: Served, uploads: Uploads) -> Shared {
+    pub fn new(cfg: Config, mut store: Store, openapi: Served, uploads: Uploads) -> Shared {
+        if store.file_secret.is_empty() {
+            store.file_secret = util::random_hex(32);
+        }
         Arc::new(Self {
             cfg,
             store: Mutex::new(store),
@@ -81,7 +89,16 @@ impl AppState {
             local_addr: OnceLock::new(),
             traps: crate::traps::Traps::default(),
             clock: OnceLock::new(),
+            generation: AtomicU64::new(0),
         })
+    }
+    /// Note that the store may have changed (see [`AppState::generation`]).
+    pub fn bump_generation(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+    /// The current [`AppState::generation`].
+    pub fn current_generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
     /// The current time in Unix milliseconds: the injected clock, else the system's.
     pub fn now_ms(&self) -> i64 {
@@ -123,9 +140,56 @@ pub struct Store {
     /// Pages whose next Markdown write is applied differently from what was asked (page
     /// id → mode, `POST /__sandbox/markdown/skew`).
     pub skew: HashMap<String, String>,
+    /// The time source of every timestamp the store makes ([`Store::now_ms`]); the system
+    /// clock when `None`.
+    pub clock: Option<Now>,
+    /// `http://HOST:PORT` once the server is bound: hosted files are served from
+    /// `{base_url}/__files/` ([`crate::files`]).
+    pub base_url: Option<String>,
+    /// The secret hosted file URLs are signed with (random per store).
+    pub file_secret: String,
+    /// Sorted search results by (workspace, query, object filter, ascending), with the
+    /// [`AppState::generation`] they were computed at (see [`crate::api::data::search`]).
+    pub search_cache: HashMap<SearchKey, SearchIndex>,
+}
+
+/// What a search result list depends on besides the store: workspace, lower-cased query,
+/// object filter, ascending.
+pub type SearchKey = (String, String, Option<String>, bool);
+
+/// A search's results in order, with each id's position (cursors are found in O(1)).
+#[derive(Debug, Clone, Default)]
+pub struct SearchIndex {
+    pub generation: u64,
+    pub ids: Arc<Vec<String>>,
+    pub position: Arc<HashMap<String, usize>>,
 }
 
 impl Store {
+    /// The current time in Unix milliseconds: the injected clock, else the system's.
+    pub fn now_ms(&self) -> i64 {
+        match &self.clock {
+            Some(now) => now(),
+            None => util::now_ms(),
+        }
+    }
+    /// [`Store::now_ms`] as an RFC 3339 timestamp (milliseconds, UTC).
+    pub fn now(&self) -> String {
+        util::rfc3339(self.now_ms())
+    }
+    /// `http://HOST:PORT/__files/` once bound: where hosted files are served.
+    pub fn files_base(&self) -> Option<String> {
+        self.base_url.as_ref().map(|b| format!("{b}/__files/"))
+    }
+    /// Bump the `last_edited_time` of the page that holds `container` (a page, or a block
+    /// somewhere inside a page): its content changed.
+    pub fn touch_page_of(&mut self, container: &str, at: &str) {
+        if let Some(page) = crate::markdown::page_of(self, container)
+            && let Some(p) = self.pages.get_mut(&page)
+        {
+            p.last_edited_time = at.to_string();
+        }
+    }
     pub fn workspace(&self, id: &str) -> Option<&Workspace> {
         self.workspaces.iter().find(|w| w.id == id)
     }

@@ -54,6 +54,24 @@ struct Meta {
     content_length: Option<u64>,
     sha256: Option<String>,
     upload_url: String,
+    /// Attached to a block at least once: it no longer expires (`expiry_time` null).
+    attached: bool,
+}
+
+/// How long an upload that was never attached stays usable (Notion: `expiry_time`, about
+/// an hour after creation).
+pub const EXPIRY_MS: i64 = 3_600_000;
+
+impl Meta {
+    /// Mark the upload expired once its hour is up, unless it was attached.
+    fn expire(&mut self, now: i64) {
+        if !self.attached
+            && (self.status == "pending" || self.status == "uploaded")
+            && now >= self.created_ms + EXPIRY_MS
+        {
+            self.status = "expired".into();
+        }
+    }
 }
 
 #[derive(Default)]
@@ -67,12 +85,30 @@ struct Assembler {
 struct Entry {
     meta: Mutex<Meta>,
     asm: tokio::sync::Mutex<Assembler>,
+    /// The bytes once uploaded: spool files in part order.
+    content: Mutex<Option<Arc<Vec<TempPath>>>>,
 }
 
 impl Entry {
     fn meta(&self) -> std::sync::MutexGuard<'_, Meta> {
         self.meta.lock().unwrap_or_else(|p| p.into_inner())
     }
+    /// The metadata, marked expired when its hour is up at `now`.
+    fn meta_at(&self, now: i64) -> std::sync::MutexGuard<'_, Meta> {
+        let mut m = self.meta();
+        m.expire(now);
+        m
+    }
+    fn set_content(&self, files: Vec<TempPath>) {
+        *self.content.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(files));
+    }
+}
+
+/// An uploaded file's bytes, for serving ([`Uploads::content`]).
+pub struct Content {
+    pub files: Arc<Vec<TempPath>>,
+    pub content_type: Option<String>,
+    pub length: u64,
 }
 
 /// Uploads by id, and ids in creation order.
@@ -107,10 +143,69 @@ impl Uploads {
                 next: 1,
                 ..Default::default()
             }),
+            content: Mutex::new(None),
         });
         let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
         m.0.insert(id.clone(), e);
         m.1.push(id);
+    }
+
+    /// Check that an upload can be attached to a block in workspace `ws` at `now` (Notion:
+    /// only a file upload whose `status` is `uploaded`; expired and failed ones "can no longer
+    /// be used"); returns its filename. Nothing changes until [`Uploads::mark_attached`].
+    pub fn attachable(&self, id: &str, ws: &str, now: i64) -> ApiResult<String> {
+        let e = self
+            .get(id)
+            .filter(|e| e.meta().ws == ws)
+            .ok_or_else(|| {
+                ApiError::validation(format!(
+                    "Could not find file upload with ID: {id}. It may not exist or may not be shared with the integration."
+                ))
+            })?;
+        let m = e.meta_at(now);
+        match m.status.as_str() {
+            "uploaded" => Ok(m.filename.clone().unwrap_or_else(|| "file".into())),
+            "pending" => Err(ApiError::validation(format!(
+                "File upload {id} is pending: send (and complete) its content before attaching it."
+            ))),
+            other => Err(ApiError::validation(format!(
+                "File upload {id} is {other} and can no longer be used."
+            ))),
+        }
+    }
+
+    /// Note that an upload was attached: it no longer expires (`expiry_time` null). An
+    /// upload can be attached again (Notion: "Upload once, attach many times").
+    pub fn mark_attached(&self, id: &str) {
+        if let Some(e) = self.get(id) {
+            e.meta().attached = true;
+        }
+    }
+
+    /// The bytes of an uploaded (and attached) file, for `GET /__files/…`.
+    pub fn content(&self, id: &str) -> Option<Content> {
+        let e = self.get(id)?;
+        let (attached, content_type, length) = {
+            let m = e.meta();
+            (
+                m.attached,
+                m.content_type.clone(),
+                m.content_length.unwrap_or(0),
+            )
+        };
+        if !attached {
+            return None;
+        }
+        let files = e
+            .content
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        Some(Content {
+            files,
+            content_type,
+            length,
+        })
     }
 
     /// The control view of an upload (`GET /__sandbox/uploads/{id}`).
@@ -155,7 +250,7 @@ fn upload_json(m: &Meta) -> Value {
         "id": m.id,
         "created_time": util::rfc3339(m.created_ms),
         "last_edited_time": util::rfc3339(m.last_edited_ms),
-        "expiry_time": util::rfc3339(m.created_ms + 3_600_000),
+        "expiry_time": if m.attached { Value::Null } else { json!(util::rfc3339(m.created_ms + EXPIRY_MS)) },
         "archived": false,
         "status": m.status,
         "filename": m.filename,
@@ -266,7 +361,7 @@ pub async fn create(
         }
     }
     let id = util::new_id();
-    let now = util::now_ms();
+    let now = st.now_ms();
     let meta = Meta {
         id: id.clone(),
         ws: ctx.ws.clone(),
@@ -286,6 +381,7 @@ pub async fn create(
         content_length: None,
         sha256: None,
         upload_url: format!("{}/v1/file_uploads/{id}/send", base_url(&st, &headers)),
+        attached: false,
     };
     let out = upload_json(&meta);
     st.uploads.insert(meta);
@@ -306,7 +402,7 @@ pub async fn get(
     PathParam(id): PathParam,
 ) -> ApiResult<Json<Value>> {
     let e = entry_in_ws(&st, &ctx, &id)?;
-    let out = upload_json(&e.meta());
+    let out = upload_json(&e.meta_at(st.now_ms()));
     Ok(Json(out))
 }
 
@@ -330,7 +426,7 @@ pub async fn list(
     };
     let metas: Vec<Meta> = entries
         .iter()
-        .map(|e| e.meta().clone())
+        .map(|e| e.meta_at(st.now_ms()).clone())
         .filter(|m| m.ws == ctx.ws && status.as_ref().is_none_or(|s| &m.status == s))
         .collect();
     let ids: Vec<String> = metas.iter().map(|m| m.id.clone()).collect();
@@ -383,7 +479,7 @@ pub async fn send(
 ) -> ApiResult<Json<Value>> {
     let e = entry_in_ws(&st, &ctx, &id)?;
     let (mode, total, status) = {
-        let m = e.meta();
+        let m = e.meta_at(st.now_ms());
         (m.mode.clone(), m.total_parts, m.status.clone())
     };
     if mode == "external_url" {
@@ -445,13 +541,12 @@ pub async fn send(
                 let content_type = field.content_type().map(str::to_string);
                 let mut hasher = Sha256::new();
                 let mut size: u64 = 0;
-                let (mut out, path) = if multi {
+                // Spooled in both modes: the bytes are served once attached.
+                let (mut out, path) = {
                     let tf = tempfile::NamedTempFile::new_in(st.uploads.dir.path())
                         .map_err(|e| ApiError::internal(format!("spool: {e}")))?;
                     let (f, p) = tf.into_parts();
                     (Some(tokio::fs::File::from_std(f)), Some(p))
-                } else {
-                    (None, None)
                 };
                 let mut too_big = false;
                 loop {
@@ -524,12 +619,15 @@ pub async fn send(
                 "part_number is only allowed for multi_part uploads.",
             ));
         }
-        let mut m = e.meta();
+        let mut m = e.meta_at(st.now_ms());
         if m.status != "pending" {
             return Err(ApiError::validation(format!(
                 "File upload {} is {}; only pending uploads accept content.",
                 m.id, m.status
             )));
+        }
+        if let Some(f) = got.file {
+            e.set_content(vec![f]);
         }
         m.parts.clear();
         m.parts.insert(
@@ -548,7 +646,7 @@ pub async fn send(
         if m.content_type.is_none() {
             m.content_type = got.content_type;
         }
-        m.last_edited_ms = util::now_ms();
+        m.last_edited_ms = st.now_ms();
         return Ok(Json(upload_json(&m)));
     }
     let total = total.unwrap_or(1);
@@ -573,7 +671,7 @@ pub async fn send(
         return Err(ApiError::validation(format!("Part {n} is empty.")));
     }
     {
-        let m = e.meta();
+        let m = e.meta_at(st.now_ms());
         let others: u64 = m
             .parts
             .iter()
@@ -615,7 +713,7 @@ pub async fn send(
     if m.content_type.is_none() {
         m.content_type = got.content_type;
     }
-    m.last_edited_ms = util::now_ms();
+    m.last_edited_ms = st.now_ms();
     Ok(Json(upload_json(&m)))
 }
 
@@ -651,7 +749,7 @@ pub async fn complete(
 ) -> ApiResult<Json<Value>> {
     let e = entry_in_ws(&st, &ctx, &id)?;
     {
-        let m = e.meta();
+        let m = e.meta_at(st.now_ms());
         if m.mode != "multi_part" {
             return Err(ApiError::validation(
                 "Only multi_part file uploads can be completed.",
@@ -680,13 +778,15 @@ pub async fn complete(
         let mut asm = e.asm.lock().await;
         advance(&mut asm).await?;
         let sha = hex(asm.hasher.clone().finalize());
-        asm.files.clear();
+        // The parts in order are the file's bytes.
+        let parts = std::mem::take(&mut asm.files);
+        e.set_content(parts.into_values().map(|(p, _)| p).collect());
         sha
     };
     let mut m = e.meta();
     m.status = "uploaded".into();
     m.content_length = Some(m.parts.values().map(|p| p.size).sum());
     m.sha256 = Some(sha);
-    m.last_edited_ms = util::now_ms();
+    m.last_edited_ms = st.now_ms();
     Ok(Json(upload_json(&m)))
 }

@@ -27,6 +27,57 @@ pub fn rfc3339(ms: i64) -> String {
     )
 }
 
+/// Format unix milliseconds as an HTTP date (RFC 7231 IMF-fixdate):
+/// `Mon, 07 Dec 2026 12:00:00 GMT`.
+pub fn http_date(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(m - 1) as usize],
+        sod / 3600,
+        (sod % 3600) / 60,
+        sod % 60
+    )
+}
+
+/// S3's `X-Amz-Date` form of unix milliseconds: `20261207T120000Z`.
+pub fn amz_date(ms: i64) -> String {
+    let t = rfc3339(ms);
+    let digits: String = t.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
+    format!("{}T{}Z", &digits[..8], &digits[8..])
+}
+
+/// The unix milliseconds of an `X-Amz-Date` (`20261207T120000Z`).
+pub fn parse_amz_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (h, mi, se) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400) + h * 3600 + mi * 60 + se) * 1000)
+}
+
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
@@ -136,6 +187,15 @@ mod tests {
     fn formats_time() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339(1_795_578_000_123), "2026-11-25T03:40:00.123Z");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(
+            http_date(1_796_644_800_999),
+            "Mon, 07 Dec 2026 12:00:00 GMT"
+        );
+        assert_eq!(amz_date(1_796_644_800_999), "20261207T120000Z");
+        assert_eq!(parse_amz_date("20261207T120000Z"), Some(1_796_644_800_000));
+        assert_eq!(parse_amz_date("19700101T000000Z"), Some(0));
+        assert_eq!(parse_amz_date("2026-12-07"), None);
     }
     #[test]
     fn codes() {

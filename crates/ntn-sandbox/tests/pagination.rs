@@ -202,16 +202,18 @@ fn search() {
             Some(json!({"filter": {"property": "object", "value": "data_source"}})),
         )
         .json();
-    // Tasks, Roadmap, the two data sources of Contacts, and Reading list (in Lossy blocks).
+    // Tasks, Roadmap, the two data sources of Contacts, Reading list (in Lossy blocks) and
+    // Glossary (in Handbook).
     let ids: Vec<&str> = r["results"]
         .as_array()
         .unwrap()
         .iter()
         .map(|x| x["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids.len(), 5, "{ids:?}");
+    assert_eq!(ids.len(), 6, "{ids:?}");
     assert!(ids.contains(&TASKS_DS));
-    // everything, paginated: 4 pages + 260 rows + 5 data sources and their 10 rows
+    // everything, paginated: 4 pages + 260 rows + 5 data sources and their 10 rows, and
+    // the Handbook tree (5 pages, the Glossary data source and its 3 rows)
     let mut n = 0;
     let mut cursor: Option<String> = None;
     loop {
@@ -226,7 +228,7 @@ fn search() {
             None => break,
         }
     }
-    assert_eq!(n, 279);
+    assert_eq!(n, 279 + 9);
     let g = sb.token("bob@globex.test", GLOBEX);
     let r = sb
         .api("POST", "/v1/search", &g, Some(json!({"query": "acme"})))

@@ -88,7 +88,7 @@ pub async fn create(
         ws: ctx.ws.clone(),
         page_id,
         discussion_id,
-        created_time: util::rfc3339(util::now_ms()),
+        created_time: s.now(),
         author_id: ctx.bot_id.clone(),
         rich_text,
     };

@@ -5,11 +5,12 @@ use super::{Ctx, PageReq, parse_id, short};
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam};
 use crate::model::Page;
-use crate::store::Shared;
+use crate::store::{SearchIndex, Shared, Store};
 use crate::{filter, render, sort};
 use axum::Json;
 use axum::extract::{Extension, RawQuery, State};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 pub async fn get_database(
     State(st): State<Shared>,
@@ -134,6 +135,102 @@ pub async fn query(
 // ---------------------------------------------------------------------------
 // Search
 
+/// The ordered results of a search, from the store's cache while nothing changed since
+/// they were computed ([`crate::store::AppState::generation`]): paging through N results
+/// costs O(page) per request, not a sort of everything each time.
+fn search_index(
+    st: &Shared,
+    s: &mut Store,
+    ws: &str,
+    query: &str,
+    object: Option<&str>,
+    ascending: bool,
+) -> SearchIndex {
+    let generation = st.current_generation();
+    let key = (
+        ws.to_string(),
+        query.to_string(),
+        object.map(str::to_string),
+        ascending,
+    );
+    if let Some(hit) = s
+        .search_cache
+        .get(&key)
+        .filter(|c| c.generation == generation)
+    {
+        return hit.clone();
+    }
+    let matches = |title: &str| query.is_empty() || title.to_lowercase().contains(query);
+    // (last_edited_time, order, id)
+    let mut items: Vec<(&str, usize, &str)> = vec![];
+    if object.is_none_or(|o| o == "page") {
+        for (i, id) in s.page_order.iter().enumerate() {
+            if let Some(p) = s.pages.get(id)
+                && p.ws == ws
+                && !p.in_trash
+                && (query.is_empty() || matches(&p.title()))
+            {
+                items.push((&p.last_edited_time, i, id));
+            }
+        }
+    }
+    let base = s.page_order.len();
+    for (i, dbid) in s.database_order.iter().enumerate() {
+        let Some(db) = s.databases.get(dbid).filter(|d| d.ws == ws && !d.in_trash) else {
+            continue;
+        };
+        match object {
+            None | Some("data_source") => {
+                for dsid in &db.data_sources {
+                    if let Some(ds) = s.data_sources.get(dsid)
+                        && matches(&ds.name)
+                    {
+                        items.push((&ds.last_edited_time, base + i, dsid));
+                    }
+                }
+            }
+            Some("database") if matches(&db.title) => {
+                items.push((&db.last_edited_time, base + i, dbid));
+            }
+            _ => {}
+        }
+    }
+    items.sort_unstable_by(|a, b| {
+        let o = a.0.cmp(b.0).then(a.1.cmp(&b.1));
+        if ascending { o } else { o.reverse() }
+    });
+    let ids: Vec<String> = items.iter().map(|x| x.2.to_string()).collect();
+    let position = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), i))
+        .collect();
+    let index = SearchIndex {
+        generation,
+        ids: Arc::new(ids),
+        position: Arc::new(position),
+    };
+    if s.search_cache.len() >= 32 {
+        s.search_cache.clear();
+    }
+    s.search_cache.insert(key, index.clone());
+    index
+}
+
+/// [`PageReq::window`] over a search index: the cursor is found by its position.
+fn window<'a>(req: &PageReq, index: &'a SearchIndex) -> ApiResult<(&'a [String], Option<String>)> {
+    let start = match &req.cursor {
+        None => 0,
+        Some(c) => *index.position.get(c).ok_or_else(|| {
+            ApiError::validation(format!(
+                "start_cursor `{c}` is not a valid cursor for this request."
+            ))
+        })?,
+    };
+    let end = (start + req.size).min(index.ids.len());
+    Ok((&index.ids[start..end], index.ids.get(end).cloned()))
+}
+
 fn verr(msg: String) -> ApiError {
     ApiError::validation(format!("body failed validation: {msg}"))
 }
@@ -182,52 +279,9 @@ pub async fn search(
             }
         },
     };
-    let s = st.store();
-    let matches = |title: &str| query.is_empty() || title.to_lowercase().contains(&query);
-    // (last_edited_time, order, id, kind)
-    let mut items: Vec<(String, usize, String, u8)> = vec![];
-    if object.as_deref().is_none_or(|o| o == "page") {
-        for (i, id) in s.page_order.iter().enumerate() {
-            if let Some(p) = s.pages.get(id)
-                && p.ws == ctx.ws
-                && !p.in_trash
-                && matches(&p.title())
-            {
-                items.push((p.last_edited_time.clone(), i, id.clone(), 0));
-            }
-        }
-    }
-    let base = s.page_order.len();
-    for (i, dbid) in s.database_order.iter().enumerate() {
-        let Some(db) = s
-            .databases
-            .get(dbid)
-            .filter(|d| d.ws == ctx.ws && !d.in_trash)
-        else {
-            continue;
-        };
-        match object.as_deref() {
-            None | Some("data_source") => {
-                for dsid in &db.data_sources {
-                    if let Some(ds) = s.data_sources.get(dsid)
-                        && matches(&ds.name)
-                    {
-                        items.push((ds.last_edited_time.clone(), base + i, dsid.clone(), 1));
-                    }
-                }
-            }
-            Some("database") if matches(&db.title) => {
-                items.push((db.last_edited_time.clone(), base + i, dbid.clone(), 2));
-            }
-            _ => {}
-        }
-    }
-    items.sort_by(|a, b| {
-        let o = a.0.cmp(&b.0).then(a.1.cmp(&b.1));
-        if ascending { o } else { o.reverse() }
-    });
-    let ids: Vec<String> = items.iter().map(|x| x.2.clone()).collect();
-    let (win, next) = req.window(&ids)?;
+    let mut s = st.store();
+    let index = search_index(&st, &mut s, &ctx.ws, &query, object.as_deref(), ascending);
+    let (win, next) = window(&req, &index)?;
     let results = win
         .iter()
         .filter_map(|id| {

@@ -73,6 +73,7 @@ fn read(s: &Store, id: &str, page: &str, is_page: bool, limit: usize) -> Rendere
         &render::Options {
             limit,
             sign: true,
+            files: crate::files::Signer::of(s),
             page_id: page.to_string(),
         },
     )
@@ -162,7 +163,7 @@ pub async fn update(
             "Can't edit block that is archived. You must unarchive the block before editing.",
         ));
     }
-    let now = util::rfc3339(util::now_ms());
+    let now = s.now();
     let w = Writer {
         ws: &ctx.ws,
         user: &ctx.bot_id,

@@ -1,6 +1,8 @@
 //! `POST /v1/pages/{id}/move`: a page to another page, a data source (or a database with
 //! one data source), or the workspace. Under a data source the page keeps only its title
 //! (the other properties take their empty values); moving out of one keeps the title.
+//! The page's `child_page` block leaves the old parent page's content and joins the new
+//! one's (at the end): both pages' `last_edited_time` move.
 
 use super::{Ctx, parse_id};
 use crate::errors::{ApiError, ApiResult};
@@ -124,12 +126,14 @@ pub async fn move_page(
             "Cannot move page {id} into itself or one of its own pages."
         )));
     }
-    // Detach.
+    let t = s.now();
+    // Detach: the page's `child_page` block leaves its old parent's content.
     match &page.parent {
         Parent::Page(p) | Parent::Block(p) => {
             if let Some(list) = s.children.get_mut(p) {
                 list.retain(|c| c != &id);
             }
+            s.touch_page_of(p, &t);
         }
         Parent::DataSource { ds, .. } => {
             if let Some(d) = s.data_sources.get_mut(ds) {
@@ -158,7 +162,9 @@ pub async fn move_page(
             props
         }
         Parent::Page(p) => {
+            // ...and joins the new parent's content, at the end.
             s.children.entry(p.clone()).or_default().push(id.clone());
+            s.touch_page_of(p, &t);
             title_props(&title)
         }
         _ => title_props(&title),
@@ -169,7 +175,7 @@ pub async fn move_page(
         .ok_or_else(|| ApiError::object_not_found("page", &id))?;
     p.parent = parent;
     p.props = props;
-    p.last_edited_time = util::rfc3339(util::now_ms());
+    p.last_edited_time = t;
     p.last_edited_by = ctx.bot_id.clone();
     Ok(Json(render::page_json(p)))
 }

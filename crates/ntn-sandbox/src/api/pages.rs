@@ -42,10 +42,6 @@ const OTHER_BLOCKS: &[&str] = &[
     "link_to_page",
 ];
 
-fn now() -> String {
-    util::rfc3339(util::now_ms())
-}
-
 fn page_in_ws<'a>(s: &'a Store, ctx: &Ctx, id: &str) -> ApiResult<&'a Page> {
     s.pages
         .get(id)
@@ -198,9 +194,10 @@ pub async fn create(
         ));
     };
     let id = util::new_id();
-    let t = now();
+    let t = s.now();
     // Validate children before inserting anything.
-    let blocks = parse_children(&children, "body.children")?;
+    let mut blocks = parse_children(&children, "body.children")?;
+    attach_uploads(&st, &s, &ctx, &mut blocks)?;
     let page = Page {
         id: id.clone(),
         ws: ctx.ws.clone(),
@@ -214,7 +211,11 @@ pub async fn create(
         icon,
     };
     match &parent {
-        Parent::Page(pid) => s.children.entry(pid.clone()).or_default().push(id.clone()),
+        Parent::Page(pid) => {
+            // The new page is a `child_page` block of its parent's content.
+            s.children.entry(pid.clone()).or_default().push(id.clone());
+            s.touch_page_of(pid, &t);
+        }
         Parent::DataSource { ds, .. } => {
             if let Some(d) = s.data_sources.get_mut(ds) {
                 d.rows.push(id.clone());
@@ -285,21 +286,70 @@ pub async fn update(
             }
         }
     }
+    let t = s.now();
     let p = s.pages.get_mut(&id).expect("exists");
     p.props = props;
+    // Trashing a child page trashes its `child_page` block (the page itself, as the parent's
+    // child) and leaves the parent's `last_edited_time` alone (see the README).
     if let Some(t) = trash {
         p.in_trash = t;
     }
     if let Some(i) = icon {
         p.icon = i;
     }
-    p.last_edited_time = now();
+    p.last_edited_time = t;
     p.last_edited_by = ctx.bot_id.clone();
     Ok(Json(render::page_json(p)))
 }
 
 // ---------------------------------------------------------------------------
 // Blocks
+
+/// Block types whose content is a file object (external, hosted or a file upload).
+const MEDIA_BLOCKS: &[&str] = &["image", "file", "pdf", "video", "audio"];
+
+/// Turn the media blocks that name a file upload (`{type: "file_upload", file_upload: {id}}`)
+/// into hosted file blocks (`{type: "file", file: {url, expiry_time}}`), as Notion answers
+/// them. Every upload is checked (400 `validation_error` for an unknown, pending, expired or
+/// failed one) before any is marked attached.
+fn attach_uploads(st: &Shared, s: &Store, ctx: &Ctx, blocks: &mut [NewBlock]) -> ApiResult<()> {
+    fn walk(
+        st: &Shared,
+        ctx: &Ctx,
+        now: i64,
+        blocks: &mut [NewBlock],
+        used: &mut Vec<String>,
+    ) -> ApiResult<()> {
+        for b in blocks {
+            if MEDIA_BLOCKS.contains(&b.kind.as_str()) && b.data["type"] == "file_upload" {
+                let id = b.data["file_upload"]["id"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                let filename = st.uploads.attachable(&id, &ctx.ws, now)?;
+                let caption = b.data.get("caption").cloned().unwrap_or_else(|| json!([]));
+                let mut data = json!({
+                    "type": "file",
+                    "file": {"url": crate::files::upload_url(&ctx.ws, &id, &filename), "expiry_time": null},
+                    "caption": caption,
+                });
+                if b.kind == "file" {
+                    data["name"] = json!(filename);
+                }
+                b.data = data;
+                used.push(id);
+            }
+            walk(st, ctx, now, &mut b.children, used)?;
+        }
+        Ok(())
+    }
+    let mut used = Vec::new();
+    walk(st, ctx, s.now_ms(), blocks, &mut used)?;
+    for id in used {
+        st.uploads.mark_attached(&id);
+    }
+    Ok(())
+}
 
 /// A parsed block to insert: (type, data, children).
 pub struct NewBlock {
@@ -383,10 +433,21 @@ fn parse_block(v: &Value, path: &str) -> ApiResult<NewBlock> {
                 }
             }
         }
-    } else if let Some(caption) = data.get("caption").cloned() {
-        // Media, bookmarks and embeds: the caption is rich text.
-        data["caption"] = normalize_rich_text(&caption, &format!("{path}.{kind}.caption"))
-            .map_err(|e| ApiError::validation(format!("body failed validation: {e}")))?;
+    } else {
+        if let Some(caption) = data.get("caption").cloned() {
+            // Media, bookmarks and embeds: the caption is rich text.
+            data["caption"] = normalize_rich_text(&caption, &format!("{path}.{kind}.caption"))
+                .map_err(|e| ApiError::validation(format!("body failed validation: {e}")))?;
+        }
+        if MEDIA_BLOCKS.contains(&kind.as_str()) && data["type"] == "file_upload" {
+            let raw = data["file_upload"]["id"].as_str().ok_or_else(|| {
+                ApiError::validation(format!(
+                    "body failed validation: {path}.{kind}.file_upload.id should be a string, instead was `{}`.",
+                    short(&data["file_upload"]["id"])
+                ))
+            })?;
+            data["file_upload"]["id"] = json!(parse_id(raw, &format!("{kind}.file_upload.id"))?);
+        }
     }
     Ok(NewBlock {
         kind,
@@ -395,23 +456,19 @@ fn parse_block(v: &Value, path: &str) -> ApiResult<NewBlock> {
     })
 }
 
-/// Insert blocks under a container (page or block); returns the new first-level ids.
+/// Insert blocks under a container (page or block), at index `at` of its children (at the
+/// end when `None`); returns the new first-level ids.
 fn insert_blocks(
     s: &mut Store,
     ctx: &Ctx,
     container: &str,
     container_is_page: bool,
     blocks: Vec<NewBlock>,
-    after: Option<&str>,
+    at: Option<usize>,
     t: &str,
 ) -> Vec<String> {
     let mut ids = vec![];
-    let mut pos = after.and_then(|a| {
-        s.children
-            .get(container)
-            .and_then(|c| c.iter().position(|x| x == a))
-            .map(|p| p + 1)
-    });
+    let mut pos = at;
     for nb in blocks {
         let id = util::new_id();
         s.blocks.insert(
@@ -488,10 +545,11 @@ pub async fn update_block(
     let id = parse_id(&id, "block_id")?;
     let trash = trash_flag(&b)?;
     let mut s = st.store();
+    let now = s.now();
     if let Some(p) = s.pages.get_mut(&id).filter(|p| p.ws == ctx.ws) {
         if let Some(t) = trash {
             p.in_trash = t;
-            p.last_edited_time = now();
+            p.last_edited_time = now;
         }
         let p = p.clone();
         return Ok(Json(render::child_page_block(&s, &p)));
@@ -547,8 +605,10 @@ pub async fn update_block(
     if let Some(t) = trash {
         blk.in_trash = t;
     }
-    blk.last_edited_time = now();
+    blk.last_edited_time = now.clone();
     let blk = blk.clone();
+    // A block's change is a change of its page's content.
+    s.touch_page_of(&id, &now);
     Ok(Json(render::block_json(&s, &blk)))
 }
 
@@ -559,7 +619,7 @@ pub async fn delete_block(
 ) -> ApiResult<Json<Value>> {
     let id = parse_id(&id, "block_id")?;
     let mut s = st.store();
-    let t = now();
+    let t = s.now();
     if let Some(p) = s.pages.get_mut(&id).filter(|p| p.ws == ctx.ws) {
         p.in_trash = true;
         p.last_edited_time = t;
@@ -572,8 +632,9 @@ pub async fn delete_block(
         .filter(|x| x.ws == ctx.ws)
         .ok_or_else(|| ApiError::object_not_found("block", &id))?;
     blk.in_trash = true;
-    blk.last_edited_time = t;
+    blk.last_edited_time = t.clone();
     let blk = blk.clone();
+    s.touch_page_of(&id, &t);
     Ok(Json(render::block_json(&s, &blk)))
 }
 
@@ -611,10 +672,80 @@ pub async fn children(
     Ok(Json(super::list(results, next, "block")))
 }
 
+/// Where `PATCH /v1/blocks/{id}/children` puts the new blocks.
+#[derive(Debug, Clone, PartialEq)]
+enum Place {
+    Start,
+    End,
+    After(String),
+}
+
+/// The `position` (`Notion-Version` 2026-03-11 and later: `{type: start | end |
+/// after_block, after_block: {id}}`) or the older `after` (earlier versions) of an append.
+fn place_of(b: &Value, headers: &axum::http::HeaderMap) -> ApiResult<Place> {
+    let version = headers
+        .get("notion-version")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or("");
+    let new_api = version >= POSITION_VERSION;
+    let after = b.get("after").filter(|v| !v.is_null());
+    let position = b.get("position").filter(|v| !v.is_null());
+    if let Some(a) = after {
+        if new_api {
+            return Err(ApiError::validation(format!(
+                "body failed validation: body.after is not supported in Notion-Version {version}: use `position` with `{{\"type\": \"after_block\", \"after_block\": {{\"id\": …}}}}`."
+            )));
+        }
+        if position.is_some() {
+            return Err(ApiError::validation(
+                "body failed validation: provide `after` or `position`, not both.",
+            ));
+        }
+        let Value::String(a) = a else {
+            return Err(ApiError::validation(format!(
+                "body failed validation: body.after should be a string, instead was `{}`.",
+                short(a)
+            )));
+        };
+        return Ok(Place::After(parse_id(a, "after")?));
+    }
+    let Some(pos) = position else {
+        return Ok(Place::End);
+    };
+    if !new_api {
+        return Err(ApiError::validation(format!(
+            "body failed validation: body.position needs Notion-Version {POSITION_VERSION} or later (this request has {version}); use `after`."
+        )));
+    }
+    let kind = pos.get("type").and_then(Value::as_str);
+    match kind {
+        Some("start") => Ok(Place::Start),
+        Some("end") => Ok(Place::End),
+        Some("after_block") => {
+            let raw = pos["after_block"]["id"].as_str().ok_or_else(|| {
+                ApiError::validation(format!(
+                    "body failed validation: body.position.after_block.id should be a string, instead was `{}`.",
+                    short(&pos["after_block"]["id"])
+                ))
+            })?;
+            Ok(Place::After(parse_id(raw, "position.after_block.id")?))
+        }
+        _ => Err(ApiError::validation(format!(
+            "body failed validation: body.position.type should be `start`, `end` or `after_block`, instead was `{}`.",
+            short(pos.get("type").unwrap_or(&Value::Null))
+        ))),
+    }
+}
+
+/// The first `Notion-Version` whose append takes `position` (and no longer `after`).
+pub const POSITION_VERSION: &str = "2026-03-11";
+
 pub async fn append(
     State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     PathParam(id): PathParam,
+    headers: axum::http::HeaderMap,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Json<Value>> {
     let id = parse_id(&id, "block_id")?;
@@ -638,17 +769,8 @@ pub async fn append(
             children.len()
         )));
     }
-    let after = match b.get("after") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(a)) => Some(parse_id(a, "after")?),
-        Some(v) => {
-            return Err(ApiError::validation(format!(
-                "body failed validation: body.after should be a string, instead was `{}`.",
-                short(v)
-            )));
-        }
-    };
-    let blocks = parse_children(&children, "body.children")?;
+    let place = place_of(&b, &headers)?;
+    let mut blocks = parse_children(&children, "body.children")?;
     let mut s = st.store();
     let (kind, trashed) = container(&s, &ctx, &id)?;
     if trashed {
@@ -656,26 +778,42 @@ pub async fn append(
             "Can't edit block that is archived. You must unarchive the block before editing.",
         ));
     }
-    if let Some(a) = &after
-        && !s.children.get(&id).is_some_and(|c| c.contains(a))
-    {
-        return Err(ApiError::validation(format!(
-            "body failed validation: body.after `{a}` is not a child of {id}."
-        )));
-    }
-    let t = now();
+    // Only a live child of this parent can be the block to insert after.
+    let at = match &place {
+        Place::Start => Some(0),
+        Place::End => None,
+        Place::After(a) => {
+            let live = |c: &String| {
+                s.blocks.get(c).is_some_and(|b| !b.in_trash)
+                    || s.pages.get(c).is_some_and(|p| !p.in_trash)
+                    || s.databases.get(c).is_some_and(|d| !d.in_trash)
+            };
+            let found = s
+                .children
+                .get(&id)
+                .and_then(|c| c.iter().position(|x| x == a && live(x)));
+            match found {
+                Some(i) => Some(i + 1),
+                None => {
+                    return Err(ApiError::validation(format!(
+                        "body failed validation: block {a} is not a child of {id}, so new blocks cannot be placed after it."
+                    )));
+                }
+            }
+        }
+    };
+    attach_uploads(&st, &s, &ctx, &mut blocks)?;
+    let t = s.now();
     let ids = insert_blocks(
         &mut s,
         &ctx,
         &id,
         matches!(kind, Container::Page),
         blocks,
-        after.as_deref(),
+        at,
         &t,
     );
-    if let Some(p) = s.pages.get_mut(&id) {
-        p.last_edited_time = t;
-    }
+    s.touch_page_of(&id, &t);
     let results = ids
         .iter()
         .filter_map(|cid| render::any_block_json(&s, cid))

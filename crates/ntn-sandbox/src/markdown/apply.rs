@@ -114,7 +114,7 @@ pub fn update(
     skip_last: bool,
 ) -> ApiResult<Vec<String>> {
     let old = tree(s, container);
-    let (current, spans) = render::with_spans(&old, w.page);
+    let (current, spans) = render::with_spans(&old, w.page, &crate::files::Signer::of(s));
     let (mut text, mut kept) = edit(&current, &spans, updates)?;
     if skip_last && let Some(list) = updates.as_array() {
         let mut fewer = list.clone();
@@ -244,7 +244,7 @@ pub fn insert_content(
         None if at_start => 0,
         None => old.len(),
         Some(sel) => {
-            let (text, spans) = render::with_spans(&old, w.page);
+            let (text, spans) = render::with_spans(&old, w.page, &crate::files::Signer::of(s));
             let ends: Vec<usize> = match sel.split_once("...") {
                 Some((a, b)) if !a.is_empty() && !b.is_empty() => text
                     .match_indices(a)

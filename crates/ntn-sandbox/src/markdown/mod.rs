@@ -51,8 +51,8 @@ use crate::model::Parent;
 use crate::store::Store;
 use serde_json::{Value, json};
 
-/// The host of the sandbox's "hosted files": image URLs on it are signed afresh on every
-/// read, as Notion's are.
+/// The host the store keeps "hosted files" on: reads show them on the sandbox's own origin
+/// (`/__files/`), signed afresh every time, as Notion's are (see [`crate::files`]).
 pub const FILE_HOST: &str = "https://prod-files-secure.s3.us-west-2.amazonaws.com/";
 
 /// The block limit of one Markdown read (Notion's is about 20,000).

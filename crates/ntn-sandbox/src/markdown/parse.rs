@@ -12,8 +12,8 @@
 //! paragraph, a link line is a paragraph with a link, inline `$x$` is text, a media block's
 //! colour is dropped and a hosted (signed) file URL written back is emptied, as Notion does.
 
+use super::Node;
 use super::inline::{self, Inline, Segment};
-use super::{FILE_HOST, Node};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use serde_json::{Map, Value, json};
 
@@ -636,7 +636,11 @@ fn media(kind: &str, url: &str, caption: &str) -> Node {
     } else {
         json!([crate::util::rich_text(caption)])
     };
-    let url = if url.starts_with(FILE_HOST) { "" } else { url };
+    let url = if crate::files::is_hosted(url) {
+        ""
+    } else {
+        url
+    };
     Node::new(
         kind,
         json!({"type": "external", "external": {"url": url}, "caption": caption}),
@@ -663,12 +667,14 @@ fn table_node(rows: Vec<Vec<Vec<Value>>>) -> Node {
 mod tests {
     use super::super::render::{self, Options};
     use super::*;
+    use crate::files::FILE_HOST;
 
     fn roundtrip(md: &str) {
         let nodes = parse(md);
         let opts = Options {
             limit: usize::MAX,
             sign: false,
+            files: Default::default(),
             page_id: "a1000000-0000-4000-8000-000000000001".into(),
         };
         let again = render::markdown(&nodes, &opts).markdown;
@@ -765,6 +771,9 @@ mod tests {
             json!({"type": "external", "external": {"url": ""}, "caption": []})
         );
         let video = one(&format!("<video src=\"{FILE_HOST}v.mp4\">Clip</video>\n"));
+        // The sandbox's own origin for hosted files is stripped too.
+        let own = one("![](http://127.0.0.1:4000/__files/ws/x/diagram.png?X-Amz-Signature=abc)\n");
+        assert_eq!(own.data["external"]["url"], "");
         assert_eq!(video.kind, "video");
         assert_eq!(video.data["external"]["url"], "");
         // Colours and toggles are attributes of the block.

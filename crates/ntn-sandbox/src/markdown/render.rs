@@ -2,7 +2,8 @@
 //! block limit, `<unknown/>` tags for what cannot be rendered, and hosted file URLs signed
 //! afresh on every read.
 
-use super::{FILE_HOST, Node, inline};
+use super::{Node, inline};
+use crate::files::Signer;
 use crate::render::notion_url;
 use crate::util;
 use serde_json::Value;
@@ -17,6 +18,8 @@ pub struct Options {
     /// Sign hosted file URLs (a fresh signature each time, as Notion does); off for
     /// comparing blocks.
     pub sign: bool,
+    /// The origin, time and secret hosted file URLs are shown with.
+    pub files: Signer,
     /// The page whose URL `<unknown url=…>` tags point into.
     pub page_id: String,
 }
@@ -62,10 +65,11 @@ pub fn markdown(nodes: &[Node], opts: &Options) -> Rendered {
 /// Renders a page's top-level blocks as [`markdown`] does (unsigned, no limit), with the
 /// byte range each block covers (its children included; the separators between blocks
 /// belong to none): what a targeted edit works on.
-pub fn with_spans(nodes: &[Node], page_id: &str) -> (String, Vec<Range<usize>>) {
+pub fn with_spans(nodes: &[Node], page_id: &str, files: &Signer) -> (String, Vec<Range<usize>>) {
     let opts = Options {
         limit: usize::MAX,
         sign: false,
+        files: files.clone(),
         page_id: page_id.to_string(),
     };
     let mut cx = Cx {
@@ -147,14 +151,16 @@ fn block_attrs(n: &Node) -> String {
     }
 }
 
-/// A URL of a hosted file signed afresh (when signing), any other as it is.
+/// A URL of a hosted file on the sandbox's origin, signed afresh (when signing); any other
+/// as it is.
 fn media_url(n: &Node, cx: &Cx) -> String {
     let kind = n.data["type"].as_str().unwrap_or("external");
-    let url = n.data[kind]["url"].as_str().unwrap_or("").to_string();
-    if kind == "file" && cx.opts.sign && url.starts_with(FILE_HOST) {
-        return sign(&url);
+    let url = n.data[kind]["url"].as_str().unwrap_or("");
+    match (kind, cx.opts.sign) {
+        ("file", true) => cx.opts.files.signed(url),
+        ("file", false) => cx.opts.files.unsigned(url),
+        _ => url.to_string(),
     }
-    url
 }
 
 /// A link destination, in `<…>` when it has spaces or parentheses.
@@ -462,22 +468,6 @@ fn rt_plain(rt: &Value) -> String {
     util::plain_text(rt)
 }
 
-/// A hosted file URL with a fresh signature, as S3 presigned URLs look.
-pub fn sign(url: &str) -> String {
-    let now = util::rfc3339(util::now_ms());
-    let date: String = now
-        .chars()
-        .filter(|c| c.is_ascii_digit())
-        .take(14)
-        .collect();
-    format!(
-        "{url}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={}T{}Z&X-Amz-Expires=3600&X-Amz-Signature={}&X-Amz-SignedHeaders=host",
-        &date[..8],
-        &date[8..],
-        util::random_hex(32)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,6 +477,7 @@ mod tests {
         Options {
             limit,
             sign: true,
+            files: Signer::default(),
             page_id: "a1000000-0000-4000-8000-000000000001".into(),
         }
     }
@@ -548,6 +539,7 @@ mod tests {
 
     #[test]
     fn hosted_files_are_signed_each_time_but_edited_unsigned() {
+        use crate::files::FILE_HOST;
         let img = Node::new(
             "image",
             json!({"type": "file", "file": {"url": format!("{FILE_HOST}x/cat.png")}, "caption": []}),
@@ -556,7 +548,7 @@ mod tests {
         let b = markdown(std::slice::from_ref(&img), &opts(10)).markdown;
         assert_ne!(a, b);
         assert!(a.contains("X-Amz-Signature="), "{a}");
-        let (plain, spans) = with_spans(std::slice::from_ref(&img), "p");
+        let (plain, spans) = with_spans(std::slice::from_ref(&img), "p", &Signer::default());
         assert_eq!(plain, format!("![]({FILE_HOST}x/cat.png)\n"));
         assert_eq!(spans.first(), Some(&(0..plain.len() - 1)));
     }
