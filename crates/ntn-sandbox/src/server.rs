@@ -188,7 +188,10 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
                     .map(str::to_string);
                 let fault = take_fault(&st, &method, &path);
                 // A trap (stall, dribble) keeps the request as the client sent it.
-                let (req, body) = if fault.as_ref().is_some_and(crate::traps::applies) {
+                let (req, body) = if fault
+                    .as_ref()
+                    .is_some_and(|f| crate::traps::applies(f) && !f.after)
+                {
                     (req, None)
                 } else {
                     capture_json(req).await
@@ -199,7 +202,13 @@ async fn outer(State(st): State<Shared>, req: Request, next: Next) -> Response {
                         if let Some(ms) = f.delay_ms {
                             st.traps.sleep(std::time::Duration::from_millis(ms)).await;
                         }
-                        if crate::traps::applies(&f) {
+                        if crate::traps::applies(&f) && f.after && f.stall {
+                            // The work is done (and kept), then the answer never comes:
+                            // a client killed while waiting did it without knowing.
+                            let done = next.run(req).await;
+                            drop(done);
+                            crate::traps::respond(&st, &f).await
+                        } else if crate::traps::applies(&f) {
                             crate::traps::respond(&st, &f).await
                         } else if f.after && (f.cut || f.status.is_some()) {
                             // The work is done (and kept); only the answer fails.

@@ -164,6 +164,9 @@ pub struct Sync<'a> {
     dirty: bool,
     /// Pages decided on this run (not looked at again).
     handled: HashSet<String>,
+    /// Pages this run's own writes changed in Notion (a parent that got or lost a
+    /// child, a renamed page): read again at the end so the run ends in step.
+    refresh: Vec<String>,
 }
 
 /// Starts syncing `dir` (new or empty) with the page `root`: pulls the whole tree.
@@ -268,6 +271,7 @@ impl<'a> Sync<'a> {
             files: HashMap::new(),
             dirty: false,
             handled: HashSet::new(),
+            refresh: Vec::new(),
         })
     }
 
@@ -342,6 +346,26 @@ impl<'a> Sync<'a> {
         if self.verb.pushes() || self.verb.plans() {
             self.creates()?;
             self.deletes()?;
+        }
+        if self.writes() && !self.refresh.is_empty() {
+            let mut seen = HashSet::new();
+            let again: VecDeque<Item> = std::mem::take(&mut self.refresh)
+                .into_iter()
+                .filter(|id| seen.insert(id.clone()))
+                .filter_map(|id| {
+                    let e = self.state.entries.get(&id)?;
+                    (e.kind != Kind::Database && e.conflict.is_none()).then(|| Item {
+                        id: id.clone(),
+                        parent: e.parent.clone(),
+                        kind: e.kind,
+                        page: None,
+                    })
+                })
+                .collect();
+            for i in &again {
+                self.handled.remove(&i.id);
+            }
+            self.process(again, &scan)?;
         }
         if self.writes() {
             if scan.complete {
@@ -1147,7 +1171,7 @@ impl<'a> Sync<'a> {
                         )?;
                     }
                 } else {
-                    let text = threeway::render(&merged, ("local", "notion"));
+                    let text = threeway::with_markers(&merged, ("local", "notion"));
                     if self.writes() && (self.verb.pulls()) {
                         self.write_file(&path, &text, Some(&local.bytes_hash))?;
                         let remote_obj = self.store.put(&remote_text)?;
@@ -1626,7 +1650,10 @@ impl<'a> Sync<'a> {
             if file.rel != entry.path && entry.conflict.is_none() {
                 self.local_move(&id, &entry, &file)?;
             }
-            let Some(entry) = self.state.entries.get(&id).cloned() else {
+            let (Some(entry), Some(file)) = (
+                self.state.entries.get(&id).cloned(),
+                self.files.get(&id).cloned(),
+            ) else {
                 continue;
             };
             if entry.conflict.is_some() || entry.local_hash.as_deref() == Some(&file.bytes_hash) {
@@ -1743,6 +1770,9 @@ impl<'a> Sync<'a> {
         }
         let mut what = Vec::new();
         if self.writes() {
+            self.refresh.extend(entry.parent.clone());
+            self.refresh.push(new_parent.clone());
+            self.refresh.push(id.to_string());
             if parent_changed {
                 self.client
                     .move_to(id, &ParentSpec::Page(new_parent.clone()))?;
@@ -1784,7 +1814,10 @@ impl<'a> Sync<'a> {
                     }
                 }
             }
-            if let Some(f) = self.files.get_mut(id) {
+            if renamed && let Some(f) = self.files.get_mut(id) {
+                f.bytes_hash = local::hash(
+                    super::assets::rebase(&text, super::assets::depth(&f.rel)).as_bytes(),
+                );
                 f.text = text;
             }
             self.dirty = true;
@@ -1929,6 +1962,7 @@ impl<'a> Sync<'a> {
         if id.is_empty() {
             return Err(Error::api("the server created a page without an id"));
         }
+        self.refresh.push(parent.to_string());
         let attached = super::assets::attach(self.client, &id, &new_files, self.ui)?;
         let page = (attached == 0).then_some(page);
         self.adopt(&f.rel, &id, parent, kind, page)?;
@@ -2156,7 +2190,9 @@ impl<'a> Sync<'a> {
             }
             return Ok(());
         }
-        let mass = missing.len() > MASS_DELETE || missing.len() * 100 > pages * MASS_DELETE_PERCENT;
+        // One page is never a mass delete; more need --yes past 10 pages or 10% of the tree.
+        let mass = missing.len() > 1
+            && (missing.len() > MASS_DELETE || missing.len() * 100 > pages * MASS_DELETE_PERCENT);
         if mass && !self.opts.yes && self.writes() {
             return Err(Error::usage(format!(
                 "{} of the {pages} synced pages were deleted locally: trashing that many needs --yes",
@@ -2170,8 +2206,10 @@ impl<'a> Sync<'a> {
                 self.emit(&path, Some(&id), "deleted", "trash", None);
                 continue;
             }
+            let parent = self.state.entries.get(&id).and_then(|e| e.parent.clone());
             match self.client.set_trash(&id, true) {
                 Ok(_) => {
+                    self.refresh.extend(parent);
                     for g in self
                         .descendants(&id)
                         .into_iter()

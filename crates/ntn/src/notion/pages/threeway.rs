@@ -76,6 +76,37 @@ fn matched(a: &[&str], b: &[&str]) -> Vec<Option<usize>> {
     out
 }
 
+/// The merged text with each conflict written as conflict markers (`<<<<<<< mine`,
+/// `||||||| base`, `=======`, `>>>>>>> theirs`, as `git merge` with diff3 writes them),
+/// for a file to be fixed by hand.
+pub fn with_markers(m: &Merge, labels: (&str, &str)) -> String {
+    let mut out = String::new();
+    let line = |out: &mut String, t: &str| {
+        out.push_str(t);
+        if !t.is_empty() && !t.ends_with('\n') {
+            out.push('\n');
+        }
+    };
+    for r in &m.regions {
+        match r {
+            Region::Same(t) => out.push_str(t),
+            Region::Theirs { theirs, .. } => out.push_str(theirs),
+            Region::Mine { mine, .. } => out.push_str(mine),
+            Region::Both { new, .. } => out.push_str(new),
+            Region::Conflict { base, mine, theirs } => {
+                out.push_str(&format!("<<<<<<< {}\n", labels.0));
+                line(&mut out, mine);
+                out.push_str("||||||| base\n");
+                line(&mut out, base);
+                out.push_str("=======\n");
+                line(&mut out, theirs);
+                out.push_str(&format!(">>>>>>> {}\n", labels.1));
+            }
+        }
+    }
+    out
+}
+
 /// Compares `mine` and `theirs` with their common `base`, line by line.
 pub fn merge(base: &str, mine: &str, theirs: &str) -> Merge {
     let b: Vec<&str> = base.split_inclusive('\n').collect();
