@@ -516,6 +516,122 @@ fn a_lossy_page_pulls_refuses_a_push_that_rewrites_its_blocks_and_allows_edits_e
     assert_eq!(unsigned(&markdown(&sb, &token, LOSSY)), unsigned(&before));
 }
 
+#[test]
+fn an_image_pulled_twice_is_one_asset_and_no_change() {
+    let (sb, env, token) = setup();
+    let dir = init(&env);
+    let file = dir.join("Onboarding/Onboarding.md");
+    let text = read(&file);
+    let assets: Vec<String> = files(&dir)
+        .into_iter()
+        .filter(|f| f.starts_with("assets/"))
+        .collect();
+    assert_eq!(assets.len(), 1, "{assets:?}");
+    assert!(assets[0].ends_with(".png"), "{assets:?}");
+    assert!(
+        text.contains(&format!("![The office](../{})", assets[0])),
+        "{text}"
+    );
+    let bytes = std::fs::read(dir.join(&assets[0])).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG"),
+        "the image's bytes were downloaded"
+    );
+    // Edited and edited back in Notion: read again (its image URL signed afresh), and
+    // nothing changed.
+    remote_edit(
+        &sb,
+        &token,
+        ONBOARDING,
+        "Welcome aboard.",
+        "Welcome aboard!",
+    );
+    remote_edit(
+        &sb,
+        &token,
+        ONBOARDING,
+        "Welcome aboard!",
+        "Welcome aboard.",
+    );
+    sb.clear_requests();
+    let out = sync(&env, &dir, &[]);
+    ok(&out);
+    assert!(
+        page_reads(&sb).iter().any(|r| r.contains(ONBOARDING)),
+        "{:?}",
+        requests(&sb)
+    );
+    assert!(
+        out.stderr.contains("In step"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert_eq!(read(&file), text);
+    let again: Vec<String> = files(&dir)
+        .into_iter()
+        .filter(|f| f.starts_with("assets/"))
+        .collect();
+    assert_eq!(again, assets);
+}
+
+/// A 1x1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
+
+#[test]
+fn a_local_image_pushed_becomes_an_image_block_in_its_place() {
+    let (sb, env, token) = setup();
+    let dir = init(&env);
+    std::fs::write(dir.join("diagram.png"), PNG).unwrap();
+    let file = dir.join("Tools.md");
+    let line = first_text_line(&read(&file));
+    edit_file(
+        &file,
+        &line,
+        &format!("Before the diagram.\n\n![Our diagram](diagram.png)\n\n{line}"),
+    );
+    let out = sync(&env, &dir, &[]);
+    ok(&out);
+    let blocks = api(
+        &sb,
+        &token,
+        "GET",
+        &format!("/v1/blocks/{TOOLS}/children"),
+        None,
+    );
+    let list = blocks["results"].as_array().unwrap();
+    let kinds: Vec<&str> = list.iter().map(|b| b["type"].as_str().unwrap()).collect();
+    let at = list
+        .iter()
+        .position(|b| b["type"] == "paragraph" && b.to_string().contains("Before the diagram."))
+        .unwrap_or_else(|| panic!("{kinds:?}"));
+    let image = &list[at + 1];
+    assert_eq!(image["type"], "image", "{kinds:?}");
+    assert_eq!(image["image"]["type"], "file", "{image}");
+    assert!(image.to_string().contains("Our diagram"), "{image}");
+    assert!(
+        list.iter().all(|b| !b.to_string().contains("ntn-upload-")),
+        "no placeholder left: {kinds:?}"
+    );
+    // The file now links the image as an asset; the next sync has nothing to do.
+    let text = read(&file);
+    assert!(text.contains("![Our diagram](assets/"), "{text}");
+    let again = sync(&env, &dir, &[]);
+    ok(&again);
+    assert!(
+        again.stderr.contains("In step"),
+        "{}\n{}",
+        again.stdout,
+        again.stderr
+    );
+}
+
 // --- helpers --------------------------------------------------------------------
 
 /// The first line of a file's body with words in it (not frontmatter, a tag or a
