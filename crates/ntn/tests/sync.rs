@@ -632,6 +632,88 @@ fn a_local_image_pushed_becomes_an_image_block_in_its_place() {
     );
 }
 
+#[test]
+fn a_rename_or_a_move_in_notion_moves_the_file_and_a_trashed_page_goes_to_the_trash_folder() {
+    let (sb, env, token) = setup();
+    let dir = init(&env);
+    api(
+        &sb,
+        &token,
+        "PATCH",
+        &format!("/v1/pages/{TOOLS}"),
+        Some(json!({"properties": {"title": {"title": [{"text": {"content": "Toolbox"}}]}}})),
+    );
+    api(
+        &sb,
+        &token,
+        "POST",
+        &format!("/v1/pages/{STYLE}/move"),
+        Some(json!({"parent": {"type": "page_id", "page_id": ONBOARDING}})),
+    );
+    let out = sync(&env, &dir, &[]);
+    ok(&out);
+    let got = files(&dir);
+    assert!(got.contains(&"Toolbox.md".to_string()), "{got:?}");
+    assert!(!got.contains(&"Tools.md".to_string()), "{got:?}");
+    assert!(
+        got.contains(&"Onboarding/Style guide.md".to_string()),
+        "{got:?} {} {}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(read(&dir.join("Toolbox.md")).contains(&format!("notion_id: {TOOLS}")));
+    // Trashed in Notion: the file goes to .ntn/trash/, unless it changed locally.
+    api(
+        &sb,
+        &token,
+        "PATCH",
+        &format!("/v1/pages/{TOOLS}"),
+        Some(json!({"in_trash": true})),
+    );
+    edit_file(
+        &dir.join("Onboarding/Style guide.md"),
+        "title: Style guide",
+        "title: Style guide",
+    );
+    let out = sync(&env, &dir, &[]);
+    ok(&out);
+    assert!(!dir.join("Toolbox.md").exists());
+    let trashed: Vec<String> = walk_all(&dir.join(".ntn/trash"));
+    assert!(
+        trashed.iter().any(|f| f.ends_with("Toolbox.md")),
+        "{trashed:?}"
+    );
+    let style = dir.join("Onboarding/Style guide.md");
+    let text = read(&style);
+    std::fs::write(&style, text.replace("\n---\n", "\n---\n\nA local note.\n")).unwrap();
+    api(
+        &sb,
+        &token,
+        "PATCH",
+        &format!("/v1/pages/{STYLE}"),
+        Some(json!({"in_trash": true})),
+    );
+    let out = sync(&env, &dir, &[]);
+    assert_eq!(out.code, 6, "{}\n{}", out.stdout, out.stderr);
+    assert!(style.exists() && read(&style).contains("A local note."));
+    assert!(out.stdout.contains("trashed in Notion"), "{}", out.stdout);
+}
+
+fn walk_all(d: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(d) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk_all(&p));
+            } else {
+                out.push(p.to_string_lossy().into_owned());
+            }
+        }
+    }
+    out
+}
+
 // --- helpers --------------------------------------------------------------------
 
 /// The first line of a file's body with words in it (not frontmatter, a tag or a

@@ -495,10 +495,29 @@ impl<'a> Sync<'a> {
             match scan.seen.get(&id) {
                 Some(seen) => {
                     let moved = e.last_edited_time.as_deref() != Some(&seen.last_edited_time);
-                    if moved || !e.settled || e.base.is_none() || seen.title != e.title {
+                    let reparented = match &seen.parent {
+                        ParentRef::Page(p) => {
+                            id != self.state.root && e.parent.as_deref() != Some(p)
+                        }
+                        _ => false,
+                    };
+                    if moved
+                        || reparented
+                        || !e.settled
+                        || e.base.is_none()
+                        || seen.title != e.title
+                    {
+                        let parent = match &seen.parent {
+                            ParentRef::Page(p)
+                                if id != self.state.root && self.state.entries.contains_key(p) =>
+                            {
+                                Some(p.clone())
+                            }
+                            _ => e.parent.clone(),
+                        };
                         work.push_back(Item {
                             id: id.clone(),
-                            parent: e.parent.clone(),
+                            parent,
                             kind: e.kind,
                             page: seen.object(),
                         });
