@@ -153,9 +153,30 @@ fn s3_error(status: StatusCode, code: &str, message: &str, extra: &str) -> Respo
     (status, [(header::CONTENT_TYPE, "application/xml")], body).into_response()
 }
 
-/// Why a signed URL is refused (`Err`), checked at `now`.
-fn check(q: &HashMap<String, String>, path: &str, secret: &str, now: i64) -> Result<(), Response> {
-    let denied = || s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied", "");
+/// Why a signed URL is refused: S3's error code, message and extra elements (all 403).
+#[derive(Debug)]
+struct Refusal {
+    code: &'static str,
+    message: &'static str,
+    extra: String,
+}
+
+impl Refusal {
+    fn denied(message: &'static str) -> Self {
+        Self {
+            code: "AccessDenied",
+            message,
+            extra: String::new(),
+        }
+    }
+    fn into_response(self) -> Response {
+        s3_error(StatusCode::FORBIDDEN, self.code, self.message, &self.extra)
+    }
+}
+
+/// Whether a signed URL's query is valid for `path` at `now`.
+fn check(q: &HashMap<String, String>, path: &str, secret: &str, now: i64) -> Result<(), Refusal> {
+    let denied = || Refusal::denied("Access Denied");
     let (Some(date), Some(expires), Some(sig)) = (
         q.get("X-Amz-Date"),
         q.get("X-Amz-Expires"),
@@ -171,33 +192,25 @@ fn check(q: &HashMap<String, String>, path: &str, secret: &str, now: i64) -> Res
         .ok_or_else(denied)?;
     let token = q.get("X-Amz-Security-Token").map_or("", String::as_str);
     if *sig != signature(secret, path, date, expires, token) {
-        return Err(s3_error(
-            StatusCode::FORBIDDEN,
-            "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided.",
-            "",
-        ));
+        return Err(Refusal {
+            code: "SignatureDoesNotMatch",
+            message: "The request signature we calculated does not match the signature you provided.",
+            extra: String::new(),
+        });
     }
     let end = start + expires * 1000;
     if now >= end {
-        return Err(s3_error(
-            StatusCode::FORBIDDEN,
-            "AccessDenied",
-            "Request has expired",
-            &format!(
+        return Err(Refusal {
+            extra: format!(
                 "<X-Amz-Expires>{expires}</X-Amz-Expires><Expires>{}</Expires><ServerTime>{}</ServerTime>",
                 util::rfc3339(end),
                 util::rfc3339(now)
             ),
-        ));
+            ..Refusal::denied("Request has expired")
+        });
     }
     if now + 15 * 60_000 < start {
-        return Err(s3_error(
-            StatusCode::FORBIDDEN,
-            "AccessDenied",
-            "Request is not yet valid",
-            "",
-        ));
+        return Err(Refusal::denied("Request is not yet valid"));
     }
     Ok(())
 }
@@ -217,7 +230,7 @@ pub async fn serve(State(st): State<Shared>, req: Request) -> Response {
         (s.file_secret.clone(), s.now_ms())
     };
     if let Err(refused) = check(&q, &path, &secret, now) {
-        return refused;
+        return refused.into_response();
     }
     let no_such_key = || {
         s3_error(
@@ -338,7 +351,7 @@ mod tests {
             ("ws/b/cat.png", "s", now + 3_600_000),
         ] {
             let r = check(&q, path, secret, at).expect_err("refused");
-            assert_eq!(r.status(), StatusCode::FORBIDDEN);
+            assert_eq!(r.into_response().status(), StatusCode::FORBIDDEN);
         }
         assert!(check(&HashMap::new(), "ws/b/cat.png", "s", now).is_err());
     }

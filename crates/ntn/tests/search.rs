@@ -48,10 +48,17 @@ fn by_title_and_type_in_every_mode() {
     let titles: Vec<String> = r.records().map(|x| x.unwrap()[2].to_string()).collect();
     assert_eq!(
         titles,
-        ["People", "Companies", "Roadmap", "Reading list", "Tasks"]
+        [
+            "People",
+            "Companies",
+            "Roadmap",
+            "Glossary",
+            "Reading list",
+            "Tasks"
+        ]
     );
     let o = env.run(&["search", "--type", "data_source", "--ids"]);
-    assert_eq!(o.stdout.lines().count(), 5);
+    assert_eq!(o.stdout.lines().count(), 6);
     let o = env.run(&["search", "Acme", "--ndjson"]);
     let v: Value = serde_json::from_str(o.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(v["id"], "a1000000-0000-4000-8000-000000000001");
@@ -94,8 +101,8 @@ fn limits_cursors_and_all() {
     let o = env.run(&["search", "--all", "--ids"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let ids: HashSet<&str> = o.stdout.lines().collect();
-    // 4 pages, 5 data sources, 270 rows.
-    assert_eq!(ids.len(), 279);
+    // 9 pages (the Handbook tree: 5), 6 data sources (Glossary), 273 rows (Glossary: 3).
+    assert_eq!(ids.len(), 288);
     assert!(!o.stderr.contains("--start-cursor"));
     let o = env.run(&["search", "--all", "--limit", "3"]);
     assert_eq!(o.code, 2);
