@@ -171,14 +171,21 @@ fn init(ctx: &Context, a: InitArgs) -> Result<()> {
         ..Default::default()
     };
     let summary = engine::init(&client, &a.dir, &page, opts, &ctx.ui, &mut sink)?;
-    finish(ctx, &summary, json, Verb::Pull)
+    finish(ctx, &summary, json)
 }
 
 fn sync(ctx: &Context, verb: Verb, a: RunArgs) -> Result<()> {
     let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let client = connect(ctx)?;
     let json = a.json;
-    let mut sink = |e: &Event| show(ctx, e, json, verb);
+    let statuses =
+        std::cell::RefCell::new(std::collections::BTreeMap::<&'static str, usize>::new());
+    let mut sink = |e: &Event| {
+        if e.status != "clean" {
+            *statuses.borrow_mut().entry(e.status).or_default() += 1;
+        }
+        show(ctx, e, json, verb)
+    };
     let opts = Options {
         dry_run: a.dry_run,
         delete: a.delete,
@@ -186,7 +193,25 @@ fn sync(ctx: &Context, verb: Verb, a: RunArgs) -> Result<()> {
         full: a.full,
     };
     let summary = Sync::open(&client, &dir, verb, opts, &ctx.ui, &mut sink)?.run()?;
-    finish(ctx, &summary, json, verb)
+    if verb == Verb::Status && !json {
+        let statuses = statuses.borrow();
+        let n: usize = statuses.values().sum();
+        if n == 0 {
+            ctx.ui.message(format_args!(
+                "In step ({} pages read, {} search requests)",
+                summary.pages_read, summary.scan_requests
+            ));
+        } else {
+            let parts: Vec<String> = statuses.iter().map(|(s, c)| format!("{c} {s}")).collect();
+            ctx.ui.message(format_args!(
+                "{n} file{} not in step: {} (`ntn sync plan` says what a sync would do)",
+                if n == 1 { "" } else { "s" },
+                parts.join(", ")
+            ));
+        }
+        return Ok(());
+    }
+    finish(ctx, &summary, json)
 }
 
 /// One event: NDJSON, or a line for people (clean files only with `status -v`... never:
@@ -200,7 +225,12 @@ fn show(ctx: &Context, e: &Event, json: bool, verb: Verb) {
         return;
     }
     let (mark, word) = match (verb, e.action) {
-        (Verb::Status, _) => (" ", e.status),
+        (Verb::Status, _) => {
+            let _ = ctx
+                .ui
+                .line(format_args!("  {:<14} {}", e.status, clean(&e.path)));
+            return;
+        }
         (_, "pull") => ("↓", "pull"),
         (_, "push") => ("↑", "push"),
         (_, "merge") => ("⇅", "merge"),
@@ -223,7 +253,7 @@ fn show(ctx: &Context, e: &Event, json: bool, verb: Verb) {
         .line(format_args!("{mark} {word:<10} {}{detail}", clean(&e.path)));
 }
 
-fn finish(ctx: &Context, s: &Summary, json: bool, verb: Verb) -> Result<()> {
+fn finish(ctx: &Context, s: &Summary, json: bool) -> Result<()> {
     if json {
         ctx.ui.json(&serde_json::json!({ "summary": s }))?;
     } else {
@@ -235,7 +265,6 @@ fn finish(ctx: &Context, s: &Summary, json: bool, verb: Verb) -> Result<()> {
             (s.created, "created"),
             (s.moved, "moved"),
             (s.trashed, "trashed"),
-            (s.conflicts, "conflicts"),
             (s.refused, "refused"),
             (s.failed, "failed"),
         ] {
@@ -243,25 +272,34 @@ fn finish(ctx: &Context, s: &Summary, json: bool, verb: Verb) -> Result<()> {
                 parts.push(format!("{n} {what}"));
             }
         }
-        let head = if s.dry_run && !matches!(verb, Verb::Status) {
-            "would be"
-        } else {
-            ""
-        };
+        if s.conflicts > 0 {
+            parts.push(format!(
+                "{} conflict{}",
+                s.conflicts,
+                if s.conflicts == 1 { "" } else { "s" }
+            ));
+        }
+        if s.kept > 0 {
+            parts.push(format!("{} left as they are (see above)", s.kept));
+        }
+        let read = format!(
+            "{} page{} read, {} search request{}",
+            s.pages_read,
+            if s.pages_read == 1 { "" } else { "s" },
+            s.scan_requests,
+            if s.scan_requests == 1 { "" } else { "s" }
+        );
         if parts.is_empty() {
             ctx.ui.message(format_args!(
-                "In step: {} pages unchanged ({} read, {} search requests)",
-                s.unchanged, s.pages_read, s.scan_requests
+                "In step: {} pages unchanged ({read})",
+                s.unchanged
             ));
+        } else if s.dry_run {
+            ctx.ui
+                .message(format_args!("Would be: {} ({read})", parts.join(", ")));
         } else {
-            ctx.ui.message(format_args!(
-                "{}{}{} ({} pages read, {} search requests)",
-                parts.join(", "),
-                if head.is_empty() { "" } else { " " },
-                head,
-                s.pages_read,
-                s.scan_requests
-            ));
+            ctx.ui
+                .message(format_args!("{} ({read})", parts.join(", ")));
         }
     }
     match s.exit() {

@@ -113,6 +113,9 @@ pub struct Summary {
     pub refused: usize,
     pub failed: usize,
     pub unchanged: usize,
+    /// Files left as they are on purpose (a local delete without --delete, a change
+    /// the verb does not carry, a conflict waiting for `resolve`).
+    pub kept: usize,
     /// Pages whose content was read in this run.
     pub pages_read: usize,
     /// Search requests of the scan.
@@ -164,6 +167,8 @@ pub struct Sync<'a> {
     dirty: bool,
     /// Pages decided on this run (not looked at again).
     handled: HashSet<String>,
+    /// Pages an event other than "nothing to do" was given for.
+    acted: HashSet<String>,
     /// Pages this run's own writes changed in Notion (a parent that got or lost a
     /// child, a renamed page): read again at the end so the run ends in step.
     refresh: Vec<String>,
@@ -272,6 +277,7 @@ impl<'a> Sync<'a> {
             dirty: false,
             handled: HashSet::new(),
             refresh: Vec::new(),
+            acted: HashSet::new(),
         })
     }
 
@@ -308,8 +314,13 @@ impl<'a> Sync<'a> {
             "conflict" => self.summary.conflicts += 1,
             "refused" => self.summary.refused += 1,
             "failed" => self.summary.failed += 1,
-            "none" => self.summary.unchanged += 1,
+            "kept" => self.summary.kept += 1,
             _ => {}
+        }
+        if action != "none"
+            && let Some(i) = id
+        {
+            self.acted.insert(i.to_string());
         }
         (self.sink)(&Event {
             path: path.to_string(),
@@ -367,6 +378,12 @@ impl<'a> Sync<'a> {
             }
             self.process(again, &scan)?;
         }
+        self.summary.unchanged = self
+            .state
+            .entries
+            .iter()
+            .filter(|(id, e)| e.kind != Kind::Database && !self.acted.contains(*id))
+            .count();
         if self.writes() {
             if scan.complete {
                 self.state.scanned = scan.seen.len() as u64;
@@ -2289,6 +2306,8 @@ pub fn resolve(dir: &Path, file: &Path) -> Result<String> {
     } else {
         dir.join(file)
     };
+    let abs = std::fs::canonicalize(&abs)
+        .map_err(|e| Error::usage(format!("cannot open {}", file.display())).cause(&e))?;
     let rel = layout::rel(&root, &abs).ok_or_else(|| {
         Error::usage(format!(
             "{} is not inside the sync folder {}",
