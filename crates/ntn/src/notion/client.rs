@@ -43,8 +43,9 @@ impl Notion {
         self
     }
 
-    /// `policy` with this client's gate, unless it has one.
-    fn with_gate(&self, policy: &RetryPolicy) -> RetryPolicy {
+    /// `policy` with this client's gate (its pacer), unless it has one: for requests
+    /// sent through [`Notion::http`] directly (a streamed answer).
+    pub fn with_gate(&self, policy: &RetryPolicy) -> RetryPolicy {
         let mut policy = policy.clone();
         if policy.gate.is_none() {
             policy.gate = self.gate.clone();

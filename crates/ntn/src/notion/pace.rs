@@ -47,6 +47,8 @@ struct State {
     recent: VecDeque<Instant>,
     /// How many `429`s the pacer heard of.
     throttled: u32,
+    /// When the interval was last learned or grown.
+    adjusted: Option<Instant>,
 }
 
 impl Pacer {
@@ -73,29 +75,45 @@ impl Pacer {
     }
 }
 
+thread_local! {
+    /// When this thread's attempt in flight started (the gate's hooks of one attempt
+    /// run on one thread; several threads may share a pacer).
+    static STARTED: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
 impl Gate for Pacer {
     fn before(&self) {
-        let wait = {
-            let s = self.state();
-            match (s.interval, s.last_start) {
-                (Some(interval), Some(last)) => {
-                    (last + interval).saturating_duration_since(self.clock.now())
-                }
-                _ => Duration::ZERO,
-            }
+        // The slot is taken under the lock, so threads sharing the pacer never start
+        // together.
+        let (now, slot) = {
+            let mut s = self.state();
+            let now = self.clock.now();
+            let slot = match (s.interval, s.last_start) {
+                (Some(interval), Some(last)) => (last + interval).max(now),
+                _ => now,
+            };
+            s.last_start = Some(slot);
+            (now, slot)
         };
+        let wait = slot.saturating_duration_since(now);
         if !wait.is_zero() {
             self.clock.sleep(wait);
         }
-        self.state().last_start = Some(self.clock.now());
+        STARTED.with(|c| c.set(Some(slot)));
     }
 
     fn after(&self, status: Option<u16>, retry_after: Option<Duration>) {
         let now = self.clock.now();
+        let started = STARTED.with(|c| c.take()).unwrap_or(now);
         let mut s = self.state();
         match status {
             Some(429) => {
                 s.throttled += 1;
+                // Sent before the rate was last learned: it says nothing new.
+                if s.adjusted.is_some_and(|a| started <= a) {
+                    return;
+                }
+                s.adjusted = Some(now);
                 let window = retry_after
                     .filter(|d| !d.is_zero())
                     .unwrap_or(DEFAULT_WINDOW)
@@ -114,8 +132,7 @@ impl Gate for Pacer {
                 s.interval = Some(interval.min(MAX_WINDOW));
             }
             Some(200..=299) => {
-                let start = s.last_start.unwrap_or(now);
-                s.recent.push_back(start);
+                s.recent.push_back(started);
                 while s
                     .recent
                     .front()
@@ -191,6 +208,48 @@ mod tests {
         // One success in the last second would say "one a second": more
         // than half again, so that wins.
         assert_eq!(p.interval(), Some(ms(1050)));
+    }
+
+    #[test]
+    fn a_429_of_a_request_sent_before_the_rate_was_learned_does_not_slow_down_more() {
+        let clock = Arc::new(ManualClock::new());
+        let p = Arc::new(Pacer::new(clock.clone()));
+        send(&p, &clock, &[200; 10]);
+        // Another thread's request already in flight...
+        let (sent_tx, sent_rx) = std::sync::mpsc::channel();
+        let (answer_tx, answer_rx) = std::sync::mpsc::channel::<()>();
+        let other = {
+            let p = p.clone();
+            std::thread::spawn(move || {
+                p.before();
+                sent_tx.send(()).unwrap();
+                answer_rx.recv().unwrap();
+                p.after(Some(429), Some(Duration::from_secs(1)));
+            })
+        };
+        sent_rx.recv().unwrap();
+        send(&p, &clock, &[429]);
+        assert_eq!(p.interval(), Some(ms(105)));
+        clock.advance(ms(10));
+        // ...answered 429 after the rate was learned: no slower.
+        answer_tx.send(()).unwrap();
+        other.join().unwrap();
+        assert_eq!(p.throttled(), 2);
+        assert_eq!(p.interval(), Some(ms(105)));
+    }
+
+    #[test]
+    fn threads_sharing_a_pacer_take_turns() {
+        let clock = Arc::new(ManualClock::new());
+        let p = Arc::new(Pacer::new(clock.clone()));
+        send(&p, &clock, &[200, 200, 200, 200, 429]);
+        let slots: Vec<Instant> = (0..3)
+            .map(|_| {
+                p.before();
+                p.state().last_start.unwrap()
+            })
+            .collect();
+        assert!(slots.windows(2).all(|w| w[1] > w[0]), "{slots:?}");
     }
 
     #[test]

@@ -117,10 +117,11 @@ impl PageClient {
         let req = self
             .notion
             .request("GET", &format!("/v1/pages/{id}/markdown"));
-        let mut resp = self
-            .notion
-            .http()
-            .send_streaming(&req, &RetryPolicy::default(), None)?;
+        let mut resp = self.notion.http().send_streaming(
+            &req,
+            &self.notion.with_gate(&RetryPolicy::default()),
+            None,
+        )?;
         let reader = std::io::BufReader::with_capacity(64 * 1024, (&mut resp).take(MAX_BODY));
         serde_json::from_reader(reader).map_err(|e| {
             Error::api("the server sent a page's Markdown in a form ntn cannot read").cause(&e)
