@@ -714,6 +714,102 @@ fn walk_all(d: &Path) -> Vec<String> {
     out
 }
 
+#[test]
+fn a_rows_properties_go_both_ways_and_an_unknown_option_is_refused() {
+    let (sb, env, token) = setup();
+    let dir = init(&env);
+    let row = "d6000000-0000-4000-8000-000000000001";
+    let file = files(&dir)
+        .into_iter()
+        .find(|f| f.starts_with("Glossary/") && read(&dir.join(f)).contains(row))
+        .unwrap();
+    let file = dir.join(file);
+    let text = read(&file);
+    assert!(text.contains("Tag: Acronym"), "{text}");
+    edit_file(&file, "Tag: Acronym", "Tag: Term");
+    ok(&sync(&env, &dir, &[]));
+    let page = api(&sb, &token, "GET", &format!("/v1/pages/{row}"), None);
+    assert_eq!(page["properties"]["Tag"]["select"]["name"], "Term");
+    // A change in Notion comes back as the typed value.
+    api(
+        &sb,
+        &token,
+        "PATCH",
+        &format!("/v1/pages/{row}"),
+        Some(
+            json!({"properties": {"Notes": {"rich_text": [{"text": {"content": "Changed in Notion"}}]}}}),
+        ),
+    );
+    ok(&sync(&env, &dir, &[]));
+    assert!(
+        read(&file).contains("Notes: Changed in Notion"),
+        "{}",
+        read(&file)
+    );
+    // An option the schema does not have is refused, never created.
+    edit_file(&file, "Tag: Term", "Tag: Terms");
+    let out = sync(&env, &dir, &[]);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Terms"), "{}", out.stdout);
+    let page = api(&sb, &token, "GET", &format!("/v1/pages/{row}"), None);
+    assert_eq!(page["properties"]["Tag"]["select"]["name"], "Term");
+}
+
+#[test]
+fn a_page_made_in_notion_never_replaces_a_new_local_file_of_the_same_name() {
+    let (sb, env, token) = setup();
+    let dir = init(&env);
+    std::fs::write(
+        dir.join("Onboarding/Checklist.md"),
+        "Mine: bring a laptop.\n",
+    )
+    .unwrap();
+    api(
+        &sb,
+        &token,
+        "POST",
+        "/v1/pages",
+        Some(
+            json!({"parent": {"page_id": ONBOARDING}, "markdown": "# Checklist\n\nTheirs: bring a badge.\n"}),
+        ),
+    );
+    ok(&sync(&env, &dir, &[]));
+    let mine = read(&dir.join("Onboarding/Checklist.md"));
+    assert!(mine.contains("Mine: bring a laptop."), "{mine}");
+    let theirs: Vec<String> = files(&dir)
+        .into_iter()
+        .filter(|f| f.starts_with("Onboarding/Checklist (") && f.ends_with(".md"))
+        .collect();
+    assert_eq!(theirs.len(), 1, "{:?}", files(&dir));
+    assert!(read(&dir.join(&theirs[0])).contains("Theirs: bring a badge."));
+}
+
+#[test]
+fn pull_merges_into_the_file_and_the_next_push_sends_the_local_side() {
+    let (sb, env, token) = setup();
+    let dir = init(&env);
+    let file = dir.join("Handbook.md");
+    let lines = text_lines(&read(&file));
+    edit_file(&file, &lines[0], &format!("{} (local)", lines[0]));
+    remote_edit(
+        &sb,
+        &token,
+        HANDBOOK,
+        &lines[1],
+        &format!("{} (remote)", lines[1]),
+    );
+    ok(&sync(&env, &dir, &["pull"]));
+    let text = read(&file);
+    assert!(
+        text.contains("(local)") && text.contains("(remote)"),
+        "{text}"
+    );
+    assert!(!markdown(&sb, &token, HANDBOOK).contains("(local)"));
+    ok(&sync(&env, &dir, &["push"]));
+    let md = markdown(&sb, &token, HANDBOOK);
+    assert!(md.contains("(local)") && md.contains("(remote)"), "{md}");
+}
+
 // --- helpers --------------------------------------------------------------------
 
 /// The first line of a file's body with words in it (not frontmatter, a tag or a

@@ -613,6 +613,11 @@ impl<'a> Sync<'a> {
                         self.remote_gone(&item.id, None)?;
                         continue;
                     }
+                    Err(e) if e.exit_code() == ExitCode::Interrupted => {
+                        // What was done so far is kept: the next run goes on from there.
+                        self.save()?;
+                        return Err(e);
+                    }
                     Err(e) => {
                         let path = self.path_of(&item.id);
                         self.emit(
@@ -641,6 +646,7 @@ impl<'a> Sync<'a> {
                     .or_else(|| self.parent_of_page(&read.page));
                 if let Err(e) = self.handle(&item, parent, read) {
                     if e.exit_code() == ExitCode::Interrupted {
+                        self.save()?;
                         return Err(e);
                     }
                     let path = self.path_of(&item.id);
@@ -847,6 +853,30 @@ impl<'a> Sync<'a> {
                 sib.reserve(&name);
             }
         }
+        // Files not (yet) tracked, and anything else on disk there, are never replaced.
+        for (key, f) in &self.files {
+            if key == id {
+                continue;
+            }
+            if let Some(name) = child_name(&folder, &f.rel) {
+                sib.reserve(&name);
+            }
+        }
+        let own = self
+            .files
+            .get(id)
+            .map(|f| f.rel.clone())
+            .or_else(|| self.state.entries.get(id).map(|e| e.path.clone()))
+            .and_then(|rel| child_name(&folder, &rel));
+        if let Ok(rd) = std::fs::read_dir(self.abs(&folder).unwrap_or_else(|_| self.root.clone())) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let name = name.strip_suffix(".md").unwrap_or(&name);
+                if own.as_deref() != Some(name) {
+                    sib.reserve(name);
+                }
+            }
+        }
         let name = sib.claim(&layout::stem(title), id);
         let base = if folder.is_empty() {
             String::new()
@@ -954,6 +984,7 @@ impl<'a> Sync<'a> {
                             ..Default::default()
                         },
                     );
+                    self.on_disk(&id, &path, &remote_text);
                     self.dirty = true;
                 }
                 self.emit(&path, Some(&id), "remote-new", "pull", None);
@@ -1161,13 +1192,12 @@ impl<'a> Sync<'a> {
                                 settled,
                                 read_only,
                             )?;
-                            // The local side's changes stay local (to push).
+                            // The local side's changes stay local (to push): the file
+                            // is compared with its base next time.
                             if let Some(e) = self.state.entries.get_mut(&id) {
-                                e.local_hash = Some(local::hash(
-                                    super::assets::rebase(&text, super::assets::depth(&path))
-                                        .as_bytes(),
-                                ));
+                                e.local_hash = None;
                             }
+                            self.on_disk(&id, &path, &text);
                         }
                         self.emit(
                             &path,
@@ -1214,11 +1244,9 @@ impl<'a> Sync<'a> {
                         if let Some(e) = self.state.entries.get_mut(&id) {
                             e.conflict = Some(remote_obj);
                             e.conflict_hash = Some(remote_hash);
-                            e.local_hash = Some(local::hash(
-                                super::assets::rebase(&text, super::assets::depth(&path))
-                                    .as_bytes(),
-                            ));
+                            e.local_hash = None;
                         }
+                        self.on_disk(&id, &path, &text);
                         self.dirty = true;
                     }
                     let how = if self.writes() && self.verb.pulls() {
@@ -1257,8 +1285,24 @@ impl<'a> Sync<'a> {
             e.read_only = read_only;
             e.lossy.clear();
         }
+        self.on_disk(id, path, text);
         self.dirty = true;
         Ok(())
+    }
+
+    /// Records that the file of `id` at `path` now holds `text` (as this run wrote it).
+    fn on_disk(&mut self, id: &str, path: &str, text: &str) {
+        let bytes_hash =
+            local::hash(super::assets::rebase(text, super::assets::depth(path)).as_bytes());
+        self.files.insert(
+            id.to_string(),
+            LocalFile {
+                rel: path.to_string(),
+                bytes_hash,
+                notion_id: Some(id.to_string()),
+                text: text.to_string(),
+            },
+        );
     }
 
     fn mark_seen(&mut self, id: &str, edited: &str, settled: bool) {
@@ -1726,6 +1770,10 @@ impl<'a> Sync<'a> {
                 Err(e) if is_gone(&e) => {
                     self.remote_gone(&id, None)?;
                     continue;
+                }
+                Err(e) if e.exit_code() == ExitCode::Interrupted => {
+                    self.save()?;
+                    return Err(e);
                 }
                 Err(e) => {
                     self.emit(
