@@ -715,7 +715,8 @@ impl<'a> Sync<'a> {
     fn save_now_and_then(&mut self) -> Result<()> {
         // Every 50 pages: a crash loses little (the next run finds files and pages in
         // step and adopts them), and a big pull does not rewrite its state per page.
-        if self.dirty && (self.summary.pulled + self.summary.pushed + self.summary.merged) % 50 == 0
+        if self.dirty
+            && (self.summary.pulled + self.summary.pushed + self.summary.merged).is_multiple_of(50)
         {
             self.save()?;
         }
@@ -1093,33 +1094,35 @@ impl<'a> Sync<'a> {
 
         // A move or rename in Notion moves the file, unless it moved locally too.
         let mut path = local.rel.clone();
-        if remote_moved && local.rel == entry.path {
-            if let Some(p) = parent.clone() {
-                let kind_is_folder = owned_folder(&entry.path).is_some();
-                let new = self.place(&id, &p, &title, kind_is_folder)?;
-                let new = if kind_is_folder {
-                    let stem = new.rsplit('/').next().unwrap_or(&new).to_string();
-                    format!("{new}/{stem}.md")
-                } else {
-                    new
-                };
-                if new != entry.path {
-                    if self.verb.pulls() || self.verb.plans() {
-                        self.move_local(&id, &entry.path, &new)?;
-                        self.emit(
-                            &new,
-                            Some(&id),
-                            "moved",
-                            "move",
-                            Some(format!("moved or renamed in Notion (was {})", entry.path)),
-                        );
-                        path = new;
-                    }
-                }
-                if let Some(e) = self.state.entries.get_mut(&id) {
-                    e.parent = Some(p);
-                    e.title = title.clone();
-                }
+        if remote_moved
+            && local.rel == entry.path
+            && (self.verb.pulls() || self.verb.plans())
+            && let Some(p) = parent.clone()
+        {
+            let kind_is_folder = owned_folder(&entry.path).is_some();
+            let new = self.place(&id, &p, &title, kind_is_folder)?;
+            let new = if kind_is_folder {
+                let stem = new.rsplit('/').next().unwrap_or(&new).to_string();
+                format!("{new}/{stem}.md")
+            } else {
+                new
+            };
+            if new != entry.path {
+                self.move_local(&id, &entry.path, &new)?;
+                self.emit(
+                    &new,
+                    Some(&id),
+                    "moved",
+                    "move",
+                    Some(format!("moved or renamed in Notion (was {})", entry.path)),
+                );
+                path = new;
+            }
+            if self.writes()
+                && let Some(e) = self.state.entries.get_mut(&id)
+            {
+                e.parent = Some(p);
+                e.title = title.clone();
                 self.dirty = true;
             }
         }
@@ -1830,10 +1833,9 @@ impl<'a> Sync<'a> {
         let old_name = layout::stem(&entry.title);
         let renamed = !name_matches(&name, &old_name, id);
         if !parent_changed && !renamed {
-            self.state
-                .entries
-                .get_mut(id)
-                .map(|e| e.path = file.rel.clone());
+            if let Some(e) = self.state.entries.get_mut(id) {
+                e.path = file.rel.clone();
+            }
             self.dirty = true;
             return Ok(());
         }
@@ -1880,22 +1882,23 @@ impl<'a> Sync<'a> {
                 text = set_front(&text, "title", &name)?;
                 self.write_file(&file.rel, &text, None)?;
             }
+            // The base follows a rename, so the title line is not taken for an edit.
+            let base = match self.state.entries.get(id).and_then(|e| e.base.clone()) {
+                Some(b) if renamed => match self.store.get(&b) {
+                    Ok(Some(bt)) => Some(self.store.put(&set_front(&bt, "title", &name)?)?),
+                    _ => Some(b),
+                },
+                other => other,
+            };
             if let Some(e) = self.state.entries.get_mut(id) {
                 e.path = file.rel.clone();
                 e.parent = Some(new_parent);
+                e.base = base;
                 if renamed {
                     e.title = name.clone();
                     e.local_hash = Some(local::hash(
                         super::assets::rebase(&text, super::assets::depth(&file.rel)).as_bytes(),
                     ));
-                }
-                // The base follows, so the title line is not taken for an edit.
-                if renamed && let Some(b) = e.base.clone() {
-                    if let Ok(Some(bt)) = self.store.get(&b) {
-                        let nb = set_front(&bt, "title", &name)?;
-                        let e = self.state.entries.get_mut(id).expect("present");
-                        e.base = Some(self.store.put(&nb)?);
-                    }
                 }
             }
             if renamed && let Some(f) = self.files.get_mut(id) {
