@@ -810,6 +810,25 @@ fn pull_merges_into_the_file_and_the_next_push_sends_the_local_side() {
     assert!(md.contains("(local)") && md.contains("(remote)"), "{md}");
 }
 
+#[test]
+fn a_token_that_sees_none_of_the_pages_moves_no_file() {
+    let (sb, env, _token) = setup();
+    let dir = init(&env);
+    let before = files(&dir);
+    let other = sb.mint_token("bob@globex.test", &sb.workspace("Globex"));
+    let out = env.run_env(
+        &[("NOTION_API_TOKEN", other.as_str())],
+        &["sync", "-C", dir.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("not visible in Notion"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(files(&dir), before);
+}
+
 // --- helpers --------------------------------------------------------------------
 
 /// The first line of a file's body with words in it (not frontmatter, a tag or a

@@ -139,8 +139,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
 }
 
 /// A page client for the whole run: paced under the rate limit, within the deadline.
-fn connect(ctx: &Context) -> Result<PageClient> {
-    let (notion, _) = ctx.notion(DEADLINE)?;
+fn connect(ctx: &Context) -> Result<(PageClient, Option<String>)> {
+    let (notion, cred) = ctx.notion(DEADLINE)?;
     let (version, passed_over) = pages::version(ctx.vars.value(vars::API_VERSION));
     if let Some(v) = passed_over {
         ctx.ui.warn(format_args!(
@@ -153,12 +153,12 @@ fn connect(ctx: &Context) -> Result<PageClient> {
     let notion = notion
         .with_version(&version)
         .paced(Arc::new(Pacer::new(ctx.clock.clone())));
-    Ok(PageClient::new(notion))
+    Ok((PageClient::new(notion), cred.workspace_id))
 }
 
 fn init(ctx: &Context, a: InitArgs) -> Result<()> {
     let page = id::parse(&a.page)?;
-    let client = connect(ctx)?;
+    let (client, workspace) = connect(ctx)?;
     let json = a.json;
     // A first pull lists only what did not simply arrive (with --json: everything).
     let mut sink = |e: &Event| {
@@ -170,13 +170,21 @@ fn init(ctx: &Context, a: InitArgs) -> Result<()> {
         dry_run: a.dry_run,
         ..Default::default()
     };
-    let summary = engine::init(&client, &a.dir, &page, opts, &ctx.ui, &mut sink)?;
+    let summary = engine::init(
+        &client,
+        &a.dir,
+        &page,
+        workspace.as_deref(),
+        opts,
+        &ctx.ui,
+        &mut sink,
+    )?;
     finish(ctx, &summary, json)
 }
 
 fn sync(ctx: &Context, verb: Verb, a: RunArgs) -> Result<()> {
     let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let client = connect(ctx)?;
+    let (client, workspace) = connect(ctx)?;
     let json = a.json;
     let statuses =
         std::cell::RefCell::new(std::collections::BTreeMap::<&'static str, usize>::new());
@@ -192,7 +200,9 @@ fn sync(ctx: &Context, verb: Verb, a: RunArgs) -> Result<()> {
         yes: a.yes,
         full: a.full,
     };
-    let summary = Sync::open(&client, &dir, verb, opts, &ctx.ui, &mut sink)?.run()?;
+    let summary = Sync::open(&client, &dir, verb, opts, &ctx.ui, &mut sink)?
+        .for_workspace(workspace.as_deref())?
+        .run()?;
     if verb == Verb::Status && !json {
         let statuses = statuses.borrow();
         let n: usize = statuses.values().sum();

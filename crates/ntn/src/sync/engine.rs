@@ -179,6 +179,7 @@ pub fn init<'a>(
     client: &'a PageClient,
     dir: &Path,
     root: &str,
+    workspace: Option<&str>,
     opts: Options,
     ui: &'a Ui,
     sink: &'a mut Sink<'a>,
@@ -209,6 +210,7 @@ pub fn init<'a>(
         version: 1,
         root: root.to_string(),
         api: client.notion().base().to_string(),
+        workspace: workspace.map(str::to_string),
         ..Default::default()
     };
     state.entries.insert(
@@ -281,6 +283,28 @@ impl<'a> Sync<'a> {
         })
     }
 
+    /// The workspace of the token, when known: a folder made with another workspace's
+    /// token is refused (its pages would all look deleted).
+    pub fn for_workspace(mut self, workspace: Option<&str>) -> Result<Sync<'a>> {
+        match (&self.state.workspace, workspace) {
+            (Some(mine), Some(given)) if mine != given => {
+                return Err(Error::usage(format!(
+                    "{} syncs with the workspace {}, not with {}",
+                    self.root.display(),
+                    clean(mine),
+                    clean(given)
+                ))
+                .hint("use the folder's workspace (NOTION_WORKSPACE_ID, or `ntn login` to it)"));
+            }
+            (None, Some(given)) => {
+                self.state.workspace = Some(given.to_string());
+                self.dirty = true;
+            }
+            _ => {}
+        }
+        Ok(self)
+    }
+
     /// Calls `hook` with each page id right before it is re-read for a write.
     pub fn with_hook(mut self, hook: &'a Hook<'a>) -> Sync<'a> {
         self.hook = Some(hook);
@@ -349,6 +373,7 @@ impl<'a> Sync<'a> {
         }
         self.scan_local()?;
         let scan = self.scan_remote()?;
+        self.check_vanished(&scan)?;
         self.now = scan.started.clone();
         self.summary.scan_requests = scan.requests;
         let work = self.decide_reads(&scan)?;
@@ -490,6 +515,34 @@ impl<'a> Sync<'a> {
                 }
         };
         remote::scan(self.client.notion(), stop.as_deref(), &keep)
+    }
+
+    /// Many tracked pages missing from a complete listing is more likely a token that
+    /// cannot see them (another workspace, a connection without access) than pages
+    /// trashed in Notion: refused without --yes before anything moves.
+    fn check_vanished(&self, scan: &Scan) -> Result<()> {
+        if !scan.complete || self.opts.yes {
+            return Ok(());
+        }
+        let pages: Vec<&String> = self
+            .state
+            .entries
+            .iter()
+            .filter(|(_, e)| e.kind != Kind::Database && e.base.is_some())
+            .map(|(id, _)| id)
+            .collect();
+        let gone = pages
+            .iter()
+            .filter(|id| !scan.seen.contains_key(**id))
+            .count();
+        if gone > 1 && (gone > MASS_DELETE || gone * 100 > pages.len() * MASS_DELETE_PERCENT) {
+            return Err(Error::usage(format!(
+                "{gone} of the {} synced pages are not visible in Notion",
+                pages.len()
+            ))
+            .hint("check that the token is for the folder's workspace and can see the pages (`ntn whoami`); if they were really trashed, pass --yes to move their files to .ntn/trash/"));
+        }
+        Ok(())
     }
 
     /// Which pages must be read: tracked ones whose edit time or title moved (or that
