@@ -401,7 +401,8 @@ impl<'a> Sync<'a> {
             for i in &again {
                 self.handled.remove(&i.id);
             }
-            self.process(again, &scan)?;
+            // Read afresh: the scan's objects predate this run's own writes.
+            self.process(again, &Scan::default())?;
         }
         self.summary.unchanged = self
             .state
@@ -589,7 +590,7 @@ impl<'a> Sync<'a> {
                             id: id.clone(),
                             parent,
                             kind: e.kind,
-                            page: seen.object(),
+                            page: None,
                         });
                     }
                 }
@@ -618,7 +619,7 @@ impl<'a> Sync<'a> {
                 id: seen.id.clone(),
                 parent: Some(parent.0),
                 kind: parent.1,
-                page: seen.object(),
+                page: None,
             });
         }
         Ok(work)
@@ -632,7 +633,17 @@ impl<'a> Sync<'a> {
         let progress = (self.ui.stderr_is_tty() && total_hint > 5)
             .then(|| crate::output::progress::Progress::new(self.ui, "reading pages", None));
         while !work.is_empty() {
-            let batch: Vec<Item> = (0..IN_FLIGHT * 4).map_while(|_| work.pop_front()).collect();
+            // Page objects come from the scan when the batch is read (not kept in the
+            // queue: memory stays flat in the size of the tree).
+            let batch: Vec<Item> = (0..IN_FLIGHT * 4)
+                .map_while(|_| work.pop_front())
+                .map(|mut it| {
+                    if it.page.is_none() {
+                        it.page = scan.seen.get(&it.id).and_then(|s| s.object());
+                    }
+                    it
+                })
+                .collect();
             let client = self.client;
             let ui = self.ui;
             let results: Vec<(Item, Result<Read>)> = std::thread::scope(|s| {
@@ -728,22 +739,20 @@ impl<'a> Sync<'a> {
                             Some(_) => {
                                 // A tracked page now under this one: moved in Notion.
                                 queued.insert(child.id.clone());
-                                let seen = scan.seen.get(&child.id).and_then(|s| s.object());
                                 work.push_back(Item {
                                     id: child.id.clone(),
                                     parent: Some(item.id.clone()),
                                     kind: Kind::Page,
-                                    page: seen,
+                                    page: None,
                                 });
                             }
                             None if child.kind == "page" => {
                                 queued.insert(child.id.clone());
-                                let seen = scan.seen.get(&child.id).and_then(|s| s.object());
                                 work.push_back(Item {
                                     id: child.id.clone(),
                                     parent: Some(item.id.clone()),
                                     kind: Kind::Page,
-                                    page: seen,
+                                    page: None,
                                 });
                             }
                             None => {
@@ -1347,7 +1356,15 @@ impl<'a> Sync<'a> {
     }
 
     /// Records that the file of `id` at `path` now holds `text` (as this run wrote it).
+    /// The text itself is kept only when the file differs from its base (a merge, a
+    /// conflict): a file in step is recognised by its hash, and a pull of a big tree
+    /// does not keep every page in memory.
     fn on_disk(&mut self, id: &str, path: &str, text: &str) {
+        let in_step = self
+            .state
+            .entries
+            .get(id)
+            .is_some_and(|e| e.local_hash.is_some());
         let bytes_hash =
             local::hash(super::assets::rebase(text, super::assets::depth(path)).as_bytes());
         self.files.insert(
@@ -1356,7 +1373,11 @@ impl<'a> Sync<'a> {
                 rel: path.to_string(),
                 bytes_hash,
                 notion_id: Some(id.to_string()),
-                text: text.to_string(),
+                text: if in_step {
+                    String::new()
+                } else {
+                    text.to_string()
+                },
             },
         );
     }
