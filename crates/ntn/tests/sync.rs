@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::pages::{api, setup, setup_with};
+use common::pages::{api, setup};
 use common::{Out, Sandbox, TestEnv};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The fixture's page tree (see the sandbox's README).
 const HANDBOOK: &str = "a1000000-0000-4000-8000-000000000020";
@@ -924,9 +924,4 @@ fn page_client(sb: &Sandbox, token: &str) -> ntn::notion::pages::PageClient {
         "2026-03-11",
     );
     ntn::notion::pages::PageClient::new(notion)
-}
-
-#[allow(dead_code)]
-fn unused(_: Value, _: fn() -> (Sandbox, TestEnv, String)) {
-    let _ = setup_with;
 }

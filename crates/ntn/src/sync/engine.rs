@@ -20,7 +20,7 @@
 //! only with `--delete`, and many only with `--yes`. Pages trashed in Notion move their
 //! files to `.ntn/trash/`.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -2643,9 +2643,6 @@ fn remove_front(text: &str, key: &str) -> Result<String> {
     front.remove(key);
     document::write(&front, &doc.body)
 }
-
-#[allow(dead_code)]
-fn unused(_: BTreeMap<(), ()>) {}
 
 #[cfg(test)]
 mod tests {
