@@ -49,6 +49,10 @@ fn help_texts() {
         &["pages", "trash"],
         &["pages", "restore"],
         &["pages", "move"],
+        &["sync"],
+        &["sync", "init"],
+        &["sync", "status"],
+        &["sync", "resolve"],
         &["completions"],
     ];
     for args in commands {

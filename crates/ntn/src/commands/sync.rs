@@ -41,7 +41,7 @@ the tree, only with --yes); a page trashed in Notion moves its file to DIR/.ntn/
 Exit codes: 0 in step, 6 when a conflict was left, 3 when a page was refused (lossy or \
 incomplete) or failed.\n\n\
 Examples:\n  ntn sync init handbook --page https://www.notion.so/acme/Handbook-1f2e3d4c5b6a47988a7b6c5d4e3f2a1b\n  \
-cd handbook && ntn sync status\n  ntn sync plan\n  ntn sync\n  ntn sync resolve Handbook/Onboarding.md";
+cd handbook && ntn sync status\n  ntn sync plan\n  ntn sync\n  ntn sync resolve Onboarding/Onboarding.md";
 
 /// The environment variables of `ntn sync`.
 pub const ENV_HELP: &str = crate::env_help!(
