@@ -117,6 +117,8 @@ pub enum Command {
     Pages(commands::pages::Args),
     #[command(about = "Keep a folder of Markdown files and a Notion page tree in step")]
     Sync(commands::sync::Args),
+    #[command(about = "Read and write a page's comments")]
+    Comments(commands::comments::Args),
     #[command(about = "Print shell completions")]
     Completions(commands::completions::Args),
 }

@@ -8,6 +8,7 @@ use crate::error::Result;
 
 pub mod api;
 pub mod auth;
+pub mod comments;
 pub mod completions;
 pub mod datasources;
 pub mod debug;
@@ -36,6 +37,7 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Search(args) => search::run(ctx, args),
         Command::Pages(args) => pages::run(ctx, args),
         Command::Sync(args) => sync::run(ctx, args),
+        Command::Comments(args) => comments::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

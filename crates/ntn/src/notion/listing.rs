@@ -24,7 +24,7 @@ struct Page {
     results: Vec<Box<RawValue>>,
 }
 
-/// Rows of a `POST` list endpoint, a page at a time; see the module docs.
+/// Rows of a list endpoint (`POST` or `GET`), a page at a time; see the module docs.
 pub struct Listing {
     pages: Pages,
     limit: Option<u64>,
@@ -47,6 +47,23 @@ impl Listing {
         let body = Value::Object(body);
         let req = notion.request("POST", path).json(&body);
         let pages = notion.pages(req, Some(body), RetryPolicy::default())?;
+        Ok(Listing {
+            pages,
+            limit,
+            read: 0,
+            done: limit == Some(0),
+            next_cursor: None,
+            incomplete: None,
+        })
+    }
+
+    /// `GET path` (its query may hold a `start_cursor`), reading at most `limit` rows
+    /// (`None`: all of them): the cursor and the page size go in the query.
+    pub fn get(notion: &Notion, path: &str, limit: Option<u64>) -> Result<Listing> {
+        let size = limit.unwrap_or(MAX_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let req = notion.request("GET", &format!("{path}{sep}page_size={size}"));
+        let pages = notion.pages(req, None, RetryPolicy::default())?;
         Ok(Listing {
             pages,
             limit,

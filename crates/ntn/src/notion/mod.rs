@@ -22,6 +22,7 @@
 //! version); it never resolves credentials or reads the command line.
 
 pub mod client;
+pub mod comments;
 pub mod datasources;
 pub mod listing;
 pub mod operations;
