@@ -87,7 +87,9 @@ pub enum FixtureError {
     CommentOnUnknownBlock(String),
     /// A comment without exactly one of `page_id` and `block_id`, or of `author_email`
     /// and `bot`.
-    #[error("fixture: comment {0} needs exactly one of page_id and block_id, and of author_email and bot")]
+    #[error(
+        "fixture: comment {0} needs exactly one of page_id and block_id, and of author_email and bot"
+    )]
     CommentShape(String),
     #[error("fixture: unknown author {0}")]
     UnknownAuthor(String),

@@ -5,8 +5,8 @@
 //! The store is filled from a fixture by [`crate::load`].
 
 use crate::model::{
-    Block, Comment, CommentCaps, DataSource, Database, FaultRule, LoginSession, Page, RequestRecord, Role,
-    Token, TokenKind, User, Workspace,
+    Block, Comment, CommentCaps, DataSource, Database, FaultRule, LoginSession, Page,
+    RequestRecord, Role, Token, TokenKind, User, Workspace,
 };
 use crate::openapi::Served;
 use crate::uploads::Uploads;

@@ -126,8 +126,13 @@ fn fixture_discussions_are_listed_per_target_oldest_first_without_resolved() {
     assert_eq!(r["has_more"], false);
     // Another workspace's token cannot see the page.
     let bob = sb.token("bob@globex.test", GLOBEX);
-    sb.api("GET", &format!("/v1/comments?block_id={HANDBOOK}"), &bob, None)
-        .assert_error(404, "object_not_found");
+    sb.api(
+        "GET",
+        &format!("/v1/comments?block_id={HANDBOOK}"),
+        &bob,
+        None,
+    )
+    .assert_error(404, "object_not_found");
     sb.api("GET", &format!("/v1/comments/{}", cid(1)), &bob, None)
         .assert_error(404, "object_not_found");
     // Acme Home and Globex Home keep their comments.
@@ -246,7 +251,10 @@ fn create_validation() {
     let m = message(&post(
         json!({"parent": {"page_id": HANDBOOK}, "discussion_id": THREAD, "markdown": "x"}),
     ));
-    assert!(m.contains("only one of body.parent and body.discussion_id"), "{m}");
+    assert!(
+        m.contains("only one of body.parent and body.discussion_id"),
+        "{m}"
+    );
     let m = message(&post(
         json!({"parent": {"page_id": HANDBOOK, "block_id": TOGGLE_PARA}, "markdown": "x"}),
     ));
@@ -256,10 +264,14 @@ fn create_validation() {
         m.contains("body.rich_text should be defined") && m.contains("body.markdown"),
         "{m}"
     );
-    let m = message(&post(json!({"parent": {"page_id": HANDBOOK}, "markdown": "x",
-        "rich_text": [{"text": {"content": "y"}}]})));
+    let m = message(&post(
+        json!({"parent": {"page_id": HANDBOOK}, "markdown": "x",
+        "rich_text": [{"text": {"content": "y"}}]}),
+    ));
     assert!(m.contains("should not both be present"), "{m}");
-    let m = message(&post(json!({"parent": {"page_id": HANDBOOK}, "markdown": 5})));
+    let m = message(&post(
+        json!({"parent": {"page_id": HANDBOOK}, "markdown": 5}),
+    ));
     assert!(m.contains("body.markdown should be a string"), "{m}");
     let m = message(&post(
         json!({"parent": {"page_id": HANDBOOK}, "markdown": "x", "display_name": {"type": "custom"}}),
@@ -323,10 +335,7 @@ fn attachments_up_to_three_completed_uploads() {
     assert_eq!(cats, ["image", "pdf", "productivity"]);
     // The URL is signed, on this sandbox's /__files, and serves the bytes.
     let url = a[2]["file"]["url"].as_str().unwrap();
-    assert!(
-        url.starts_with(&format!("{}/__files/", sb.base)),
-        "{url}"
-    );
+    assert!(url.starts_with(&format!("{}/__files/", sb.base)), "{url}");
     assert!(url.contains("X-Amz-Signature="), "{url}");
     assert!(a[2]["file"]["expiry_time"].is_string());
     let path = url.strip_prefix(&sb.base).unwrap();
@@ -335,7 +344,12 @@ fn attachments_up_to_three_completed_uploads() {
     assert_eq!(r.body, "hello notes");
     // Read again: the same attachments, freshly signed.
     let again = sb
-        .api("GET", &format!("/v1/comments/{}", c["id"].as_str().unwrap()), &t, None)
+        .api(
+            "GET",
+            &format!("/v1/comments/{}", c["id"].as_str().unwrap()),
+            &t,
+            None,
+        )
         .json();
     assert_eq!(again["attachments"][0]["category"], "image");
     // A fourth is refused, and so is an unknown or pending upload, or another workspace's.
@@ -391,7 +405,9 @@ fn retrieve_update_delete_own_comments_only() {
         json!({"parent": {"block_id": TOGGLE_PARA}, "markdown": "draft"}),
     );
     let id = c["id"].as_str().unwrap();
-    let got = sb.api("GET", &format!("/v1/comments/{id}"), &t, None).json();
+    let got = sb
+        .api("GET", &format!("/v1/comments/{id}"), &t, None)
+        .json();
     assert_eq!(got, c);
     // Edit: Markdown or rich text, exactly one; last_edited_time moves on the store's clock.
     let r = sb.api(
@@ -453,7 +469,11 @@ fn capabilities_gate_reads_and_writes() {
     let sb = Sandbox::start();
     let t = sb.alice();
     let bob = sb.token("bob@globex.test", GLOBEX);
-    let mine = create(&sb, &t, json!({"parent": {"page_id": HANDBOOK}, "markdown": "x"}));
+    let mine = create(
+        &sb,
+        &t,
+        json!({"parent": {"page_id": HANDBOOK}, "markdown": "x"}),
+    );
     let mine = mine["id"].as_str().unwrap();
     let r = sb.post(
         "/__sandbox/capabilities",
@@ -468,10 +488,19 @@ fn capabilities_gate_reads_and_writes() {
         let v = r.assert_error(403, "restricted_resource");
         assert_eq!(v["message"], "Insufficient permissions for this endpoint.");
     };
-    denied(sb.api("GET", &format!("/v1/comments?block_id={HANDBOOK}"), &t, None));
+    denied(sb.api(
+        "GET",
+        &format!("/v1/comments?block_id={HANDBOOK}"),
+        &t,
+        None,
+    ));
     denied(sb.api("GET", &format!("/v1/comments/{mine}"), &t, None));
     // Inserting still works; the other workspace is untouched.
-    create(&sb, &t, json!({"parent": {"page_id": HANDBOOK}, "markdown": "y"}));
+    create(
+        &sb,
+        &t,
+        json!({"parent": {"page_id": HANDBOOK}, "markdown": "y"}),
+    );
     assert_eq!(list(&sb, &bob, GLOBEX_HOME).len(), 1);
     sb.post(
         "/__sandbox/capabilities",
@@ -496,13 +525,26 @@ fn capabilities_gate_reads_and_writes() {
         "/__sandbox/capabilities",
         json!({"read_comments": false, "insert_comments": false}),
     );
-    denied(sb.api("GET", &format!("/v1/comments?block_id={GLOBEX_HOME}"), &bob, None));
-    denied(sb.api("GET", &format!("/v1/comments?block_id={HANDBOOK}"), &t, None));
+    denied(sb.api(
+        "GET",
+        &format!("/v1/comments?block_id={GLOBEX_HOME}"),
+        &bob,
+        None,
+    ));
+    denied(sb.api(
+        "GET",
+        &format!("/v1/comments?block_id={HANDBOOK}"),
+        &t,
+        None,
+    ));
     let r = sb.post(
         "/__sandbox/capabilities",
         json!({"read_comments": true, "insert_comments": true}),
     );
-    assert_eq!(r.json(), json!({"read_comments": true, "insert_comments": true}));
+    assert_eq!(
+        r.json(),
+        json!({"read_comments": true, "insert_comments": true})
+    );
     assert_eq!(list(&sb, &t, HANDBOOK).len(), 6);
     // Bad control requests.
     assert_eq!(
@@ -511,7 +553,8 @@ fn capabilities_gate_reads_and_writes() {
         404
     );
     assert_eq!(
-        sb.post("/__sandbox/capabilities", json!({"read": true})).status,
+        sb.post("/__sandbox/capabilities", json!({"read": true}))
+            .status,
         400
     );
 }

@@ -117,9 +117,7 @@ fn body_text(b: &Value) -> ApiResult<Value> {
         )),
         (Some(rt), None) => normalize_rich_text(rt, "body.rich_text")
             .map_err(|e| ApiError::validation(format!("body failed validation: {e}"))),
-        (None, Some(Value::String(md))) => {
-            Ok(Value::Array(crate::markdown::inline_rich_text(md)))
-        }
+        (None, Some(Value::String(md))) => Ok(Value::Array(crate::markdown::inline_rich_text(md))),
         (None, Some(v)) => Err(ApiError::validation(format!(
             "body failed validation: body.markdown should be a string, instead was `{}`.",
             short(v)
@@ -213,10 +211,7 @@ fn display_name(s: &Store, ctx: &Ctx, b: &Value) -> ApiResult<(String, Option<St
     };
     match d.get("type").and_then(Value::as_str) {
         Some("integration") => Ok(("integration".into(), Some(bot_name.into()))),
-        Some("user") => Ok((
-            "user".into(),
-            s.user(&ctx.user_id).map(|u| u.name.clone()),
-        )),
+        Some("user") => Ok(("user".into(), s.user(&ctx.user_id).map(|u| u.name.clone()))),
         Some("custom") => {
             let name = d["custom"]["name"]
                 .as_str()
@@ -242,7 +237,8 @@ pub fn category(content_type: Option<&str>, filename: &str) -> &'static str {
         "image"
     } else if ct == "application/pdf" || ext == "pdf" {
         "pdf"
-    } else if ct.starts_with("audio/") || ["mp3", "wav", "m4a", "ogg", "aac"].contains(&ext.as_str())
+    } else if ct.starts_with("audio/")
+        || ["mp3", "wav", "m4a", "ogg", "aac"].contains(&ext.as_str())
     {
         "audio"
     } else if ct.starts_with("video/") || ["mp4", "mov", "webm", "avi"].contains(&ext.as_str()) {
@@ -355,8 +351,7 @@ fn own(s: &Store, ctx: &Ctx, raw: &str) -> ApiResult<usize> {
     if c.author_id != ctx.bot_id {
         return Err(ApiError::object_not_found("comment", &id));
     }
-    Ok(s
-        .comments
+    Ok(s.comments
         .iter()
         .position(|x| x.id == id)
         .unwrap_or_default())
