@@ -26,6 +26,7 @@ pub fn router() -> Router<Shared> {
         .route("/__sandbox/uploads/{id}", get(upload))
         .route("/__sandbox/share", post(crate::api::markdown::share))
         .route("/__sandbox/markdown/skew", post(crate::api::markdown::skew))
+        .route("/__sandbox/capabilities", post(capabilities))
 }
 
 fn ok() -> Json<Value> {
@@ -218,6 +219,48 @@ async fn add_fault(State(st): State<Shared>, JsonBody(v): JsonBody) -> ApiResult
 async fn clear_faults(State(st): State<Shared>) -> Json<Value> {
     st.store().faults.clear();
     ok()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapsReq {
+    #[serde(default)]
+    workspace_id: Option<String>,
+    #[serde(default)]
+    read_comments: Option<bool>,
+    #[serde(default)]
+    insert_comments: Option<bool>,
+}
+
+/// Set the comment capabilities of one workspace's integrations, or of every workspace
+/// (without `workspace_id`: the default, and per-workspace settings are dropped); a flag left
+/// out keeps its value. Answers the capabilities now in force.
+async fn capabilities(State(st): State<Shared>, JsonBody(v): JsonBody) -> ApiResult<Json<Value>> {
+    let r: CapsReq = typed(&v)?;
+    let mut s = st.store();
+    let caps = match &r.workspace_id {
+        Some(raw) => {
+            let ws = util::normalize_id(raw)
+                .filter(|w| s.workspace(w).is_some())
+                .ok_or_else(|| ApiError::not_found(format!("No workspace {raw}.")))?;
+            let mut c = s.caps(&ws);
+            c.read = r.read_comments.unwrap_or(c.read);
+            c.insert = r.insert_comments.unwrap_or(c.insert);
+            s.comment_caps_ws.insert(ws, c);
+            c
+        }
+        None => {
+            let mut c = s.comment_caps;
+            c.read = r.read_comments.unwrap_or(c.read);
+            c.insert = r.insert_comments.unwrap_or(c.insert);
+            s.comment_caps = c;
+            s.comment_caps_ws.clear();
+            c
+        }
+    };
+    Ok(Json(
+        json!({"read_comments": caps.read, "insert_comments": caps.insert}),
+    ))
 }
 
 async fn upload(State(st): State<Shared>, PathParam(id): PathParam) -> ApiResult<Json<Value>> {

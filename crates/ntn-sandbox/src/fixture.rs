@@ -25,8 +25,10 @@
 //!                                    "properties": [{"name": "Name", "type": "title"},
 //!                                                   {"name": "Status", "type": "select",
 //!                                                    "options": [{"name": "Done", "color": "green"}]}]}]}],
-//!   "comments": [{"id": "<uuid>", "page_id": "<uuid>", "author_email": "alice@acme.test",
-//!                 "text": "Looks good", "created_time": "...", "discussion_id": "<uuid>"}]
+//!   "comments": [{"id": "<uuid>", "page_id": "<uuid>" | "block_id": "<uuid>",
+//!                 "author_email": "alice@acme.test" | "bot": {"id": "<uuid>", "name": "Helper"},
+//!                 "text": "Looks good" | "markdown": "**Looks** [good](https://x.test)",
+//!                 "created_time": "...", "discussion_id": "<uuid>", "resolved": false}]
 //! }
 //! ```
 //!
@@ -52,6 +54,9 @@
 //! * A page whose parent is a `block_id` (a toggle, a column, … of a page listed earlier)
 //!   is a `child_page` block there, after the block's own children; a page whose parent is
 //!   a page comes after that page's blocks.
+//! * A comment is on a page (`page_id`) or a block (`block_id`), by a user (`author_email`:
+//!   `display_name` type `user`) or an integration (`bot`: type `integration`); its
+//!   `discussion_id` defaults to its own id; a `resolved` one is never listed.
 //! * Omitted `created_time` defaults to `2025-01-01T00:00:00.000Z`.
 
 use crate::props::InputError;
@@ -78,6 +83,14 @@ pub enum FixtureError {
     UnknownProperty(String),
     #[error("fixture: comment on unknown page {0}")]
     CommentOnUnknownPage(String),
+    #[error("fixture: comment on unknown block {0}")]
+    CommentOnUnknownBlock(String),
+    /// A comment without exactly one of `page_id` and `block_id`, or of `author_email`
+    /// and `bot`.
+    #[error(
+        "fixture: comment {0} needs exactly one of page_id and block_id, and of author_email and bot"
+    )]
+    CommentShape(String),
     #[error("fixture: unknown author {0}")]
     UnknownAuthor(String),
     /// A people property names an email no user has.
@@ -236,13 +249,39 @@ pub struct FxOption {
 #[serde(deny_unknown_fields)]
 pub struct FxComment {
     pub id: String,
-    pub page_id: String,
-    pub author_email: String,
-    pub text: String,
+    /// The page the comment is on (page-level discussion), or
+    #[serde(default)]
+    pub page_id: Option<String>,
+    /// the block it is on (exactly one of the two).
+    #[serde(default)]
+    pub block_id: Option<String>,
+    /// A user's comment, or
+    #[serde(default)]
+    pub author_email: Option<String>,
+    /// an integration's (a bot user with this id and name).
+    #[serde(default)]
+    pub bot: Option<FxBot>,
+    /// Plain text, or
+    #[serde(default)]
+    pub text: Option<String>,
+    /// inline Markdown (bold, italic, links, mentions) as `POST /v1/comments` takes it.
+    #[serde(default)]
+    pub markdown: Option<String>,
     #[serde(default)]
     pub created_time: Option<String>,
     #[serde(default)]
     pub discussion_id: Option<String>,
+    /// Resolved in the app: never listed.
+    #[serde(default)]
+    pub resolved: bool,
+}
+
+/// The integration that wrote a fixture comment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxBot {
+    pub id: String,
+    pub name: String,
 }
 
 impl Fixture {

@@ -7,8 +7,8 @@
 //! * a subset of Notion's public API under `/v1` (users, search, pages, blocks, databases,
 //!   data sources, comments, file uploads) with Notion's error shapes and pagination;
 //! * control endpoints under `/__sandbox` (loopback peers only) to drive logins, mint tokens,
-//!   inspect requests, inject faults and inspect uploads; fault kinds that stall, dribble or
-//!   redirect, and the `/__capture` route ([`traps`]);
+//!   inspect requests, inject faults, inspect uploads and set comment capabilities; fault
+//!   kinds that stall, dribble or redirect, and the `/__capture` route ([`traps`]);
 //! * `/openapi.json` and markdown docs pages (`/reference/{operationId}.md`, `/{docs-ref}.md`).
 //!
 //! On `/v1` routes the checks run in this order: `Notion-Version` present (else 400

@@ -234,34 +234,7 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
         generate_rows(&mut s, &dsid, rows, &default_author)?;
     }
     for c in &fx.comments {
-        let page_id = norm(&c.page_id, "page")?;
-        let ws = s
-            .pages
-            .get(&page_id)
-            .map(|p| p.ws.clone())
-            .ok_or_else(|| FixtureError::CommentOnUnknownPage(page_id.clone()))?;
-        let author = s
-            .users
-            .iter()
-            .find(|u| u.email == c.author_email)
-            .map(|u| u.id.clone())
-            .ok_or_else(|| FixtureError::UnknownAuthor(c.author_email.clone()))?;
-        let id = norm(&c.id, "comment")?;
-        s.comments.push(Comment {
-            discussion_id: match &c.discussion_id {
-                Some(d) => norm(d, "discussion")?,
-                None => id.clone(),
-            },
-            id,
-            ws,
-            page_id,
-            created_time: c
-                .created_time
-                .clone()
-                .unwrap_or_else(|| DEFAULT_TIME.into()),
-            author_id: author,
-            rich_text: json!([rich_text(&c.text)]),
-        });
+        load_comment(&mut s, c)?;
     }
     Ok(s)
 }
@@ -501,4 +474,71 @@ pub fn big_tree(s: &mut Store, n: usize) {
         );
         s.page_order.push(id);
     }
+}
+
+/// One fixture comment into the store.
+fn load_comment(s: &mut Store, c: &crate::fixture::FxComment) -> Result<(), FixtureError> {
+    let id = norm(&c.id, "comment")?;
+    let (parent, ws) = match (&c.page_id, &c.block_id) {
+        (Some(p), None) => {
+            let pid = norm(p, "page")?;
+            let ws = s
+                .pages
+                .get(&pid)
+                .map(|p| p.ws.clone())
+                .ok_or_else(|| FixtureError::CommentOnUnknownPage(pid.clone()))?;
+            (Parent::Page(pid), ws)
+        }
+        (None, Some(b)) => {
+            let bid = norm(b, "block")?;
+            let ws = s
+                .blocks
+                .get(&bid)
+                .map(|b| b.ws.clone())
+                .ok_or_else(|| FixtureError::CommentOnUnknownBlock(bid.clone()))?;
+            (Parent::Block(bid), ws)
+        }
+        _ => return Err(FixtureError::CommentShape(c.id.clone())),
+    };
+    let (author, display) = match (&c.author_email, &c.bot) {
+        (Some(email), None) => {
+            let u = s
+                .users
+                .iter()
+                .find(|u| &u.email == email)
+                .ok_or_else(|| FixtureError::UnknownAuthor(email.clone()))?;
+            (u.id.clone(), ("user".to_string(), Some(u.name.clone())))
+        }
+        (None, Some(bot)) => (
+            norm(&bot.id, "bot")?,
+            ("integration".to_string(), Some(bot.name.clone())),
+        ),
+        _ => return Err(FixtureError::CommentShape(c.id.clone())),
+    };
+    let rich = match (&c.markdown, &c.text) {
+        (Some(md), _) => Value::Array(crate::markdown::inline_rich_text(md)),
+        (None, text) => json!([rich_text(text.as_deref().unwrap_or(""))]),
+    };
+    let created = c
+        .created_time
+        .clone()
+        .unwrap_or_else(|| DEFAULT_TIME.into());
+    s.comments.push(Comment {
+        discussion_id: match &c.discussion_id {
+            Some(d) => norm(d, "discussion")?,
+            None => id.clone(),
+        },
+        id,
+        ws,
+        parent,
+        last_edited_time: created.clone(),
+        created_time: created,
+        author_id: author,
+        rich_text: rich,
+        display_name: display,
+        attachments: vec![],
+        resolved: c.resolved,
+        in_trash: false,
+    });
+    Ok(())
 }

@@ -163,16 +163,61 @@ pub struct DataSource {
     pub rows: Vec<String>,
 }
 
-/// A comment on a page.
+/// A comment on a page or a block: one of a discussion's (a thread's) comments.
 #[derive(Debug, Clone)]
 pub struct Comment {
     pub id: String,
     pub ws: String,
-    pub page_id: String,
+    /// [`Parent::Page`] or [`Parent::Block`]: what the discussion is on.
+    pub parent: Parent,
     pub discussion_id: String,
     pub created_time: String,
+    pub last_edited_time: String,
+    /// A user's id, or a bot's (an integration's comments).
     pub author_id: String,
     pub rich_text: Value,
+    /// `display_name.type` (`integration`, `user` or `custom`) and its `resolved_name`.
+    pub display_name: (String, Option<String>),
+    pub attachments: Vec<CommentAttachment>,
+    /// Resolved in the app: never listed (Notion's list answers un-resolved comments only).
+    pub resolved: bool,
+    /// Deleted through `DELETE /v1/comments/{id}`: gone from every read.
+    pub in_trash: bool,
+}
+
+impl Comment {
+    /// The id of the page or block the comment is on.
+    pub fn target(&self) -> &str {
+        match &self.parent {
+            Parent::Page(id) | Parent::Block(id) => id,
+            _ => "",
+        }
+    }
+}
+
+/// A file attached to a comment: its category (`image`, `pdf`, `audio`, `video`,
+/// `productivity`) and its stored hosted URL (signed on every read, see [`crate::files`]).
+#[derive(Debug, Clone)]
+pub struct CommentAttachment {
+    pub category: String,
+    pub url: String,
+}
+
+/// What an integration may do with comments (Notion's "Read comments" and "Insert
+/// comments" capabilities); the sandbox grants both unless told otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentCaps {
+    pub read: bool,
+    pub insert: bool,
+}
+
+impl Default for CommentCaps {
+    fn default() -> Self {
+        Self {
+            read: true,
+            insert: true,
+        }
+    }
 }
 
 /// How a token was obtained.

@@ -261,16 +261,29 @@ pub fn data_source_json(s: &Store, ds: &DataSource) -> Value {
     })
 }
 
-pub fn comment_json(c: &Comment) -> Value {
+/// A comment as Notion answers it; attachment URLs are signed afresh (valid for an hour).
+pub fn comment_json(s: &Store, c: &Comment) -> Value {
+    let signer = crate::files::Signer::of(s);
+    let attachments: Vec<Value> = c
+        .attachments
+        .iter()
+        .map(|a| {
+            json!({
+                "category": a.category,
+                "file": {"url": signer.signed(&a.url), "expiry_time": signer.expiry_time()},
+            })
+        })
+        .collect();
     json!({
         "object": "comment",
         "id": c.id,
-        "parent": {"type": "page_id", "page_id": c.page_id},
+        "parent": c.parent.to_json(),
         "discussion_id": c.discussion_id,
         "created_time": c.created_time,
-        "last_edited_time": c.created_time,
+        "last_edited_time": c.last_edited_time,
         "created_by": user_ref(&c.author_id),
         "rich_text": c.rich_text,
-        "display_name": {"type": "integration", "resolved_name": null},
+        "display_name": {"type": c.display_name.0, "resolved_name": c.display_name.1},
+        "attachments": attachments,
     })
 }

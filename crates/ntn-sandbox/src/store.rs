@@ -5,8 +5,8 @@
 //! The store is filled from a fixture by [`crate::load`].
 
 use crate::model::{
-    Block, Comment, DataSource, Database, FaultRule, LoginSession, Page, RequestRecord, Role,
-    Token, TokenKind, User, Workspace,
+    Block, Comment, CommentCaps, DataSource, Database, FaultRule, LoginSession, Page,
+    RequestRecord, Role, Token, TokenKind, User, Workspace,
 };
 use crate::openapi::Served;
 use crate::uploads::Uploads;
@@ -128,6 +128,11 @@ pub struct Store {
     pub database_order: Vec<String>,
     pub data_sources: HashMap<String, DataSource>,
     pub comments: Vec<Comment>,
+    /// The comment capabilities of every workspace's integrations, unless overridden for one
+    /// (`POST /__sandbox/capabilities`).
+    pub comment_caps: CommentCaps,
+    /// Per-workspace overrides of [`Store::comment_caps`].
+    pub comment_caps_ws: HashMap<String, CommentCaps>,
     pub tokens: HashMap<String, Token>,
     pub sessions: Vec<LoginSession>,
     pub requests: Vec<RequestRecord>,
@@ -233,6 +238,13 @@ impl Store {
             },
         );
         token
+    }
+    /// The comment capabilities of workspace `ws`'s integrations.
+    pub fn caps(&self, ws: &str) -> CommentCaps {
+        self.comment_caps_ws
+            .get(ws)
+            .copied()
+            .unwrap_or(self.comment_caps)
     }
     /// A valid (known, unrevoked) token.
     pub fn valid_token(&self, token: &str) -> Option<&Token> {

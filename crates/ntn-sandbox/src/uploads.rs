@@ -182,6 +182,11 @@ impl Uploads {
         }
     }
 
+    /// The `content_type` an upload was created with (or its parts were sent with).
+    pub fn content_type(&self, id: &str) -> Option<String> {
+        self.get(id)?.meta().content_type.clone()
+    }
+
     /// The bytes of an uploaded (and attached) file, for `GET /__files/…`.
     pub fn content(&self, id: &str) -> Option<Content> {
         let e = self.get(id)?;

@@ -58,6 +58,12 @@ pub fn router(st: Shared) -> Router<Shared> {
         .route("/v1/data_sources/{id}/query", post(data::query))
         .route("/v1/comments", get(comments::list).post(comments::create))
         .route(
+            "/v1/comments/{id}",
+            get(comments::get)
+                .patch(comments::update)
+                .delete(comments::delete),
+        )
+        .route(
             "/v1/file_uploads",
             get(crate::uploads::list).post(crate::uploads::create),
         )

@@ -116,6 +116,13 @@ impl Node {
     }
 }
 
+/// Inline Markdown (bold, italic, strikethrough, code, links, `<mention-…/>` tags) as rich
+/// text: what comments take (`markdown` of `POST /v1/comments`); block syntax keeps only
+/// its text.
+pub fn inline_rich_text(md: &str) -> Vec<Value> {
+    inline::to_rich(parse::parse_inline(md))
+}
+
 /// Whether an id (block, page or database) may be read by the token: neither it nor any
 /// of its ancestors is marked as not shared (`POST /__sandbox/share`).
 pub fn shared(s: &Store, id: &str) -> bool {
