@@ -154,7 +154,10 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
     let mut cursor = None;
     if a.blocks {
         let ids = std::iter::once(target.clone())
-            .chain(comments::blocks(&notion, &target, 10_000)?)
+            .chain(
+                comments::blocks(&notion, &target, 10_000)
+                    .map_err(|e| comments::explain(e, &target, "read"))?,
+            )
             .collect::<Vec<_>>();
         for bid in ids {
             all.extend(comments::all_on(&notion, &bid)?);
@@ -164,7 +167,10 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
         }
     } else {
         let mut listing = comments::list(&notion, &target, a.start_cursor.as_deref(), limit)?;
-        while let Some(batch) = listing.next_batch()? {
+        while let Some(batch) = listing
+            .next_batch()
+            .map_err(|e| comments::explain(e, &target, "read"))?
+        {
             for raw in batch {
                 all.push(serde_json::from_str::<Value>(raw.get()).map_err(|e| {
                     Error::api("a comment of the answer cannot be read").cause(&e)
@@ -287,7 +293,15 @@ fn mentions(text: &str, notion: &Notion) -> Result<String> {
         };
         match id {
             Some(id) => {
-                out.push_str(&format!("<mention-user url=\"user://{id}\"/>"));
+                let name = users
+                    .user(&id)?
+                    .map(|u| u.label().to_string())
+                    .unwrap_or_else(|| id.clone());
+                // Notion's enhanced Markdown: `<mention-user url="user://ID">Name</mention-user>`.
+                out.push_str(&format!(
+                    "<mention-user url=\"user://{id}\">{}</mention-user>",
+                    name.replace(['<', '>'], "")
+                ));
                 rest = &tail[word.len()..];
             }
             None => {
