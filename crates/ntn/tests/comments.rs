@@ -23,7 +23,11 @@ const DISCUSSION: &str = "e9000000-0000-4000-8000-000000000001";
 const TOGGLE_PARAGRAPH: &str = "c8000000-0000-4000-8000-000000000005";
 
 fn ok(out: &Out) {
-    assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
 }
 
 fn posts(sb: &Sandbox) -> Vec<Value> {
@@ -82,11 +86,7 @@ fn blocks_finds_comments_on_nested_blocks() {
     for want in [FIRST, SECOND, IN_TOGGLE, IN_COLUMN] {
         assert!(got.iter().any(|g| g == want), "{want} in {got:?}");
     }
-    let toggle = out
-        .stdout
-        .lines()
-        .find(|l| l.contains(IN_TOGGLE))
-        .unwrap();
+    let toggle = out.stdout.lines().find(|l| l.contains(IN_TOGGLE)).unwrap();
     assert!(toggle.contains(TOGGLE_PARAGRAPH), "{toggle}");
 }
 
@@ -118,11 +118,20 @@ fn add_with_markdown_a_mention_and_two_attachments() {
         .find(|r| r["path"] == "/v1/comments")
         .unwrap();
     assert!(
-        sent["body"]["markdown"].as_str().unwrap().contains("<mention-user"),
+        sent["body"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("<mention-user"),
         "{sent}"
     );
     // On a block, found out as a block.
-    let out = env.run(&["comments", "add", TOGGLE_PARAGRAPH, "On the block", "--json"]);
+    let out = env.run(&[
+        "comments",
+        "add",
+        TOGGLE_PARAGRAPH,
+        "On the block",
+        "--json",
+    ]);
     ok(&out);
     let c: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(c["parent"]["block_id"], TOGGLE_PARAGRAPH);
@@ -155,7 +164,11 @@ fn a_reply_by_comment_id_joins_its_discussion_and_edit_and_delete_work() {
     let id = c["id"].as_str().unwrap().to_string();
     ok(&env.run(&["comments", "edit", &id, "Agreed, *strongly*."]));
     let list = env.run(&["comments", "list", HANDBOOK, "--plain"]);
-    assert!(list.stdout.contains("Agreed, *strongly*."), "{}", list.stdout);
+    assert!(
+        list.stdout.contains("Agreed, *strongly*."),
+        "{}",
+        list.stdout
+    );
     // Without a terminal, a delete needs --yes.
     let out = env.run(&["comments", "delete", &id]);
     assert_eq!(out.code, 2, "{}", out.stderr);
@@ -185,13 +198,13 @@ fn a_403_names_the_capability_and_a_404_says_share_the_page() {
         "/__sandbox/capabilities",
         &json!({"read_comments": true, "insert_comments": true}),
     );
-    let out = env.run(&[
-        "comments",
-        "list",
-        "a1000000-0000-4000-8000-0000000000ff",
-    ]);
+    let out = env.run(&["comments", "list", "a1000000-0000-4000-8000-0000000000ff"]);
     assert_eq!(out.code, 5, "{}", out.stderr);
-    assert!(out.stderr.contains("not shared with the connection"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not shared with the connection"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -313,6 +313,64 @@ fn hostile_api_inputs_are_usage_errors_not_crashes() {
 }
 
 #[test]
+fn hostile_arguments_to_comments_and_sync_are_clear_errors_not_crashes() {
+    let mut env = TestEnv::new();
+    env.set("NOTION_API_TOKEN", "ntn_hostile_input_token");
+    env.set("NOTION_API_BASE_URL", "http://127.0.0.1:9");
+    let long = "a".repeat(100_000);
+    let hostile = [
+        "not-an-id",
+        "../../etc/passwd",
+        "\u{1b}[31mred\u{202e}",
+        "",
+        long.as_str(),
+        "https://www.notion.so/x?v=1#frag",
+    ];
+    let dir = env.dir.path().join("nowhere");
+    let dir = dir.to_str().unwrap();
+    for h in hostile {
+        for args in [
+            vec!["comments", "list", h],
+            vec!["comments", "list", h, "--blocks"],
+            vec!["comments", "add", h, "text"],
+            vec!["comments", "add", "a1000000-0000-4000-8000-000000000020", h],
+            vec!["comments", "reply", h, "text"],
+            vec!["comments", "edit", h, "text"],
+            vec!["comments", "delete", h, "--yes"],
+            vec![
+                "comments",
+                "list",
+                "a1000000-0000-4000-8000-000000000020",
+                "--start-cursor",
+                h,
+            ],
+            vec!["sync", "init", dir, "--page", h],
+            vec!["sync", "status", "-C", h],
+            vec!["sync", "resolve", h, "-C", dir],
+        ] {
+            let out = env.run(&args);
+            let what = format!(
+                "ntn {}",
+                args.join(" ").chars().take(80).collect::<String>()
+            );
+            assert!(!out.stderr.contains("panicked"), "{what}: {}", out.stderr);
+            assert!(
+                [1, 2, 5].contains(&out.code),
+                "{what}: exit {}: {}",
+                out.code,
+                out.stderr
+            );
+            assert!(out.stderr.contains("error: "), "{what}: {}", out.stderr);
+            assert!(
+                !out.stderr.contains('\u{1b}'),
+                "{what}: escape reached the terminal: {}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[test]
 fn a_hostile_openapi_spec_or_cache_is_an_error_not_a_crash() {
     // A path item without operations (the fuzzer found that `--spec` on it
     // indexed an empty list), a wrong-typed `paths`, and a cache full of junk.

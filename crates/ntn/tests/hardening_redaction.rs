@@ -126,6 +126,35 @@ fn commands(ws: &str) -> Vec<Vec<String>> {
         v(&["files", "get", "00000000-0000-4000-8000-000000000000"]),
         v(&["files", "list"]),
         v(&["files", "list", "--json", "--all"]),
+        v(&["comments", "list", "a1000000-0000-4000-8000-000000000020"]),
+        v(&[
+            "comments",
+            "list",
+            "a1000000-0000-4000-8000-000000000020",
+            "--blocks",
+            "--json",
+        ]),
+        v(&[
+            "comments",
+            "add",
+            "a1000000-0000-4000-8000-000000000020",
+            "From the audit",
+            "--attach",
+            "{file}",
+        ]),
+        v(&[
+            "comments",
+            "reply",
+            "e9000000-0000-4000-8000-000000000001",
+            "Audit reply",
+        ]),
+        v(&[
+            "comments",
+            "delete",
+            "00000000-0000-4000-8000-000000000000",
+            "--yes",
+        ]),
+        v(&["sync", "status", "-C", "{file}"]),
         v(&["completions", "bash"]),
         v(&["--help"]),
     ]
@@ -165,7 +194,9 @@ fn audit_commands(env: &TestEnv, token: &str, ws: &str, label: &str) -> i32 {
             })
             .collect();
         for verbosity in ["", "-v", "-vv"] {
-            if verbosity == "-vv" && !matches!(args[0].as_str(), "api" | "whoami" | "files") {
+            if verbosity == "-vv"
+                && !matches!(args[0].as_str(), "api" | "whoami" | "files" | "comments")
+            {
                 continue;
             }
             let mut argv: Vec<&str> = args.iter().map(String::as_str).collect();

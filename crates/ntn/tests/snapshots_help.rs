@@ -53,6 +53,10 @@ fn help_texts() {
         &["sync", "init"],
         &["sync", "status"],
         &["sync", "resolve"],
+        &["comments"],
+        &["comments", "list"],
+        &["comments", "add"],
+        &["comments", "delete"],
         &["completions"],
     ];
     for args in commands {

@@ -172,9 +172,11 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
             .map_err(|e| comments::explain(e, &target, "read"))?
         {
             for raw in batch {
-                all.push(serde_json::from_str::<Value>(raw.get()).map_err(|e| {
-                    Error::api("a comment of the answer cannot be read").cause(&e)
-                })?);
+                all.push(
+                    serde_json::from_str::<Value>(raw.get()).map_err(|e| {
+                        Error::api("a comment of the answer cannot be read").cause(&e)
+                    })?,
+                );
             }
         }
         cursor = listing.next_cursor().map(str::to_string);
@@ -186,11 +188,21 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
     let mode = a.format.mode();
     let headers = match mode {
         Mode::Table => ["DISCUSSION", "ID", "CREATED", "AUTHOR", "ON", "TEXT"],
-        _ => ["discussion_id", "id", "created_time", "author", "on", "text"],
+        _ => [
+            "discussion_id",
+            "id",
+            "created_time",
+            "author",
+            "on",
+            "text",
+        ],
     };
     let users = crate::notion::users::Directory::new(&notion);
     let author = |c: &Value| -> String {
-        if let Some(n) = c["display_name"]["resolved_name"].as_str().filter(|n| !n.is_empty()) {
+        if let Some(n) = c["display_name"]["resolved_name"]
+            .as_str()
+            .filter(|n| !n.is_empty())
+        {
             return n.to_string();
         }
         let uid = c["created_by"]["id"].as_str().unwrap_or("");
@@ -210,7 +222,11 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
             } else {
                 t.discussion_id.clone()
             };
-            let on = if t.on == target { "page".to_string() } else { t.on.clone() };
+            let on = if t.on == target {
+                "page".to_string()
+            } else {
+                t.on.clone()
+            };
             let cells = || {
                 vec![
                     shown_discussion.clone(),
@@ -244,12 +260,16 @@ fn text_of(ctx: &Context, given: Option<String>) -> Result<String> {
     let text = match given.as_deref() {
         Some("-") | None => {
             if given.is_none() && ctx.ui.stdin_is_tty() {
-                return Err(Error::usage("no text: give it as an argument, or pipe it in")
-                    .hint("ntn comments add PAGE 'the text'"));
+                return Err(
+                    Error::usage("no text: give it as an argument, or pipe it in")
+                        .hint("ntn comments add PAGE 'the text'"),
+                );
             }
             let mut s = String::new();
             let Some(mut r) = ctx.ui.take_stdin() else {
-                return Err(Error::usage("no text: give it as an argument, or pipe it in"));
+                return Err(Error::usage(
+                    "no text: give it as an argument, or pipe it in",
+                ));
             };
             std::io::Read::read_to_string(&mut r, &mut s)
                 .map_err(|e| Error::local("cannot read the text from stdin").cause(&e))?;
@@ -284,8 +304,11 @@ fn mentions(text: &str, notion: &Notion) -> Result<String> {
             match crate::notion::users::find(word, users.users()?)? {
                 Some(id) => Some(id),
                 None => {
-                    return Err(Error::usage(format!("no one in the workspace has the email {}", clean(word)))
-                        .hint("mention people by an email `ntn users list` shows, or @me"));
+                    return Err(Error::usage(format!(
+                        "no one in the workspace has the email {}",
+                        clean(word)
+                    ))
+                    .hint("mention people by an email `ntn users list` shows, or @me"));
                 }
             }
         } else {
@@ -333,7 +356,8 @@ fn uploads(ctx: &Context, notion: &Notion, files: &[std::path::PathBuf]) -> Resu
     for f in files {
         let interrupt = ctx.interrupt();
         let input = crate::notion::upload::source::Input::open(f)?;
-        let prepared = crate::notion::upload::prepare(input, &Default::default(), &ctx.ui, &interrupt)?;
+        let prepared =
+            crate::notion::upload::prepare(input, &Default::default(), &ctx.ui, &interrupt)?;
         let up = crate::notion::upload::upload(notion, prepared, 2, &ctx.ui, &interrupt)?;
         ids.push(up.id);
     }

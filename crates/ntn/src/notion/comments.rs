@@ -14,7 +14,8 @@ use crate::http::{ApiError, RetryPolicy};
 use crate::output::text::clean;
 
 /// Said once wherever comments are listed.
-pub const INVISIBLE: &str = "resolved comments and suggested edits are not visible through Notion's public API";
+pub const INVISIBLE: &str =
+    "resolved comments and suggested edits are not visible through Notion's public API";
 
 /// The most attachments one comment takes (Notion's limit).
 pub const MAX_ATTACHMENTS: usize = 3;
@@ -50,7 +51,12 @@ pub struct Thread {
 
 /// The comments on one page or block (not on its children), oldest first, at most
 /// `limit` (`None`: all).
-pub fn list(notion: &Notion, block_id: &str, start: Option<&str>, limit: Option<u64>) -> Result<Listing> {
+pub fn list(
+    notion: &Notion,
+    block_id: &str,
+    start: Option<&str>,
+    limit: Option<u64>,
+) -> Result<Listing> {
     let mut path = format!("/v1/comments?block_id={block_id}");
     if let Some(c) = start.filter(|c| !c.is_empty()) {
         path = crate::notion::paginate::with_query_cursor(&path, c);
@@ -62,7 +68,10 @@ pub fn list(notion: &Notion, block_id: &str, start: Option<&str>, limit: Option<
 pub fn all_on(notion: &Notion, block_id: &str) -> Result<Vec<Value>> {
     let mut listing = list(notion, block_id, None, None)?;
     let mut out = Vec::new();
-    while let Some(batch) = listing.next_batch().map_err(|e| explain(e, block_id, "read"))? {
+    while let Some(batch) = listing
+        .next_batch()
+        .map_err(|e| explain(e, block_id, "read"))?
+    {
         for raw in batch {
             let v: Value = serde_json::from_str(raw.get())
                 .map_err(|e| Error::api("a comment of the answer cannot be read").cause(&e))?;
@@ -175,7 +184,12 @@ pub fn text(comment: &Value) -> String {
 }
 
 /// The request body of a new comment.
-pub fn create_body(target: &Target, markdown: &str, attachments: &[String], author: &Author) -> Value {
+pub fn create_body(
+    target: &Target,
+    markdown: &str,
+    attachments: &[String],
+    author: &Author,
+) -> Value {
     let mut b = match target {
         Target::Page(id) => json!({"parent": {"page_id": id}}),
         Target::Block(id) => json!({"parent": {"block_id": id}}),
@@ -200,7 +214,9 @@ pub fn create_body(target: &Target, markdown: &str, attachments: &[String], auth
 pub fn create(notion: &Notion, body: &Value, target_id: &str) -> Result<Value> {
     notion.post("/v1/comments", body).map_err(|e| {
         if e.may_have_applied() {
-            e.hint("the comment may or may not have been added: look at the page before trying again")
+            e.hint(
+                "the comment may or may not have been added: look at the page before trying again",
+            )
         } else {
             explain(e, target_id, "insert")
         }
@@ -240,7 +256,10 @@ pub fn discussion_of(notion: &Notion, id: &str) -> Result<String> {
 /// `PATCH /v1/comments/{id}` with new Markdown.
 pub fn update(notion: &Notion, id: &str, markdown: &str) -> Result<Value> {
     notion
-        .patch(&format!("/v1/comments/{id}"), &json!({"markdown": markdown}))
+        .patch(
+            &format!("/v1/comments/{id}"),
+            &json!({"markdown": markdown}),
+        )
         .map_err(|e| explain(e, id, "insert"))
 }
 
@@ -281,9 +300,7 @@ mod tests {
 
     #[test]
     fn threads_are_grouped_and_ordered_oldest_first() {
-        let c = |id: &str, d: &str, t: &str| {
-            json!({"id": id, "discussion_id": d, "created_time": t, "parent": {"page_id": "p"}})
-        };
+        let c = |id: &str, d: &str, t: &str| json!({"id": id, "discussion_id": d, "created_time": t, "parent": {"page_id": "p"}});
         let threads = group(vec![
             c("3", "b", "2026-01-01T00:03:00Z"),
             c("2", "a", "2026-01-01T00:02:00Z"),
@@ -291,7 +308,12 @@ mod tests {
         ]);
         let ids: Vec<Vec<&str>> = threads
             .iter()
-            .map(|t| t.comments.iter().map(|c| c["id"].as_str().unwrap()).collect())
+            .map(|t| {
+                t.comments
+                    .iter()
+                    .map(|c| c["id"].as_str().unwrap())
+                    .collect()
+            })
             .collect();
         assert_eq!(ids, [vec!["1", "2"], vec!["3"]]);
         assert_eq!(threads[0].discussion_id, "a");
