@@ -32,6 +32,14 @@ ntn comments list PAGE --blocks --plain\n  ntn comments add PAGE 'Looks good to 
 ntn comments add PAGE 'Screenshots attached' --attach before.png --attach after.png\n  \
 ntn comments reply DISCUSSION-OR-COMMENT 'Done.'\n  ntn comments delete COMMENT --yes";
 
+const LIST_ABOUT: &str = "The unresolved comments of a page or block, grouped by discussion (thread), \
+oldest first: a table on a terminal (a discussion's id on its first comment, ↳ on its replies), \
+--plain (discussion, id, created, author, on, text), CSV, JSON or NDJSON (Notion's comment \
+objects, thread by thread). --blocks also reads the comments on each block of the page \
+(Notion lists comments per block id), following nested blocks, paced under the rate limit.\n\n\
+Resolved comments and suggested edits are not visible through Notion's public API.\n\n\
+Examples:\n  ntn comments list PAGE\n  ntn comments list PAGE --blocks --plain | cut -f2,6";
+
 #[derive(Debug, clap::Args)]
 #[command(long_about = ABOUT, after_long_help = super::datasources::ENV_HELP)]
 pub struct Args {
@@ -42,6 +50,7 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 pub enum CommentsCommand {
     /// The unresolved comments of a page or block, grouped by discussion
+    #[command(long_about = LIST_ABOUT)]
     List(ListArgs),
     /// Add a comment to a page or a block
     Add(AddArgs),
