@@ -19,6 +19,7 @@ pub mod pages;
 pub mod pages_recover;
 pub mod search;
 pub mod sync;
+pub mod users;
 pub mod whoami;
 
 /// Runs one command.
@@ -36,6 +37,7 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Search(args) => search::run(ctx, args),
         Command::Pages(args) => pages::run(ctx, args),
         Command::Sync(args) => sync::run(ctx, args),
+        Command::Users(args) => users::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }
