@@ -126,15 +126,25 @@ pub fn run(ctx: &Context, args: AttachArgs) -> Result<()> {
             clean(prop)
         )),
         Place::After { .. } => ui.message(format_args!(
-            "{ok}✓{ok:#} Attached {name} as a {} block after the matching block",
-            done.kind
+            "{ok}✓{ok:#} Attached {name} as {} after the matching block",
+            a_block(&done.kind)
         )),
         Place::End => ui.message(format_args!(
-            "{ok}✓{ok:#} Attached {name} as a {} block at the end of the page",
-            done.kind
+            "{ok}✓{ok:#} Attached {name} as {} at the end of the page",
+            a_block(&done.kind)
         )),
     }
     ui.line(clean(&done.id))
+}
+
+/// `an image block`, `a pdf block`.
+fn a_block(kind: &str) -> String {
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {kind} block")
 }
 
 fn place(notion: &Notion, page_id: &str, args: &AttachArgs) -> Result<Place> {
