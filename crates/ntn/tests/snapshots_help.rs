@@ -36,6 +36,7 @@ fn help_texts() {
         &["files", "create"],
         &["files", "get"],
         &["files", "list"],
+        &["files", "attach"],
         &["datasources"],
         &["datasources", "query"],
         &["datasources", "resolve"],
@@ -53,6 +54,10 @@ fn help_texts() {
         &["sync", "init"],
         &["sync", "status"],
         &["sync", "resolve"],
+        &["users"],
+        &["users", "list"],
+        &["users", "get"],
+        &["users", "me"],
         &["completions"],
     ];
     for args in commands {
