@@ -107,7 +107,7 @@ pub enum Command {
     Doctor(commands::doctor::Args),
     #[command(about = "Make any request to the Notion public API")]
     Api(commands::api::Args),
-    #[command(about = "Upload and inspect files")]
+    #[command(about = "Upload files, inspect uploads, attach files to pages")]
     Files(commands::files::Args),
     #[command(about = "Query data sources: tables, CSV and JSON, with filters you can type")]
     Datasources(commands::datasources::Args),
@@ -119,6 +119,8 @@ pub enum Command {
     Sync(commands::sync::Args),
     #[command(about = "Read and write a page's comments")]
     Comments(commands::comments::Args),
+    #[command(about = "List and read the workspace's people and bots")]
+    Users(commands::users::Args),
     #[command(about = "Print shell completions")]
     Completions(commands::completions::Args),
 }

@@ -36,6 +36,7 @@ fn help_texts() {
         &["files", "create"],
         &["files", "get"],
         &["files", "list"],
+        &["files", "attach"],
         &["datasources"],
         &["datasources", "query"],
         &["datasources", "resolve"],
@@ -57,6 +58,10 @@ fn help_texts() {
         &["comments", "list"],
         &["comments", "add"],
         &["comments", "delete"],
+        &["users"],
+        &["users", "list"],
+        &["users", "get"],
+        &["users", "me"],
         &["completions"],
     ];
     for args in commands {

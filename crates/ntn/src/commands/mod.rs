@@ -20,6 +20,7 @@ pub mod pages;
 pub mod pages_recover;
 pub mod search;
 pub mod sync;
+pub mod users;
 pub mod whoami;
 
 /// Runs one command.
@@ -38,6 +39,7 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Pages(args) => pages::run(ctx, args),
         Command::Sync(args) => sync::run(ctx, args),
         Command::Comments(args) => comments::run(ctx, args),
+        Command::Users(args) => users::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

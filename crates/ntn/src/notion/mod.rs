@@ -17,10 +17,12 @@
 //!   edits, diffs).
 //! * [`users`]: the workspace's users, shown by email (or name) and named by email,
 //!   name, `me` or id (people properties, `--where`).
+//! * [`attach`]: a file upload attached to a page (a media block, or a files property).
 //!
 //! It builds on [`crate::http`] and takes plain inputs (a token, URLs, a
 //! version); it never resolves credentials or reads the command line.
 
+pub mod attach;
 pub mod client;
 pub mod comments;
 pub mod datasources;

@@ -7,6 +7,10 @@
 //! `GET /v1/users` (every page of it), `GET /v1/users/{id}` for a user the list lacks
 //! (Notion leaves guests out of the list, and personal access tokens cannot list users
 //! at all), and `GET /v1/users/me` for `me`.
+//!
+//! For `ntn users`: [`list_all`] (the users as the API sent them, or why Notion refused
+//! the list), [`lookup`] (one user object by id, email or unique name), [`me`], and how
+//! a user object reads ([`kind`], [`owner`]).
 
 use std::sync::{Mutex, OnceLock};
 
@@ -357,6 +361,146 @@ fn refused(why: &str) -> Error {
         clean(why)
     ))
     .hint("name people by user id or `me` (personal access tokens, and integrations without the user information capability, cannot list users)")
+}
+
+/// Every user the token may list (`GET /v1/users`, every page), as the API sent them.
+/// Notion refuses the list (403) to personal access tokens and to integrations without
+/// the user information capability: that is an error saying so, whose hint names what
+/// still works (reading one user by id).
+pub fn list_all(notion: &Notion) -> Result<Vec<Value>> {
+    let mut users = Vec::new();
+    let req = notion.request("GET", "/v1/users?page_size=100");
+    let read = (|| -> Result<()> {
+        let mut pages = notion.pages(req, None, RetryPolicy::default())?;
+        while let Some(resp) = pages.next_page()? {
+            let page: Value = resp.json()?;
+            let items = page["results"].as_array().ok_or_else(|| {
+                Error::api("the server sent a list of users without results")
+                    .hint("try again later")
+            })?;
+            users.extend(items.iter().cloned());
+        }
+        Ok(())
+    })();
+    match read {
+        Ok(()) => Ok(users),
+        Err(e) if is_status(&e, &[403]) => Err(list_refused(&e)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The error for a users list Notion refused (`e`, a 403).
+fn list_refused(e: &Error) -> Error {
+    let api = e.data::<ApiError>().cloned();
+    let why = api
+        .as_ref()
+        .and_then(|a| a.message.clone())
+        .unwrap_or_else(|| e.message().to_string());
+    let err = Error::api(format!(
+        "Notion refused to list the workspace's users: {}",
+        clean(&why)
+    ))
+    .hint(
+        "personal access tokens, and integrations without the user information capability, \
+         cannot list users; `ntn users get ID` still reads one user by id, `ntn users me` the token's own",
+    );
+    match api {
+        Some(a) => err.with_data(a),
+        None => err,
+    }
+}
+
+/// The token's own user (`GET /v1/users/me`): a bot for an integration's token.
+pub fn me(notion: &Notion) -> Result<Value> {
+    notion.get("/v1/users/me")
+}
+
+/// The user object `given` names: an id (read by id: guests and bots too), else an
+/// email (any case) or a unique name among the listed users. Nobody is an error, with
+/// a "did you mean" for names.
+pub fn lookup(notion: &Notion, given: &str) -> Result<Value> {
+    let given = given.trim();
+    if let Some(id) = super::pages::id::normalize(given) {
+        return notion.get(&format!("/v1/users/{id}")).map_err(|e| {
+            match e.data::<ApiError>().filter(|a| a.status == 404) {
+                Some(a) => Error::api(format!(
+                    "no user {id} in this workspace (or none this token may read)"
+                ))
+                .hint("`ntn users list` lists the workspace's members and bots")
+                .with_data(a.clone()),
+                None => e,
+            }
+        });
+    }
+    if given.is_empty() {
+        return Err(Error::usage("no user given").hint("give a user id, an email or a name"));
+    }
+    let raw = list_all(notion).map_err(|e| {
+        if is_status(&e, &[403]) {
+            Error::api(format!(
+                "{:?} cannot be looked up by email or name: {}",
+                clean(given),
+                e.message()
+            ))
+            .hint("give the user's id: `ntn users get ID` reads one user by id")
+        } else {
+            e
+        }
+    })?;
+    let users: Vec<User> = raw.iter().filter_map(User::from_json).collect();
+    match find(given, &users)? {
+        Some(id) => Ok(raw
+            .into_iter()
+            .find(|u| u["id"].as_str().and_then(super::pages::id::normalize) == Some(id.clone()))
+            .unwrap_or_else(|| json!({"object": "user", "id": id}))),
+        None if given.contains('@') => Err(Error::local(format!(
+            "nobody in this workspace has the email {:?}",
+            clean(given)
+        ))
+        .hint("`ntn users list` lists the members and bots (not guests: read a guest by id)")),
+        None => Err(Error::local(format!(
+            "nobody in this workspace is named {:?}{}",
+            clean(given),
+            super::pages::props::did_you_mean(
+                given,
+                users
+                    .iter()
+                    .map(|u| u.name.as_str())
+                    .filter(|n| !n.is_empty())
+            )
+        ))
+        .hint("`ntn users list` lists the members and bots (not guests: read a guest by id)")),
+    }
+}
+
+/// A user object's type: `person`, `bot`, or what else the API said (empty for a
+/// partial user).
+pub fn kind(u: &Value) -> &str {
+    u["type"].as_str().unwrap_or("")
+}
+
+/// Who owns a bot user, as it reads: the owning person (name and email when Notion
+/// gives them, else the id), or `the workspace`; `None` when Notion does not say (or
+/// `u` is no bot).
+pub fn owner(u: &Value) -> Option<String> {
+    let owner = &u["bot"]["owner"];
+    match owner["type"].as_str()? {
+        "workspace" => Some("the workspace".to_string()),
+        "user" => {
+            let person = &owner["user"];
+            let name = person["name"].as_str().filter(|n| !n.is_empty());
+            let email = person["person"]["email"].as_str().filter(|e| !e.is_empty());
+            let id = person["id"].as_str().unwrap_or("");
+            Some(match (name, email) {
+                (Some(n), Some(e)) => format!("{n} <{e}>"),
+                (Some(n), None) => n.to_string(),
+                (None, Some(e)) => e.to_string(),
+                (None, None) if !id.is_empty() => id.to_string(),
+                (None, None) => return None,
+            })
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! constant memory), list and inspect file uploads.
 //!
 //! * [`create`]: `ntn files create`;
+//! * [`attach`]: `ntn files attach`;
 //! * [`list`]: `ntn files list` and `ntn files get`.
 //!
 //! The upload engine is in [`crate::notion::upload`].
@@ -13,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::http;
 use crate::notion::Notion;
 
+pub mod attach;
 pub mod create;
 pub mod list;
 
@@ -21,7 +23,7 @@ pub mod list;
     long_about = "Upload files to Notion and inspect file uploads.\n\n\
 Examples:\n  ntn files create report.pdf\n  pg_dump mydb | gzip | ntn files create --filename db.sql.gz\n  \
 ntn files create --external-url https://example.com/logo.png\n  ntn files list --all --plain\n  \
-ntn files get <id> --json",
+ntn files get <id> --json\n  ntn files attach diagram.png --to <page-id>",
     after_long_help = ENV_HELP
 )]
 pub struct Args {
@@ -40,6 +42,9 @@ pub enum FilesCommand {
     /// List the workspace's file uploads
     #[command(long_about = list::LIST_ABOUT, after_long_help = ENV_HELP)]
     List(list::ListArgs),
+    /// Put a file (or an upload) on a page: a block, or a files property
+    #[command(long_about = attach::ATTACH_ABOUT, after_long_help = ENV_HELP)]
+    Attach(attach::AttachArgs),
 }
 
 /// The environment variables every `ntn files` command honours.
@@ -54,6 +59,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         FilesCommand::Create(a) => create::run(ctx, a),
         FilesCommand::Get(a) => list::run_get(ctx, a),
         FilesCommand::List(a) => list::run_list(ctx, a),
+        FilesCommand::Attach(a) => attach::run(ctx, a),
     }
 }
 
