@@ -850,9 +850,9 @@ fn list_plain_says_on_stderr_when_more_rows_exist() {
     let out = env.run(&["files", "list", "--plain", "--limit", "2"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
-    assert!(out.stderr.contains("More uploads"), "{}", out.stderr);
+    assert!(out.stderr.contains("more uploads"), "{}", out.stderr);
     let out = env.run(&["files", "list", "--plain", "--limit", "3"]);
-    assert!(!out.stderr.contains("More uploads"), "{}", out.stderr);
+    assert!(!out.stderr.contains("more uploads"), "{}", out.stderr);
     let out = env.run(&["files", "list", "--limit", "0"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("at least 1"), "{}", out.stderr);

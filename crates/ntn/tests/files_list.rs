@@ -69,11 +69,12 @@ fn list_all_follows_the_pagination() {
     assert_eq!(first[1..4], ["pending", "f000.txt", "text/plain"]);
     assert_eq!(list_requests(&sb).len(), 2, "two pages of at most 100");
 
-    // Without --all: the first 100, and a note on stderr about the rest.
+    // Without --all: the first 25 (every list command's default), and a note on stderr
+    // about the rest.
     let out = env.run(&["files", "list"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines.len(), 101, "a header and 100 rows");
+    assert_eq!(lines.len(), 26, "a header and 25 rows");
     assert!(
         lines[0].starts_with("ID") && lines[0].contains("CONTENT TYPE"),
         "{}",

@@ -69,16 +69,8 @@ pub struct ListArgs {
     /// Also read the comments on each of the page's blocks (one request per block, paced)
     #[arg(long)]
     pub blocks: bool,
-    /// Show at most N comments
-    #[arg(long, value_name = "N", default_value_t = 100, conflicts_with = "all",
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub limit: u64,
-    /// Show every comment
-    #[arg(long)]
-    pub all: bool,
-    /// Continue from the cursor an earlier run printed (without --blocks)
-    #[arg(long, value_name = "CURSOR", conflicts_with = "blocks")]
-    pub start_cursor: Option<String>,
+    #[command(flatten)]
+    pub paging: super::paging::PagingArgs,
     #[command(flatten)]
     pub format: RecordArgs,
 }
@@ -158,7 +150,12 @@ fn connect(ctx: &Context) -> Result<Notion> {
 fn list(ctx: &Context, a: ListArgs) -> Result<()> {
     let target = id::parse(&a.target)?;
     let notion = connect(ctx)?;
-    let limit = (!a.all).then_some(a.limit);
+    if a.blocks && a.paging.cursor().is_some() {
+        return Err(Error::usage(
+            "--start-cursor continues one listing: it does not go with --blocks",
+        ));
+    }
+    let limit = a.paging.limit();
     let mut all = Vec::new();
     let mut cursor = None;
     if a.blocks {
@@ -175,7 +172,7 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
             }
         }
     } else {
-        let mut listing = comments::list(&notion, &target, a.start_cursor.as_deref(), limit)?;
+        let mut listing = comments::list(&notion, &target, a.paging.cursor(), limit)?;
         while let Some(batch) = listing
             .next_batch()
             .map_err(|e| comments::explain(e, &target, "read"))?

@@ -18,6 +18,7 @@ pub mod login;
 pub mod logout;
 pub mod pages;
 pub mod pages_recover;
+pub mod paging;
 pub mod search;
 pub mod sync;
 pub mod users;

@@ -41,16 +41,8 @@ pub struct Args {
     /// Only pages, or only data sources
     #[arg(long = "type", value_enum, value_name = "TYPE")]
     pub kind: Option<KindArg>,
-    /// Show at most N results
-    #[arg(long, value_name = "N", default_value_t = 25, conflicts_with = "all",
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub limit: u64,
-    /// Show every result (streamed, paced under the rate limit)
-    #[arg(long)]
-    pub all: bool,
-    /// Continue from the cursor an earlier run printed
-    #[arg(long, value_name = "CURSOR")]
-    pub start_cursor: Option<String>,
+    #[command(flatten)]
+    pub paging: super::paging::PagingArgs,
     #[command(flatten)]
     pub format: RecordArgs,
 }
@@ -64,9 +56,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
             KindArg::Page => Kind::Page,
             KindArg::DataSource => Kind::DataSource,
         }),
-        start_cursor: args.start_cursor.clone().filter(|c| !c.is_empty()),
+        start_cursor: args.paging.cursor().map(str::to_string),
     };
-    let listing = search.run(&notion, (!args.all).then_some(args.limit))?;
+    let listing = search.run(&notion, args.paging.limit())?;
     let mode = args.format.mode();
     let headers = match mode {
         Mode::Table => ["ID", "TYPE", "TITLE", "LAST EDITED", "URL"],
@@ -92,12 +84,5 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
             r["url"].as_str().unwrap_or("").to_string(),
         ]
     };
-    stream::run(
-        ctx,
-        listing,
-        records,
-        &cells,
-        "results",
-        args.all || args.limit > 100,
-    )
+    stream::run(ctx, listing, records, &cells, "results", args.paging.long())
 }

@@ -91,16 +91,8 @@ pub struct QueryArgs {
     /// Sort, e.g. 'Due date desc, Name' (repeatable; created and edited too)
     #[arg(long, short = 's', value_name = "SPEC")]
     pub sort: Vec<String>,
-    /// Show at most N rows
-    #[arg(long, value_name = "N", default_value_t = 25, conflicts_with = "all",
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub limit: u64,
-    /// Show every row (streamed, paced under the rate limit)
-    #[arg(long)]
-    pub all: bool,
-    /// Continue from the cursor an earlier run printed
-    #[arg(long, value_name = "CURSOR")]
-    pub start_cursor: Option<String>,
+    #[command(flatten)]
+    pub paging: crate::commands::paging::PagingArgs,
     /// Only these columns, e.g. Name,Status,"Due date" (and id, url, created, edited)
     #[arg(long, value_name = "A,B")]
     pub columns: Option<String>,
@@ -151,14 +143,14 @@ pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
         filter,
         sorts,
         filter_properties,
-        start_cursor: args.start_cursor.clone().filter(|c| !c.is_empty()),
+        start_cursor: args.paging.cursor().map(str::to_string),
     };
     if args.explain {
         ctx.ui
             .note(format_args!("POST {} (not sent)", query.path(&schema.id)));
         return ctx.ui.json(&query.body());
     }
-    let limit = (!args.all).then_some(args.limit);
+    let limit = args.paging.limit();
     let listing = query.run(&notion, &schema.id, limit)?;
     let style = if mode == Mode::Table {
         Style::Human
@@ -172,14 +164,7 @@ pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
             .map(|c: &Column| values::cell(row, c, style))
             .collect()
     };
-    stream::run(
-        ctx,
-        listing,
-        records,
-        &cells,
-        "rows",
-        args.all || args.limit > 100,
-    )
+    stream::run(ctx, listing, records, &cells, "rows", args.paging.long())
 }
 
 /// `--filter JSON|@FILE|-`: Notion's filter JSON (an object). Inline JSON

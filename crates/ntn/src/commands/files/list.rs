@@ -19,29 +19,13 @@ ntn files list --all --json";
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Show at most N uploads (1 or more)
-    #[arg(long, value_name = "N", default_value_t = 100, conflicts_with = "all",
-          value_parser = parse_limit)]
-    pub limit: u64,
-    /// Follow the pagination and show every upload
-    #[arg(long)]
-    pub all: bool,
+    #[command(flatten)]
+    pub paging: crate::commands::paging::PagingArgs,
     /// Only uploads with this status
     #[arg(long, value_parser = ["pending", "uploaded", "expired", "failed"])]
     pub status: Option<String>,
-    /// Continue from a cursor printed by an earlier --json listing
-    #[arg(long, value_name = "CURSOR")]
-    pub start_cursor: Option<String>,
     #[command(flatten)]
     pub format: FormatArgs,
-}
-
-fn parse_limit(s: &str) -> std::result::Result<u64, String> {
-    match s.trim().parse::<u64>() {
-        Ok(n) if n >= 1 => Ok(n),
-        Ok(_) => Err("the limit must be at least 1".into()),
-        Err(_) => Err(format!("{s:?} is not a whole number (1 or more)")),
-    }
 }
 
 /// The long help of `ntn files get`.
@@ -73,14 +57,14 @@ pub fn run_get(ctx: &Context, args: GetArgs) -> Result<()> {
 
 pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
     // --all may take many pages: a longer time limit for the whole listing.
-    let api = if args.all {
+    let api = if args.paging.all {
         ctx.notion(std::time::Duration::from_secs(600))?.0
     } else {
         notion(ctx)?
     };
-    let limit = if args.all { u64::MAX } else { args.limit };
+    let limit = args.paging.limit().unwrap_or(u64::MAX);
     let mut results: Vec<Value> = Vec::new();
-    let mut cursor = args.start_cursor.clone().filter(|c| !c.is_empty());
+    let mut cursor = args.paging.cursor().map(str::to_string);
     let mut has_more;
     loop {
         let want = (limit - results.len() as u64).min(100);
@@ -124,7 +108,7 @@ pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
                 // On stderr, for people and pipes alike: the rows are not all.
                 let dim = crate::output::style::DIM;
                 ctx.ui.message(format_args!(
-                    "{dim}More uploads: --all shows every one, --start-cursor {} continues.{dim:#}",
+                    "{dim}more uploads: --start-cursor {} continues, --all shows every one{dim:#}",
                     crate::output::text::clean(c)
                 ));
             }
