@@ -313,7 +313,7 @@ fn hostile_api_inputs_are_usage_errors_not_crashes() {
 }
 
 #[test]
-fn hostile_arguments_to_comments_and_sync_are_clear_errors_not_crashes() {
+fn hostile_arguments_to_comments_users_attach_and_sync_are_clear_errors_not_crashes() {
     let mut env = TestEnv::new();
     env.set("NOTION_API_TOKEN", "ntn_hostile_input_token");
     env.set("NOTION_API_BASE_URL", "http://127.0.0.1:9");
@@ -347,6 +347,15 @@ fn hostile_arguments_to_comments_and_sync_are_clear_errors_not_crashes() {
             vec!["sync", "init", dir, "--page", h],
             vec!["sync", "status", "-C", h],
             vec!["sync", "resolve", h, "-C", dir],
+            vec!["users", "get", h],
+            vec![
+                "files",
+                "attach",
+                h,
+                "--to",
+                "a1000000-0000-4000-8000-000000000020",
+            ],
+            vec!["files", "attach", dir, "--to", h],
         ] {
             let out = env.run(&args);
             let what = format!(

@@ -155,6 +155,26 @@ fn commands(ws: &str) -> Vec<Vec<String>> {
             "--yes",
         ]),
         v(&["sync", "status", "-C", "{file}"]),
+        v(&["users", "list"]),
+        v(&["users", "list", "--json"]),
+        v(&["users", "get", "alice@acme.test"]),
+        v(&["users", "me"]),
+        v(&[
+            "files",
+            "attach",
+            "{file}",
+            "--to",
+            "a1000000-0000-4000-8000-000000000020",
+        ]),
+        v(&[
+            "files",
+            "attach",
+            "{upload}",
+            "--to",
+            "a1000000-0000-4000-8000-000000000020",
+            "--after",
+            "nowhere",
+        ]),
         v(&["completions", "bash"]),
         v(&["--help"]),
     ]
@@ -195,7 +215,10 @@ fn audit_commands(env: &TestEnv, token: &str, ws: &str, label: &str) -> i32 {
             .collect();
         for verbosity in ["", "-v", "-vv"] {
             if verbosity == "-vv"
-                && !matches!(args[0].as_str(), "api" | "whoami" | "files" | "comments")
+                && !matches!(
+                    args[0].as_str(),
+                    "api" | "whoami" | "files" | "comments" | "users"
+                )
             {
                 continue;
             }
