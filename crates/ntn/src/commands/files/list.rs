@@ -1,19 +1,23 @@
 //! `ntn files list` and `ntn files get`.
 
-use serde_json::{Value, json};
+use serde_json::Value;
+#[cfg(test)]
+use serde_json::json;
 
 use super::{check_id, notion};
 use crate::context::Context;
-use crate::error::{Error, Result};
-use crate::output::{Format, FormatArgs, Table};
+use crate::error::Result;
+use crate::notion::listing::Listing;
+use crate::output::{Format, FormatArgs, Mode, RecordArgs, Records, Table};
 use crate::support::size::human_bytes;
 
 /// The long help of `ntn files list`.
 pub const LIST_ABOUT: &str = "List the file uploads of the workspace, newest last, as the API returns them.\n\n\
-By default the first 100 are shown; --limit N shows up to N, --all follows the pagination \
-to the end. When more exist than are shown, a line on stderr says so (with --plain too). \
-The listing gives up after 60 seconds (10 minutes with --all), retries included. With --json the output is {\"results\": [...], \"has_more\", \"next_cursor\"}; \
-pass next_cursor back with --start-cursor to continue.\n\n\
+By default the first 25 are shown; --limit N shows up to N, --all follows the pagination \
+to the end. When more exist than are shown, a line on stderr says so and gives the cursor to \
+continue from (--start-cursor). The listing gives up after 60 seconds (10 minutes with --all), \
+retries included. --json prints a JSON array of the upload objects, as every list command \
+does; --plain, --csv, --ndjson and --ids as for search and data sources.\n\n\
 Examples:\n  ntn files list\n  ntn files list --status pending --plain | cut -f1\n  \
 ntn files list --all --json";
 
@@ -25,7 +29,7 @@ pub struct ListArgs {
     #[arg(long, value_parser = ["pending", "uploaded", "expired", "failed"])]
     pub status: Option<String>,
     #[command(flatten)]
-    pub format: FormatArgs,
+    pub format: RecordArgs,
 }
 
 /// The long help of `ntn files get`.
@@ -62,59 +66,43 @@ pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
     } else {
         notion(ctx)?
     };
-    let limit = args.paging.limit().unwrap_or(u64::MAX);
-    let mut results: Vec<Value> = Vec::new();
-    let mut cursor = args.paging.cursor().map(str::to_string);
-    let mut has_more;
-    loop {
-        let want = (limit - results.len() as u64).min(100);
-        let mut query = format!("?page_size={want}");
-        if let Some(s) = &args.status {
-            query.push_str(&format!("&status={s}"));
-        }
-        if let Some(c) = &cursor {
-            query.push_str(&format!("&start_cursor={}", crate::http::encode(c)));
-        }
-        let page = api.get(&format!("/v1/file_uploads{query}"))?;
-        let items = page["results"].as_array().ok_or_else(|| {
-            Error::api("the server sent a list without results").hint("try again later")
-        })?;
-        results.extend(items.iter().cloned());
-        has_more = page["has_more"].as_bool().unwrap_or(false);
-        cursor = page["next_cursor"].as_str().map(str::to_string);
-        if !has_more || cursor.is_none() || results.len() as u64 >= limit {
-            break;
-        }
+    let mut path = "/v1/file_uploads".to_string();
+    if let Some(s) = &args.status {
+        path.push_str(&format!("?status={s}"));
     }
-    let next_cursor = if has_more { cursor } else { None };
-    match args.format.format() {
-        Format::Json => ctx.ui.json(&json!({
-            "object": "list",
-            "results": results,
-            "has_more": next_cursor.is_some(),
-            "next_cursor": next_cursor,
-        })),
-        format => {
-            let mut t = table();
-            for u in &results {
-                t.row(row(u, format == Format::Plain));
-            }
-            if format == Format::Human && t.is_empty() {
-                ctx.ui.message("No file uploads.");
-            } else {
-                t.print(&ctx.ui, format)?;
-            }
-            if let Some(c) = &next_cursor {
-                // On stderr, for people and pipes alike: the rows are not all.
-                let dim = crate::output::style::DIM;
-                ctx.ui.message(format_args!(
-                    "{dim}more uploads: --start-cursor {} continues, --all shows every one{dim:#}",
-                    crate::output::text::clean(c)
-                ));
-            }
-            Ok(())
-        }
+    if let Some(c) = args.paging.cursor() {
+        path = crate::notion::paginate::with_query_cursor(&path, c);
     }
+    let listing = Listing::get(&api, &path, args.paging.limit())?;
+    let mode = args.format.mode();
+    let headers = match mode {
+        Mode::Table => [
+            "ID",
+            "STATUS",
+            "FILENAME",
+            "CONTENT TYPE",
+            "SIZE",
+            "CREATED",
+        ],
+        _ => [
+            "id",
+            "status",
+            "filename",
+            "content_type",
+            "size",
+            "created_time",
+        ],
+    };
+    let plain = mode != Mode::Table;
+    let records = Records::new(&ctx.ui, mode, headers.map(String::from).to_vec());
+    crate::commands::datasources::stream::run(
+        ctx,
+        listing,
+        records,
+        &|u: &Value| row(u, plain),
+        "uploads",
+        args.paging.long(),
+    )
 }
 
 fn table() -> Table {
