@@ -174,6 +174,10 @@ fn a_reply_by_comment_id_joins_its_discussion_and_edit_and_delete_work() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("--yes"), "{}", out.stderr);
     ok(&env.run(&["comments", "delete", &id, "--yes"]));
+    // Someone else's comment: Notion answers 404, and ntn says why.
+    let out = env.run(&["comments", "edit", FIRST, "Not mine"]);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert!(out.stderr.contains("only its own"), "{}", out.stderr);
     let list = env.run(&["comments", "list", HANDBOOK, "--plain"]);
     assert!(!list.stdout.contains(&id));
 }

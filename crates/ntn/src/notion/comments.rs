@@ -260,7 +260,19 @@ pub fn update(notion: &Notion, id: &str, markdown: &str) -> Result<Value> {
             &format!("/v1/comments/{id}"),
             &json!({"markdown": markdown}),
         )
-        .map_err(|e| explain(e, id, "insert"))
+        .map_err(|e| own_only(e, id))
+}
+
+/// Notion answers 404 for a comment another integration or a person wrote (one may
+/// change only its own): the hint says so.
+fn own_only(e: Error, id: &str) -> Error {
+    if status(&e) == Some(404) {
+        return e.hint(format!(
+            "no comment {} that this integration wrote: an integration can change or delete only its own comments",
+            clean(id)
+        ));
+    }
+    explain(e, id, "insert")
 }
 
 /// `DELETE /v1/comments/{id}`.
@@ -268,7 +280,7 @@ pub fn delete(notion: &Notion, id: &str) -> Result<Value> {
     let req = notion.request("DELETE", &format!("/v1/comments/{id}"));
     let resp = notion
         .send(&req, &RetryPolicy::default())
-        .map_err(|e| explain(e, id, "insert"))?;
+        .map_err(|e| own_only(e, id))?;
     Ok(resp.json::<Value>().unwrap_or(Value::Null))
 }
 
