@@ -84,15 +84,8 @@ pub struct AddArgs {
     /// The target is a block (found out otherwise, with one request)
     #[arg(long)]
     pub block: bool,
-    /// Attach a file (up to 3; uploaded first)
-    #[arg(long, value_name = "FILE")]
-    pub attach: Vec<std::path::PathBuf>,
-    /// Show this name as the author instead of the integration's
-    #[arg(long = "as", value_name = "NAME")]
-    pub display_name: Option<String>,
-    /// Print the comment as JSON
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -101,6 +94,13 @@ pub struct ReplyArgs {
     pub discussion: String,
     /// The text (inline Markdown); `-` or nothing reads it from stdin
     pub text: Option<String>,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+/// What `add` and `reply` share: attachments, the author's name, JSON output.
+#[derive(Debug, clap::Args)]
+pub struct WriteArgs {
     /// Attach a file (up to 3; uploaded first)
     #[arg(long, value_name = "FILE")]
     pub attach: Vec<std::path::PathBuf>,
@@ -158,6 +158,8 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
     let limit = a.paging.limit();
     let mut all = Vec::new();
     let mut cursor = None;
+    // With --blocks there is no one cursor: a listing cut at --limit says so.
+    let mut cut = false;
     if a.blocks {
         let ids = std::iter::once(target.clone())
             .chain(
@@ -168,6 +170,7 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
         for bid in ids {
             all.extend(comments::all_on(&notion, &bid)?);
             if limit.is_some_and(|l| all.len() as u64 >= l) {
+                cut = true;
                 break;
             }
         }
@@ -187,8 +190,11 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
         }
         cursor = listing.next_cursor().map(str::to_string);
     }
-    if let Some(l) = limit {
+    if let Some(l) = limit
+        && all.len() as u64 > l
+    {
         all.truncate(l as usize);
+        cut = true;
     }
     let threads = comments::group(all);
     let mode = a.format.mode();
@@ -250,6 +256,12 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
     records.finish()?;
     if mode == Mode::Table && n == 0 {
         ctx.ui.message("No comments.");
+    }
+    if cut && cursor.is_none() {
+        ctx.ui.message(format_args!(
+            "more comments may exist: --limit {} stopped the listing; --all shows every one",
+            a.paging.limit
+        ));
     }
     if let Some(c) = cursor {
         ctx.ui.message(format_args!(
@@ -355,7 +367,8 @@ fn uploads(ctx: &Context, notion: &Notion, files: &[std::path::PathBuf]) -> Resu
     }
     for f in files {
         if !f.is_file() {
-            return Err(Error::usage(format!("{} is not a file", f.display())));
+            return Err(Error::usage(format!("{} is not a file", f.display()))
+                .hint("attach files by their paths; nothing was sent"));
         }
     }
     let mut ids = Vec::new();
@@ -391,41 +404,41 @@ fn show(ctx: &Context, c: &Value, json: bool, what: &str) -> Result<()> {
 
 fn add(ctx: &Context, a: AddArgs) -> Result<()> {
     let target = id::parse(&a.target)?;
-    if a.attach.len() > comments::MAX_ATTACHMENTS {
-        return uploads(ctx, &connect(ctx)?, &a.attach).map(|_| ());
+    if a.write.attach.len() > comments::MAX_ATTACHMENTS {
+        return uploads(ctx, &connect(ctx)?, &a.write.attach).map(|_| ());
     }
     let text = text_of(ctx, a.text)?;
     let notion = connect(ctx)?;
     let markdown = mentions(&text, &notion)?;
-    let files = uploads(ctx, &notion, &a.attach)?;
+    let files = uploads(ctx, &notion, &a.write.attach)?;
     let t = if a.block {
         Target::Block(target.clone())
     } else {
         comments::target_of(&notion, &target)?
     };
-    let body = comments::create_body(&t, &markdown, &files, &author(a.display_name));
+    let body = comments::create_body(&t, &markdown, &files, &author(a.write.display_name));
     let c = comments::create(&notion, &body, &target)?;
-    show(ctx, &c, a.json, "Comment added")
+    show(ctx, &c, a.write.json, "Comment added")
 }
 
 fn reply(ctx: &Context, a: ReplyArgs) -> Result<()> {
     let given = id::parse(&a.discussion)?;
-    if a.attach.len() > comments::MAX_ATTACHMENTS {
-        return uploads(ctx, &connect(ctx)?, &a.attach).map(|_| ());
+    if a.write.attach.len() > comments::MAX_ATTACHMENTS {
+        return uploads(ctx, &connect(ctx)?, &a.write.attach).map(|_| ());
     }
     let text = text_of(ctx, a.text)?;
     let notion = connect(ctx)?;
     let discussion = comments::discussion_of(&notion, &given)?;
     let markdown = mentions(&text, &notion)?;
-    let files = uploads(ctx, &notion, &a.attach)?;
+    let files = uploads(ctx, &notion, &a.write.attach)?;
     let body = comments::create_body(
         &Target::Discussion(discussion.clone()),
         &markdown,
         &files,
-        &author(a.display_name),
+        &author(a.write.display_name),
     );
     let c = comments::create(&notion, &body, &discussion)?;
-    show(ctx, &c, a.json, "Reply added")
+    show(ctx, &c, a.write.json, "Reply added")
 }
 
 fn edit(ctx: &Context, a: EditArgs) -> Result<()> {

@@ -572,15 +572,7 @@ fn edit_page(ctx: &Context, mut a: EditArgs) -> Result<()> {
         )?;
         // The page as it is now (after the editor, too): what the guards compare with.
         let current = client.read(&id, &ctx.ui)?;
-        let plan = edit::plan_document(
-            &current,
-            &doc,
-            &base,
-            &opts,
-            &|ds| client.data_source(ds),
-            &lossy,
-            client.users(),
-        )?;
+        let plan = client.plan_document(&current, &doc, &base, &opts)?;
         if base == edit::Base::Unknown && !plan.is_empty() && !a.force && !a.dry_run {
             confirm_unguarded(ctx, &current)?;
         }

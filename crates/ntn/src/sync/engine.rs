@@ -185,8 +185,11 @@ pub fn init<'a>(
     sink: &'a mut Sink<'a>,
 ) -> Result<Summary> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir)
-            .map_err(|e| Error::local(format!("cannot read {}", dir.display())).cause(&e))?;
+        let mut entries = std::fs::read_dir(dir).map_err(|e| {
+            Error::local(format!("cannot read {}", dir.display()))
+                .hint("check that the folder exists and is readable")
+                .cause(&e)
+        })?;
         if entries.next().is_some() {
             return Err(Error::local(format!(
                 "{} is not empty: `ntn sync init` pulls into a new or empty folder",
@@ -869,10 +872,16 @@ impl<'a> Sync<'a> {
             }
         }
         if let Some(why) = listing.incomplete() {
-            self.ui.warn(format_args!(
-                "the database {:?} gave only part of its rows ({why})",
-                clean(title)
-            ));
+            // Rows left out are not synced: the run ends incomplete (exit 3).
+            self.emit(
+                &folder,
+                Some(id),
+                "remote",
+                "failed",
+                Some(format!(
+                    "Notion gave only part of the database's rows ({why}): the others are not synced"
+                )),
+            );
         }
         Ok(rows)
     }
@@ -1557,16 +1566,7 @@ impl<'a> Sync<'a> {
             dry_run: !self.writes(),
             ..Default::default()
         };
-        let lossy = |text: &str| client.lossy_blocks(id, text);
-        let planned = edit::plan_document(
-            &current,
-            &doc,
-            &base,
-            &opts,
-            &|ds| client.data_source(ds),
-            &lossy,
-            client.users(),
-        );
+        let planned = client.plan_document(&current, &doc, &base, &opts);
         let plan = match planned {
             Ok(p) => p,
             Err(e) => return self.refused(id, path, e),
@@ -1759,10 +1759,7 @@ impl<'a> Sync<'a> {
                 detail = format!("{why}: the file moved to {to}");
             }
             // Pages under it went with it in Notion.
-            let gone: Vec<String> = self.descendants(id);
-            for g in gone.iter().chain(std::iter::once(&id.to_string())) {
-                self.state.entries.remove(g);
-            }
+            self.forget(id);
             if let Some(dir) = owned_folder(&entry.path) {
                 let abs = self.abs(&dir)?;
                 if abs.is_dir() {
@@ -1773,6 +1770,14 @@ impl<'a> Sync<'a> {
         }
         self.emit(&path, Some(id), "remote-deleted", "trash", Some(detail));
         Ok(())
+    }
+
+    /// Drops a page and every page under it from the state.
+    fn forget(&mut self, id: &str) {
+        for g in self.descendants(id) {
+            self.state.entries.remove(&g);
+        }
+        self.state.entries.remove(id);
     }
 
     fn descendants(&self, id: &str) -> Vec<String> {
@@ -2121,7 +2126,8 @@ impl<'a> Sync<'a> {
         }
         let id = page["id"].as_str().unwrap_or("").to_string();
         if id.is_empty() {
-            return Err(Error::api("the server created a page without an id"));
+            return Err(Error::api("the server created a page without an id")
+                .hint("look for the page in Notion before running the sync again"));
         }
         self.refresh.push(parent.to_string());
         let attached = super::assets::attach(self.client, &id, &new_files, self.ui)?;
@@ -2143,8 +2149,11 @@ impl<'a> Sync<'a> {
         page: Option<Value>,
     ) -> Result<()> {
         let abs = self.abs(rel)?;
-        let text = std::fs::read_to_string(&abs)
-            .map_err(|e| Error::local(format!("cannot read {}", clean(rel))).cause(&e))?;
+        let text = std::fs::read_to_string(&abs).map_err(|e| {
+            Error::local(format!("cannot read {}", clean(rel)))
+                .hint("check the file's permissions, then run the sync again")
+                .cause(&e)
+        })?;
         let with_id = local::set_notion_id(&text, id);
         super::store::write_doc(&abs, with_id.as_bytes())?;
         let read = self.client.read_with(id, page, self.ui)?;
@@ -2371,13 +2380,7 @@ impl<'a> Sync<'a> {
             match self.client.set_trash(&id, true) {
                 Ok(_) => {
                     self.refresh.extend(parent);
-                    for g in self
-                        .descendants(&id)
-                        .into_iter()
-                        .chain(std::iter::once(id.clone()))
-                    {
-                        self.state.entries.remove(&g);
-                    }
+                    self.forget(&id);
                     self.dirty = true;
                     self.emit(
                         &path,
@@ -2390,13 +2393,7 @@ impl<'a> Sync<'a> {
                     );
                 }
                 Err(e) if is_gone(&e) => {
-                    for g in self
-                        .descendants(&id)
-                        .into_iter()
-                        .chain(std::iter::once(id.clone()))
-                    {
-                        self.state.entries.remove(&g);
-                    }
+                    self.forget(&id);
                     self.dirty = true;
                     self.emit(
                         &path,
@@ -2431,8 +2428,11 @@ pub fn resolve(dir: &Path, file: &Path) -> Result<String> {
     } else {
         dir.join(file)
     };
-    let abs = std::fs::canonicalize(&abs)
-        .map_err(|e| Error::usage(format!("cannot open {}", file.display())).cause(&e))?;
+    let abs = std::fs::canonicalize(&abs).map_err(|e| {
+        Error::usage(format!("cannot open {}", file.display()))
+            .hint("give the path of a file in the sync folder")
+            .cause(&e)
+    })?;
     let rel = layout::rel(&root, &abs).ok_or_else(|| {
         Error::usage(format!(
             "{} is not inside the sync folder {}",
@@ -2440,8 +2440,11 @@ pub fn resolve(dir: &Path, file: &Path) -> Result<String> {
             root.display()
         ))
     })?;
-    let text = std::fs::read_to_string(&abs)
-        .map_err(|e| Error::local(format!("cannot read {}", file.display())).cause(&e))?;
+    let text = std::fs::read_to_string(&abs).map_err(|e| {
+        Error::local(format!("cannot read {}", file.display()))
+            .hint("check the file's permissions")
+            .cause(&e)
+    })?;
     if text
         .lines()
         .any(|l| l.starts_with("<<<<<<<") || l.starts_with(">>>>>>>"))
@@ -2457,7 +2460,10 @@ pub fn resolve(dir: &Path, file: &Path) -> Result<String> {
                 .find(|(_, e)| e.path == rel)
                 .map(|(i, _)| i.clone())
         })
-        .ok_or_else(|| Error::usage(format!("{} is not a synced page", clean(&rel))))?;
+        .ok_or_else(|| {
+            Error::usage(format!("{} is not a synced page", clean(&rel)))
+                .hint("`ntn sync status` lists the synced files and their conflicts")
+        })?;
     let Some(e) = state.entries.get_mut(&id) else {
         return Err(Error::usage(format!(
             "{} is not a synced page",
@@ -2494,8 +2500,11 @@ use super::store;
 
 /// The sync folder `dir` is in (it or a parent holds `.ntn/`).
 pub fn find_root(dir: &Path) -> Result<PathBuf> {
-    let start = std::fs::canonicalize(dir)
-        .map_err(|e| Error::local(format!("cannot open {}", dir.display())).cause(&e))?;
+    let start = std::fs::canonicalize(dir).map_err(|e| {
+        Error::local(format!("cannot open {}", dir.display()))
+            .hint("run inside the sync folder, or pass -C DIR")
+            .cause(&e)
+    })?;
     let mut d: Option<&Path> = Some(&start);
     while let Some(p) = d {
         if p.join(store::STATE_DIR).join("state.json").is_file() {

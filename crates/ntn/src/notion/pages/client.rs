@@ -441,6 +441,28 @@ impl PageClient {
         }
     }
 
+    /// Plans writing `doc` over the page as read (`current`), with this client's loaders:
+    /// data source schemas, the page's lossy blocks, the workspace's people.
+    pub fn plan_document(
+        &self,
+        current: &Read,
+        doc: &super::Document,
+        base: &super::edit::Base,
+        opts: &super::edit::Options,
+    ) -> Result<Plan> {
+        let id = current.id().to_string();
+        let lossy = |text: &str| self.lossy_blocks(&id, text);
+        super::edit::plan_document(
+            current,
+            doc,
+            base,
+            opts,
+            &|ds| self.data_source(ds),
+            &lossy,
+            self.users(),
+        )
+    }
+
     /// Sends an edit plan: the content first (then reads the page back and compares it
     /// with what was intended), then the properties.
     pub fn apply(&self, plan: &Plan, ui: &Ui) -> Result<Applied> {
