@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::notion::comments::{self, Author, Target};
 use crate::notion::pages::id;
 use crate::notion::{Notion, Pacer};
-use crate::output::{Mode, RecordArgs, Records, text::clean};
+use crate::output::{Mode, RecordArgs, text::clean};
 
 const ABOUT: &str = "Read and write a page's comments.\n\n\
 `list` shows the unresolved comments of a page (or block) grouped by discussion, oldest first; \
@@ -223,7 +223,9 @@ fn list(ctx: &Context, a: ListArgs) -> Result<()> {
             _ => uid.to_string(),
         }
     };
-    let mut records = Records::new(&ctx.ui, mode, headers.map(String::from).to_vec());
+    let mut records = a
+        .format
+        .records(&ctx.ui, headers.map(String::from).to_vec());
     let mut n = 0;
     for t in &threads {
         for (i, c) in t.comments.iter().enumerate() {

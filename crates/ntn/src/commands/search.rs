@@ -9,7 +9,7 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::notion::datasources::values::{Style, timestamp};
 use crate::notion::search::{self, Kind, Search};
-use crate::output::{Mode, RecordArgs, Records};
+use crate::output::{Mode, RecordArgs};
 
 /// The long help of `ntn search`.
 pub const ABOUT: &str = "Search the pages and data sources shared with the integration by title, \
@@ -69,7 +69,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     } else {
         Style::Machine
     };
-    let records = Records::new(&ctx.ui, mode, headers.map(String::from).to_vec());
+    let records = args
+        .format
+        .records(&ctx.ui, headers.map(String::from).to_vec());
     let cells = |r: &Value| -> Vec<String> {
         let kind = search::kind(r);
         vec![

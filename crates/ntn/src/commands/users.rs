@@ -12,7 +12,7 @@ use crate::http;
 use crate::notion::Notion;
 use crate::notion::users;
 use crate::output::text::one_line;
-use crate::output::{Format, FormatArgs, Mode, RecordArgs, Records};
+use crate::output::{Format, FormatArgs, Mode, RecordArgs};
 
 /// The environment variables every `ntn users` command honours.
 const ENV_HELP: &str = crate::env_help!(
@@ -128,7 +128,9 @@ fn list(ctx: &Context, args: ListArgs) -> Result<()> {
         Mode::Table => ["NAME", "EMAIL", "ID", "TYPE"],
         _ => ["name", "email", "id", "type"],
     };
-    let mut records = Records::new(&ctx.ui, mode, headers.map(String::from).to_vec());
+    let mut records = args
+        .format
+        .records(&ctx.ui, headers.map(String::from).to_vec());
     for u in &all {
         let raw = RawValue::from_string(u.to_string())
             .map_err(|e| Error::local("cannot write a user as JSON").cause(&e))?;

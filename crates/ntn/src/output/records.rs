@@ -6,7 +6,9 @@
 //!   fit are dropped with a note on stderr);
 //! * `--plain`: TSV without a header (tabs and line breaks become spaces);
 //! * `--csv`: RFC 4180 (CRLF, quotes where needed) with a header row, by the
-//!   `csv` crate;
+//!   `csv` crate; a cell that a spreadsheet would run as a formula is
+//!   neutralised with a leading `'` ([`neutralize`], OWASP's advice), unless
+//!   `--raw-csv`; [`unneutralize`] undoes exactly that;
 //! * `--json`: one JSON array, each record as the server sent it (pretty,
 //!   coloured on a terminal); `--ndjson`: one record per line;
 //! * `--ids`: one id per line.
@@ -21,10 +23,21 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use super::{Ui, json, stdout_error, text};
 use crate::error::{Error, Result};
 
-/// `--plain`, `--csv`, `--json`, `--ndjson`, `--ids` (at most one).
+/// `--plain`, `--csv`, `--json`, `--ndjson`, `--ids` (at most one), and `--raw-csv`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub modes: ModeArgs,
+    /// With --csv: keep cells that a spreadsheet would run as formulas as they are
+    /// (by default they start with ')
+    #[arg(long, requires = "csv")]
+    pub raw_csv: bool,
+}
+
+/// The output modes (at most one).
 #[derive(clap::Args, Clone, Debug, Default)]
 #[group(multiple = false)]
-pub struct RecordArgs {
+pub struct ModeArgs {
     /// Print tab-separated values without a header (for pipes)
     #[arg(long)]
     pub plain: bool,
@@ -54,6 +67,19 @@ pub enum Mode {
 }
 
 impl RecordArgs {
+    pub fn mode(&self) -> Mode {
+        self.modes.mode()
+    }
+
+    /// A writer of records in the chosen mode, to `ui`'s stdout.
+    pub fn records<'u>(&self, ui: &'u Ui, headers: Vec<String>) -> Records<'u> {
+        let mut r = Records::new(ui, self.mode(), headers);
+        r.raw_csv = self.raw_csv;
+        r
+    }
+}
+
+impl ModeArgs {
     pub fn mode(&self) -> Mode {
         if self.plain {
             Mode::Plain
@@ -106,6 +132,8 @@ pub struct Records<'u> {
     /// The table's column widths, once fixed (and how many columns show).
     widths: Option<Vec<usize>>,
     csv: Option<csv::Writer<Stdout<'u>>>,
+    /// CSV cells written as they are, formulas included (`--raw-csv`).
+    raw_csv: bool,
     json_open: bool,
 }
 
@@ -124,6 +152,7 @@ impl<'u> Records<'u> {
             pending: Vec::new(),
             widths: None,
             csv,
+            raw_csv: false,
             json_open: false,
         }
     }
@@ -204,14 +233,20 @@ impl<'u> Records<'u> {
 
     fn csv_row(&mut self, cells: &[String]) -> Result<()> {
         let terminal = self.ui.stdout_is_tty();
+        let raw = self.raw_csv;
         let Some(w) = self.csv.as_mut() else {
             return Ok(());
         };
         let row = cells.iter().map(|c| {
-            if terminal {
-                text::clean_text(c).into_owned()
+            let c = if raw {
+                std::borrow::Cow::Borrowed(c.as_str())
             } else {
-                c.clone()
+                neutralize(c)
+            };
+            if terminal {
+                text::clean_text(&c).into_owned()
+            } else {
+                c.into_owned()
             }
         });
         w.write_record(row).map_err(csv_error)
@@ -340,6 +375,48 @@ fn width_of(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
+/// The characters that make a spreadsheet read a cell as a formula when they start it
+/// (OWASP, "CSV Injection"): `=`, `+`, `-`, `@`, tab and carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a cell needs a `'` in front: it starts like a formula (a plain number such as
+/// `-3` or `+1.5e3` excepted: a spreadsheet reads it as the same number), or it is
+/// already such a cell behind `'`s (so that [`unneutralize`] can tell the two apart).
+fn needs_quote(cell: &str) -> bool {
+    let rest = cell.trim_start_matches('\'');
+    let starts = rest.starts_with(FORMULA_STARTS);
+    if rest.len() == cell.len() {
+        starts && !is_number(cell)
+    } else {
+        starts
+    }
+}
+
+fn is_number(s: &str) -> bool {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && body.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// A CSV cell safe to open in a spreadsheet: one that would run as a formula gets a
+/// leading `'` (OWASP's advice); every other cell is left as it is. [`unneutralize`]
+/// gives back exactly the original.
+pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
+    if needs_quote(cell) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// The cell [`neutralize`] was given: one leading `'` removed when it was added.
+pub fn unneutralize(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_quote(rest) => rest,
+        _ => cell,
+    }
+}
+
 /// `s` cut to `width` display columns, ending with `…` when cut.
 pub fn truncate(s: &str, width: usize) -> String {
     if width_of(s) <= width {
@@ -415,6 +492,36 @@ pub fn fit(natural: &[usize], available: usize) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn formula_cells_are_neutralised_and_restored_exactly() {
+        for (cell, out) in [
+            ("=SUM(A1:A2)", "'=SUM(A1:A2)"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@cmd", "'@cmd"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-", "'-"),
+            ("'=x", "''=x"),
+            ("''@x", "'''@x"),
+            // Left alone: numbers, ordinary text, a quote before text.
+            ("-3", "-3"),
+            ("+1.5e3", "+1.5e3"),
+            ("-.5", "-.5"),
+            ("plain", "plain"),
+            ("'quoted", "'quoted"),
+            ("", ""),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(neutralize(cell), out, "{cell:?}");
+            assert_eq!(unneutralize(out), cell, "{out:?}");
+        }
+        // What neutralize never writes is read as it is.
+        assert_eq!(unneutralize("'-3"), "'-3");
+        assert_eq!(unneutralize("'plain"), "'plain");
+    }
+
     use super::*;
     use crate::output::TestUi;
 

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::http;
 use crate::notion::datasources::source::{self, SourceRef};
 use crate::notion::{Notion, Pacer};
-use crate::output::{Mode, RecordArgs, Records, text};
+use crate::output::{Mode, RecordArgs, text};
 
 pub mod query;
 pub mod stream;
@@ -117,7 +117,7 @@ fn run_resolve(ctx: &Context, args: ResolveArgs) -> Result<()> {
         Mode::Table => vec!["ID".into(), "NAME".into()],
         _ => vec!["id".into(), "name".into()],
     };
-    let mut records = Records::new(&ctx.ui, mode, headers);
+    let mut records = args.format.records(&ctx.ui, headers);
     for (id, name) in &sources {
         let json = raw(&serde_json::json!({"id": id, "name": name}))?;
         records.push(id, || vec![id.clone(), name.clone()], &json)?;
@@ -163,7 +163,7 @@ fn run_schema(ctx: &Context, args: SchemaArgs) -> Result<()> {
         Mode::Table => vec!["NAME".into(), "TYPE".into(), "OPTIONS".into(), "ID".into()],
         _ => vec!["name".into(), "type".into(), "options".into(), "id".into()],
     };
-    let mut records = Records::new(&ctx.ui, mode, headers);
+    let mut records = args.format.records(&ctx.ui, headers);
     for p in &schema.properties {
         let json = schema.raw["properties"]
             .as_object()

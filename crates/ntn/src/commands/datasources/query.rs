@@ -11,7 +11,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::notion::datasources::{
     self, Column, Env, Query, Style, columns, dates, people::Directory, sort, values,
 };
-use crate::output::{Mode, RecordArgs, Records};
+use crate::output::{Mode, RecordArgs};
 use crate::vars;
 
 /// The long help of `ntn datasources query`.
@@ -158,7 +158,7 @@ pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
         Style::Machine
     };
     let headers = cols.iter().map(|c| c.header().to_string()).collect();
-    let records = Records::new(&ctx.ui, mode, headers);
+    let records = args.format.records(&ctx.ui, headers);
     let cells = |row: &Value| -> Vec<String> {
         cols.iter()
             .map(|c: &Column| values::cell(row, c, style))

@@ -8,7 +8,7 @@ use super::{check_id, notion};
 use crate::context::Context;
 use crate::error::Result;
 use crate::notion::listing::Listing;
-use crate::output::{Format, FormatArgs, Mode, RecordArgs, Records, Table};
+use crate::output::{Format, FormatArgs, Mode, RecordArgs, Table};
 use crate::support::size::human_bytes;
 
 /// The long help of `ntn files list`.
@@ -94,7 +94,9 @@ pub fn run_list(ctx: &Context, args: ListArgs) -> Result<()> {
         ],
     };
     let plain = mode != Mode::Table;
-    let records = Records::new(&ctx.ui, mode, headers.map(String::from).to_vec());
+    let records = args
+        .format
+        .records(&ctx.ui, headers.map(String::from).to_vec());
     crate::commands::datasources::stream::run(
         ctx,
         listing,

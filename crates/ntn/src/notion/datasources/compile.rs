@@ -512,6 +512,41 @@ pub fn uuid(s: &str) -> Option<String> {
     ))
 }
 
+/// Notion filter JSON (as the API takes it) as filter nodes: `and`/`or` objects are
+/// groups, anything else a condition.
+fn from_json(v: &Value) -> Node {
+    let only = |key: &str| {
+        v.as_object()
+            .filter(|m| m.len() == 1)
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_array)
+    };
+    if let Some(items) = only("and") {
+        Node::And(items.iter().map(from_json).collect())
+    } else if let Some(items) = only("or") {
+        Node::Or(items.iter().map(from_json).collect())
+    } else {
+        Node::Leaf(v.clone())
+    }
+}
+
+/// The filter that matches what every one of `filters` matches (Notion filter JSON),
+/// within Notion's nesting limit: nested groups merged, and a deeper result rewritten as
+/// `--where` rewrites (see the module docs). `None` when it cannot be written within
+/// [`MAX_DEPTH`] levels and [`MAX_CONDITIONS`] conditions, or when `filters` is empty.
+pub fn conjoin(filters: &[Value]) -> Option<Value> {
+    if filters.is_empty() {
+        return None;
+    }
+    let node = flatten(Node::And(filters.iter().map(from_json).collect()));
+    let node = if depth(&node) > MAX_DEPTH {
+        fit(node)?
+    } else {
+        node
+    };
+    Some(to_json(node))
+}
+
 /// Merges nested groups of the same kind and drops one-child groups.
 fn flatten(n: Node) -> Node {
     match n {
@@ -905,6 +940,38 @@ mod tests {
                 Err(e) => panic!("{src}: {}", e.message()),
             }
         }
+    }
+
+    #[test]
+    fn filters_conjoined_stay_within_two_levels() {
+        let a = json!({"property": "A", "checkbox": {"equals": true}});
+        let b = json!({"property": "B", "checkbox": {"equals": true}});
+        let c = json!({"property": "C", "checkbox": {"equals": true}});
+        let t = json!({"timestamp": "created_time", "created_time": {"on_or_after": "2025-01-01T00:00:00.000Z"}});
+        // A condition joins a top-level and.
+        assert_eq!(
+            conjoin(&[json!({"and": [a, b]}), t.clone()]).unwrap(),
+            json!({"and": [a, b, t]})
+        );
+        // An or of conditions goes one level down.
+        assert_eq!(
+            conjoin(&[json!({"or": [a, b]}), t.clone()]).unwrap(),
+            json!({"and": [{"or": [a, b]}, t]})
+        );
+        // An or of ands (two levels) is rewritten: the condition goes into each and.
+        let got = conjoin(&[json!({"or": [{"and": [a, b]}, c]}), t.clone()]).unwrap();
+        assert_eq!(got, json!({"or": [{"and": [a, b, t]}, {"and": [c, t]}]}));
+        assert!(depth_of(&got) <= 2);
+        // One filter is itself; none is nothing.
+        assert_eq!(conjoin(std::slice::from_ref(&a)).unwrap(), a);
+        assert_eq!(conjoin(&[]), None);
+        // Too big to rewrite: None.
+        let wide = |n: usize, p: &str| {
+            json!({"or": (0..n).map(|i| json!({"and": [
+                {"property": format!("{p}{i}"), "checkbox": {"equals": true}},
+                {"property": format!("{p}{i}x"), "checkbox": {"equals": true}}]})).collect::<Vec<_>>()})
+        };
+        assert_eq!(conjoin(&[wide(12, "P"), wide(12, "Q")]), None);
     }
 
     #[test]
