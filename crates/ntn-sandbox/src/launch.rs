@@ -61,6 +61,10 @@ pub struct Options {
     /// Number of rows in the fixture's big data source.
     #[arg(long, default_value_t = Config::DEFAULT_ROWS, value_name = "N")]
     pub rows: usize,
+    /// Generated rows created in one minute: N rows share each `created_time` (Notion rounds
+    /// it to the minute, so rows made together share one).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rows_per_minute: u64,
     /// Data source queries matching more than N rows answer only the first N, with
     /// `request_status` incomplete (as Notion does past its own limit).
     #[arg(long, value_name = "N")]
@@ -84,6 +88,7 @@ impl Default for Options {
             rate_limit: cfg.rate_limit,
             openapi: None,
             rows: cfg.rows,
+            rows_per_minute: cfg.rows_per_minute as u64,
             query_limit: cfg.query_limit,
             markdown_block_limit: cfg.markdown_block_limit,
             tree: 0,
@@ -161,10 +166,11 @@ impl Options {
             poll_interval_ms: self.poll_interval_ms,
             rate_limit: self.rate_limit,
             rows: self.rows,
+            rows_per_minute: self.rows_per_minute as usize,
             query_limit: self.query_limit,
             markdown_block_limit: self.markdown_block_limit,
         };
-        let mut store = crate::load::from_fixture(&fixture, cfg.rows)?;
+        let mut store = crate::load::from_fixture(&fixture, cfg.rows, cfg.rows_per_minute)?;
         store.clock = clock.clone();
         crate::load::big_tree(&mut store, self.tree);
         let openapi = Served::new(openapi.as_deref()).map_err(LaunchError::InvalidOpenapi)?;

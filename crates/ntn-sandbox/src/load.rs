@@ -24,8 +24,8 @@ fn norm(id: &str, what: &'static str) -> Result<String, FixtureError> {
 }
 
 /// Build the store for a fixture, with `rows` rows in each data source marked
-/// `generate_rows`.
-pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
+/// `generate_rows`, `per_minute` of them created in each minute.
+pub fn from_fixture(fx: &Fixture, rows: usize, per_minute: usize) -> Result<Store, FixtureError> {
     let mut s = Store::default();
     for w in &fx.workspaces {
         s.workspaces.push(Workspace {
@@ -231,7 +231,7 @@ pub fn from_fixture(fx: &Fixture, rows: usize) -> Result<Store, FixtureError> {
         .filter_map(|d| normalize_id(&d.id))
         .collect();
     for dsid in gen_ds {
-        generate_rows(&mut s, &dsid, rows, &default_author)?;
+        generate_rows(&mut s, &dsid, rows, per_minute, &default_author)?;
     }
     for c in &fx.comments {
         load_comment(&mut s, c)?;
@@ -315,8 +315,15 @@ fn insert_fx_blocks(
     }
 }
 
-/// Add `n` generated task rows to a data source (see the fixture format).
-fn generate_rows(s: &mut Store, dsid: &str, n: usize, author: &str) -> Result<(), FixtureError> {
+/// Add `n` generated task rows to a data source (see the fixture format): row `i` (from 1)
+/// was created in minute `(i - 1) / per_minute + 1` after [`BASE_MS`].
+fn generate_rows(
+    s: &mut Store,
+    dsid: &str,
+    n: usize,
+    per_minute: usize,
+    author: &str,
+) -> Result<(), FixtureError> {
     const STATUS: [&str; 3] = ["Not started", "In progress", "Done"];
     const TAGS: [&str; 3] = ["bug", "feature", "docs"];
     let (ws, db) = {
@@ -348,7 +355,8 @@ fn generate_rows(s: &mut Store, dsid: &str, n: usize, author: &str) -> Result<()
         }
         fill_missing_props(ds, &mut props);
         ds.rows.push(id.clone());
-        let t = util::rfc3339(BASE_MS + i as i64 * 60_000);
+        let minute = (i - 1) / per_minute.max(1) + 1;
+        let t = util::rfc3339(BASE_MS + minute as i64 * 60_000);
         s.pages.insert(
             id.clone(),
             Page {

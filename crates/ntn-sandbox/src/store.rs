@@ -16,13 +16,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Server configuration (the command line's `--login-ttl`, `--poll-interval-ms`,
-/// `--rate-limit`, `--rows` and `--query-limit`).
+/// `--rate-limit`, `--rows`, `--rows-per-minute` and `--query-limit`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub login_ttl_secs: u64,
     pub poll_interval_ms: u64,
     pub rate_limit: Option<u32>,
     pub rows: usize,
+    /// Generated rows created in the same minute (their `created_time` is equal).
+    pub rows_per_minute: usize,
     /// Data source queries matching more rows answer the first N, `request_status` incomplete.
     pub query_limit: Option<usize>,
     /// Blocks one Markdown read renders before the rest become `<unknown/>`.
@@ -45,6 +47,7 @@ impl Default for Config {
             poll_interval_ms: Self::DEFAULT_POLL_INTERVAL_MS,
             rate_limit: None,
             rows: Self::DEFAULT_ROWS,
+            rows_per_minute: 1,
             query_limit: None,
             markdown_block_limit: crate::markdown::DEFAULT_BLOCK_LIMIT,
         }
@@ -156,7 +159,14 @@ pub struct Store {
     /// Sorted search results by (workspace, query, object filter, ascending), with the
     /// [`AppState::generation`] they were computed at (see [`crate::api::data::search`]).
     pub search_cache: HashMap<SearchKey, SearchIndex>,
+    /// The matching rows of data source queries in order, by (workspace, data source,
+    /// filter, sorts, in_trash, minute of the clock), like `search_cache`.
+    pub query_cache: HashMap<QueryKey, SearchIndex>,
 }
+
+/// What a data source query's rows depend on besides the store: workspace, data source,
+/// the filter and sorts as JSON text, `in_trash`, and the minute (relative date filters).
+pub type QueryKey = (String, String, String, String, bool, i64);
 
 /// What a search result list depends on besides the store: workspace, lower-cased query,
 /// object filter, ascending.

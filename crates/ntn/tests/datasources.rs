@@ -2,7 +2,8 @@
 //! rows of the hand-written filter JSON, every output mode (CSV read back
 //! with a CSV parser), `--all` and cursors, `--explain` sends nothing,
 //! `--columns` narrows the request, a database with two data sources,
-//! incomplete answers (exit 3), pacing under the rate limit.
+//! reading past Notion's row limit (windows on created_time) and what cannot
+//! (exit 3), pacing under the rate limit.
 
 mod common;
 
@@ -749,10 +750,111 @@ fn filters_from_json_a_file_or_stdin_only_when_named() {
     assert_eq!(o.code, 2);
 }
 
+/// The generated row ids `d3000000-…-<i>` for these `i`, in order.
+fn task_ids(i: impl Iterator<Item = usize>) -> Vec<String> {
+    i.map(|i| format!("d3000000-0000-4000-8000-{i:012}"))
+        .collect()
+}
+
 #[test]
-fn an_incomplete_answer_is_printed_then_exits_3() {
-    let (_sb, env) = setup_with(&["--query-limit", "150"]);
+fn all_reads_past_notions_row_limit_every_row_once_in_created_order() {
+    let (sb, env) = setup_with(&["--rows", "25000", "--query-limit", "10000"]);
+    sb.clear_requests();
     let o = env.run(&["datasources", "query", TASKS, "--all", "--ids"]);
+    assert_eq!(lines(ok(&o)), task_ids(1..=25_000));
+    assert!(!o.stderr.contains("incomplete"), "{}", o.stderr);
+    // Three windows: each restarts at the minute of the last row seen (one row a
+    // minute here, read again and skipped), with the created_time bound.
+    let qs = queries(&sb);
+    assert!(qs.len() <= 253, "{} queries", qs.len());
+    let bounds: Vec<&Value> = qs
+        .iter()
+        .filter_map(|q| q["body"]["filter"].get("created_time"))
+        .collect();
+    assert!(!bounds.is_empty());
+    assert!(
+        qs.iter().all(|q| q["body"]["sorts"]
+            == json!([{"timestamp": "created_time", "direction": "ascending"}])),
+        "every query in created order"
+    );
+    // With --where: the filter and the window's bound together, within two levels.
+    sb.clear_requests();
+    let o = env.run(&[
+        "datasources",
+        "query",
+        TASKS,
+        "--where",
+        "Status = Done or Tags = bug",
+        "--all",
+        "--ids",
+    ]);
+    // Status is "Done" for i % 3 == 2; Tags hold "bug" for i % 4 == 1, and for
+    // i % 4 == 3 when (i / 4) % 3 == 0 (the sandbox's generated rows).
+    let bug = |i: usize| i % 4 == 1 || (i % 4 == 3 && (i / 4).is_multiple_of(3));
+    let want = task_ids((1..=25_000).filter(|&i| i % 3 == 2 || bug(i)));
+    assert!(want.len() > 10_000);
+    assert_eq!(lines(ok(&o)), want);
+    let last = queries(&sb).pop().unwrap();
+    assert_eq!(
+        last["body"]["filter"]["and"][1]["timestamp"], "created_time",
+        "{}",
+        last["body"]
+    );
+}
+
+#[test]
+fn windows_skip_the_rows_of_their_first_minute_already_read() {
+    // Seven rows share each created_time: a window starts inside a minute's rows.
+    let (_sb, env) = setup_with(&[
+        "--rows",
+        "2500",
+        "--query-limit",
+        "1000",
+        "--rows-per-minute",
+        "7",
+    ]);
+    let o = env.run(&["datasources", "query", TASKS, "--all", "--ids"]);
+    assert_eq!(lines(ok(&o)), task_ids(1..=2500));
+    // --limit past the first window stops there.
+    let o = env.run(&["datasources", "query", TASKS, "--limit", "1500", "--ids"]);
+    assert_eq!(lines(ok(&o)), task_ids(1..=1500));
+}
+
+#[test]
+fn more_rows_in_one_minute_than_a_query_returns_exit_3_with_the_reason() {
+    let (_sb, env) = setup_with(&[
+        "--rows",
+        "10001",
+        "--rows-per-minute",
+        "20000",
+        "--query-limit",
+        "10000",
+    ]);
+    let o = env.run(&["datasources", "query", TASKS, "--all", "--ids"]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert_eq!(lines(&o.stdout).len(), 10_000);
+    assert!(
+        o.stderr
+            .contains("share the created_time 2025-01-01T00:01:00.000Z"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("the 10000 rows printed"), "{}", o.stderr);
+    assert!(o.stderr.contains("created in that minute"), "{}", o.stderr);
+}
+
+#[test]
+fn a_sorted_query_past_the_limit_is_printed_then_exits_3() {
+    let (_sb, env) = setup_with(&["--query-limit", "150"]);
+    let o = env.run(&[
+        "datasources",
+        "query",
+        TASKS,
+        "--all",
+        "--sort",
+        "Priority",
+        "--ids",
+    ]);
     assert_eq!(o.code, 3, "{}", o.stderr);
     assert_eq!(lines(&o.stdout).len(), 150);
     assert!(
@@ -763,22 +865,23 @@ fn an_incomplete_answer_is_printed_then_exits_3() {
         o.stderr
     );
     assert!(o.stderr.contains("the 150 rows printed"), "{}", o.stderr);
-    // A narrower query is complete.
+    assert!(o.stderr.contains("drop --sort"), "{}", o.stderr);
+    // JSON stays a whole array.
     let o = env.run(&[
         "datasources",
         "query",
         TASKS,
-        "--where",
-        "Priority = 3",
         "--all",
-        "--ids",
+        "--sort",
+        "Priority",
+        "--json",
     ]);
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    // JSON stays a whole array.
-    let o = env.run(&["datasources", "query", TASKS, "--all", "--json"]);
     assert_eq!(o.code, 3);
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 150);
+    // Without --sort, every row.
+    let o = env.run(&["datasources", "query", TASKS, "--all", "--ids"]);
+    assert_eq!(lines(ok(&o)).len(), 260);
 }
 
 #[test]

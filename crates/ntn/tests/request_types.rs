@@ -216,6 +216,31 @@ fn request_bodies_match_notions_published_types() {
             seen.push(kind);
         }
     }
+    // A data source query read past Notion's row limit: created order, then windows
+    // whose created_time bound joins the --where filter.
+    let (big, big_env, _) = common::pages::setup_with(&["--rows", "300", "--query-limit", "100"]);
+    ok(&big_env.run(&[
+        "datasources",
+        "query",
+        "d2000000-0000-4000-8000-000000000001",
+        "--where",
+        "Status = Done or Tags = bug",
+        "--all",
+        "--ids",
+    ]));
+    let mut windows = 0;
+    for r in big.requests() {
+        if r["method"] == "POST" && r["path"].as_str().is_some_and(|p| p.ends_with("/query")) {
+            let mut body = r["body"].clone();
+            windows += usize::from(body.to_string().contains("on_or_after"));
+            body["data_source_id"] = json!("d2000000-0000-4000-8000-000000000001");
+            checks.push_str(&format!(
+                "export const b{n}: QueryDataSourceParameters = {body};\n"
+            ));
+            n += 1;
+        }
+    }
+    assert!(windows > 0, "no window was read");
     // A files property gaining an upload (`ntn files attach --property`): the sandbox's
     // fixture has no files property, so the body comes from the library, with hosted,
     // external and uploaded files already in the property.

@@ -55,7 +55,7 @@ fn filter_properties(raw: Option<&str>) -> ApiResult<Vec<String>> {
 
 /// `POST /v1/data_sources/{id}/query`: filter ([`crate::filter`]), sorts
 /// ([`crate::sort`]), `filter_properties`, pagination, and `request_status` incomplete
-/// past the `--query-limit` row cap.
+/// past the `--query-limit` row cap (`has_more` false there, as Notion answers).
 pub async fn query(
     State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
@@ -67,20 +67,12 @@ pub async fn query(
     let req = PageReq::from_body(&b)?;
     let wanted = filter_properties(raw.as_deref())?;
     let now = st.now_ms();
-    let s = st.store();
+    let mut s = st.store();
+    let index = query_index(&st, &mut s, &ctx.ws, &id, &b, now)?;
     let ds = s
         .data_sources
         .get(&id)
-        .filter(|d| d.ws == ctx.ws)
         .ok_or_else(|| ApiError::object_not_found("data source", &id))?;
-    let filter = match b.get("filter") {
-        None | Some(Value::Null) => None,
-        Some(f) => Some(filter::compile(f, ds)?),
-    };
-    let sorts = match b.get("sorts") {
-        None | Some(Value::Null) => vec![],
-        Some(v) => sort::compile(v, ds)?,
-    };
     let keep: Option<Vec<String>> = if wanted.is_empty() {
         None
     } else {
@@ -97,22 +89,28 @@ pub async fn query(
         }
         Some(names)
     };
-    let in_trash = b.get("in_trash").and_then(Value::as_bool).unwrap_or(false);
-    let mut rows: Vec<&Page> = ds
-        .rows
-        .iter()
-        .filter_map(|r| s.pages.get(r))
-        .filter(|p| p.in_trash == in_trash)
-        .filter(|p| filter.as_ref().is_none_or(|f| filter::eval(f, p, now)))
-        .collect();
-    sort::apply(&mut rows, &sorts);
-    let incomplete = st.cfg.query_limit.is_some_and(|cap| rows.len() > cap);
-    if let Some(cap) = st.cfg.query_limit {
-        rows.truncate(cap);
-    }
-    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
-    let (win, next) = req.window(&ids)?;
-    let results = win
+    // Past the cap, Notion answers as if the first `cap` rows were all there are.
+    let cap = st
+        .cfg
+        .query_limit
+        .unwrap_or(usize::MAX)
+        .min(index.ids.len());
+    let incomplete = cap < index.ids.len();
+    let start = match &req.cursor {
+        None => 0,
+        Some(c) => *index.position.get(c).filter(|i| **i < cap).ok_or_else(|| {
+            ApiError::validation(format!(
+                "start_cursor `{c}` is not a valid cursor for this request."
+            ))
+        })?,
+    };
+    let end = (start + req.size).min(cap);
+    let next = if end < cap {
+        index.ids.get(end).cloned()
+    } else {
+        None
+    };
+    let results = index.ids[start..end]
         .iter()
         .filter_map(|i| s.pages.get(i))
         .map(|p| {
@@ -125,11 +123,79 @@ pub async fn query(
         .collect();
     let mut answer = super::list(results, next, "page_or_data_source");
     answer["request_status"] = if incomplete {
-        json!({"type": "incomplete", "incomplete": {"reason": "query_result_limit_reached"}})
+        json!({"type": "incomplete", "incomplete_reason": "query_result_limit_reached"})
     } else {
         json!({"type": "complete"})
     };
     Ok(Json(answer))
+}
+
+/// The rows a query matches, in order, from the store's cache while nothing changed since
+/// they were computed (as [`search_index`]): paging through N rows costs O(page) per
+/// request, not a filter and sort of every row each time. Checks the data source, the
+/// filter and the sorts first (Notion's errors).
+fn query_index(
+    st: &Shared,
+    s: &mut Store,
+    ws: &str,
+    id: &str,
+    b: &Value,
+    now: i64,
+) -> ApiResult<SearchIndex> {
+    let ds = s
+        .data_sources
+        .get(id)
+        .filter(|d| d.ws == ws)
+        .ok_or_else(|| ApiError::object_not_found("data source", id))?;
+    let filter = match b.get("filter") {
+        None | Some(Value::Null) => None,
+        Some(f) => Some(filter::compile(f, ds)?),
+    };
+    let sorts = match b.get("sorts") {
+        None | Some(Value::Null) => vec![],
+        Some(v) => sort::compile(v, ds)?,
+    };
+    let in_trash = b.get("in_trash").and_then(Value::as_bool).unwrap_or(false);
+    let key = (
+        ws.to_string(),
+        id.to_string(),
+        b.get("filter").map(Value::to_string).unwrap_or_default(),
+        b.get("sorts").map(Value::to_string).unwrap_or_default(),
+        in_trash,
+        now.div_euclid(60_000),
+    );
+    let generation = st.current_generation();
+    if let Some(hit) = s
+        .query_cache
+        .get(&key)
+        .filter(|c| c.generation == generation)
+    {
+        return Ok(hit.clone());
+    }
+    let mut rows: Vec<&Page> = ds
+        .rows
+        .iter()
+        .filter_map(|r| s.pages.get(r))
+        .filter(|p| p.in_trash == in_trash)
+        .filter(|p| filter.as_ref().is_none_or(|f| filter::eval(f, p, now)))
+        .collect();
+    sort::apply(&mut rows, &sorts);
+    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+    let position = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), i))
+        .collect();
+    let index = SearchIndex {
+        generation,
+        ids: Arc::new(ids),
+        position: Arc::new(position),
+    };
+    if s.query_cache.len() >= 32 {
+        s.query_cache.clear();
+    }
+    s.query_cache.insert(key, index.clone());
+    Ok(index)
 }
 
 // ---------------------------------------------------------------------------

@@ -849,12 +849,9 @@ impl<'a> Sync<'a> {
                 .map_err(|e| Error::local(format!("cannot create {}", abs.display())).cause(&e))?;
         }
         let mut rows = Vec::new();
-        let mut listing = crate::notion::listing::Listing::post(
-            self.client.notion(),
-            &format!("/v1/data_sources/{ds}/query"),
-            json!({}),
-            None,
-        )?;
+        // Every row, past Notion's 10,000-row limit (windows on created_time).
+        let mut listing =
+            crate::notion::datasources::Query::default().run(self.client.notion(), &ds, None)?;
         while let Some(batch) = listing.next_batch()? {
             for raw in batch {
                 let Ok(row) = serde_json::from_str::<Value>(raw.get()) else {

@@ -60,7 +60,14 @@ expressions are rewritten to fit.
 --sort 'Due date desc, Name' (or -s, repeatable) sorts by properties and created/edited. \
 --limit N shows N rows (default 25); --all every row, streamed in flat memory and paced under \
 Notion's rate limit. When more rows exist, the cursor to continue from is printed on stderr \
-(--start-cursor). --columns Name,Status,\"Due date\" chooses the columns and asks Notion for \
+(--start-cursor).
+
+Past 10,000 rows: Notion answers one query with at most 10,000 rows. Without --sort, a reading \
+of more than one page comes in created order, and past the limit ntn continues with windows on \
+created_time (each a new query from the last row's minute, rows already printed skipped), so \
+--all prints every row exactly once. It stops (exit 3) only when more than 10,000 matching rows \
+were created in one minute. With --sort, rows past the limit cannot be sorted in flat memory: \
+they are printed up to it and ntn exits 3 (drop --sort and sort the output instead). --columns Name,Status,\"Due date\" chooses the columns and asks Notion for \
 those properties only; id, url, created and edited are the page's own.
 
 When Notion marks the answer incomplete, the rows are printed, a warning follows and ntn exits 3.
