@@ -496,6 +496,28 @@ fn paginate_post_query_returns_every_row_once() {
 }
 
 #[test]
+fn paginate_past_notions_row_limit_says_incomplete_and_exits_3() {
+    let (_sb, env, _) = setup_with(&["--query-limit", "150"]);
+    let path = format!("v1/data_sources/{TASKS}/query");
+    let o = env.run(&["api", &path, "--paginate"]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    // The array is whole: what Notion returned, then the warning.
+    assert_eq!(query_ids(&o.stdout).len(), 150);
+    assert!(
+        o.stderr.contains(
+            "Notion says this answer is incomplete (query_result_limit_reached): the 150 items"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("ntn datasources query SOURCE --all"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
 fn paginate_get_puts_the_cursor_in_the_query() {
     let (sb, env, _) = setup();
     let path = format!("v1/blocks/{ACME_HOME}/children");

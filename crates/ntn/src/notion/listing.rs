@@ -102,7 +102,7 @@ impl Listing {
         self.read += rows.len() as u64;
         let head = self.pages.last();
         if head.incomplete() && self.incomplete.is_none() {
-            self.incomplete = Some(incomplete_reason(head.request_status.as_ref()));
+            self.incomplete = Some(head.reason());
         }
         let more = head.has_more != Some(false)
             && head.next_cursor.as_deref().is_some_and(|c| !c.is_empty());
@@ -126,42 +126,5 @@ impl Listing {
     /// Why the server said its answer is incomplete, if it did.
     pub fn incomplete(&self) -> Option<&str> {
         self.incomplete.as_deref()
-    }
-}
-
-/// The reason in a `request_status` (`{"type": "incomplete", "incomplete":
-/// {"reason": ...}}`, or a `reason` of its own).
-fn incomplete_reason(status: Option<&Value>) -> String {
-    let Some(s) = status else {
-        return "no reason given".into();
-    };
-    [
-        s.pointer("/incomplete/reason"),
-        s.get("reason"),
-        s.get("incomplete_reason"),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(Value::as_str)
-    .map(|r| crate::output::text::clean(r).into_owned())
-    .unwrap_or_else(|| "no reason given".into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_reason_of_an_incomplete_answer() {
-        let r = |v: Value| incomplete_reason(Some(&v));
-        assert_eq!(
-            r(
-                json!({"type": "incomplete", "incomplete": {"reason": "query_result_limit_reached"}})
-            ),
-            "query_result_limit_reached"
-        );
-        assert_eq!(r(json!({"type": "incomplete", "reason": "x"})), "x");
-        assert_eq!(r(json!({"type": "incomplete"})), "no reason given");
-        assert_eq!(incomplete_reason(None), "no reason given");
     }
 }

@@ -36,6 +36,24 @@ impl PageHead {
             .and_then(Value::as_str)
             == Some("incomplete")
     }
+
+    /// Why the answer is incomplete: `incomplete_reason` (Notion's field), or a
+    /// `reason` of its own; cleaned for a terminal.
+    pub fn reason(&self) -> String {
+        let Some(s) = &self.request_status else {
+            return "no reason given".into();
+        };
+        [
+            s.get("incomplete_reason"),
+            s.pointer("/incomplete/reason"),
+            s.get("reason"),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(Value::as_str)
+        .map(|r| crate::output::text::clean(r).into_owned())
+        .unwrap_or_else(|| "no reason given".into())
+    }
 }
 
 #[derive(Deserialize)]
@@ -212,5 +230,21 @@ mod tests {
             serde_json::from_str(r#"{"request_status":{"type":"incomplete"}}"#).unwrap();
         assert!(h.incomplete());
         assert!(!PageHead::default().incomplete());
+        let r = |v: &str| serde_json::from_str::<PageHead>(v).unwrap().reason();
+        assert_eq!(
+            r(
+                r#"{"request_status":{"type":"incomplete","incomplete_reason":"query_result_limit_reached"}}"#
+            ),
+            "query_result_limit_reached"
+        );
+        assert_eq!(
+            r(r#"{"request_status":{"type":"incomplete","incomplete":{"reason":"x"}}}"#),
+            "x"
+        );
+        assert_eq!(
+            r(r#"{"request_status":{"type":"incomplete"}}"#),
+            "no reason given"
+        );
+        assert_eq!(PageHead::default().reason(), "no reason given");
     }
 }

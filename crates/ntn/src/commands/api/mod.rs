@@ -70,7 +70,9 @@ too, the summary on stderr, and ntn exits 4 for 401 and 5 for other errors. -i a
 status line and headers. --json is accepted (responses are JSON already); --plain applies to \
 `ntn api ls`.\n\n\
 With --paginate, every `results` item of every page is written as one JSON array. When a page \
-fails midway, the array is left open (the output is incomplete) and ntn exits non-zero.\n\n\
+fails midway, the array is left open (the output is incomplete) and ntn exits non-zero. When \
+Notion says its answer is incomplete (a data source query past its 10,000-row limit), the array \
+is closed, a warning says so and ntn exits 3: `ntn datasources query --all` reads past the limit.\n\n\
 --timeout bounds the whole command, retries and waits included (default 60 s, 10 minutes with \
 --paginate); a connection on which nothing moves for 30 s is given up as well. Redirects are \
 followed (a 307 or 308 keeps the method and the body); one that would turn a POST into a GET is \

@@ -4,7 +4,10 @@
 //! When a page fails after output has started, the array is left unclosed
 //! (so no consumer mistakes it for the whole list), a warning says so on
 //! stderr, and the command exits with the error's code. When the first page
-//! fails, its error object is the output (as for a single request).
+//! fails, its error object is the output (as for a single request). When a page
+//! says the answer is incomplete (`request_status`, as a data source query past
+//! Notion's 10,000-row limit does), the array is closed, a warning says so and
+//! the command exits 3: nothing silent.
 
 use std::io::Write;
 
@@ -37,6 +40,7 @@ pub fn run(
 ) -> Result<()> {
     let mut written: u64 = 0;
     let mut started = false;
+    let mut incomplete_reason: Option<String> = None;
     let incomplete = |e: Error, started: bool| -> Error {
         if started {
             ui.warn(
@@ -71,6 +75,9 @@ pub fn run(
                 return Err(incomplete(err, started));
             }
         };
+        if incomplete_reason.is_none() && pages.last().incomplete() {
+            incomplete_reason = Some(pages.last().reason());
+        }
         let mut out = ui.json_out();
         for item in &page.results {
             if opts.max_items.is_some_and(|m| written >= m) {
@@ -96,5 +103,13 @@ pub fn run(
     let end: &[u8] = if started { b"\n]\n" } else { b"[]\n" };
     let mut out = ui.raw();
     out.write_all(end).map_err(stdout_error)?;
-    out.flush().map_err(stdout_error)
+    out.flush().map_err(stdout_error)?;
+    if let Some(reason) = incomplete_reason {
+        ui.warn(format_args!(
+            "Notion says this answer is incomplete ({reason}): the {written} items printed are not all there are"
+        ));
+        return Err(Error::incomplete("incomplete result: Notion returned only part of the list")
+            .hint("for a data source's rows, `ntn datasources query SOURCE --all` reads past Notion's 10,000-row limit"));
+    }
+    Ok(())
 }
