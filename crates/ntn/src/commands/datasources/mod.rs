@@ -37,7 +37,8 @@ with filters you can type, list a database's data sources, show a data source's 
 list and query through a database's views.\n\n\
 Examples:\n  ntn datasources resolve https://www.notion.so/acme/1f2e3d4c5b6a47988a7b6c5d4e3f2a1b\n  \
 ntn datasources schema Roadmap\n  ntn datasources query Roadmap --where 'Status != Done and Owner = me'\n  \
-ntn datasources query Roadmap --all --csv > roadmap.csv",
+ntn datasources query Roadmap --all --csv > roadmap.csv\n  \
+ntn datasources views Roadmap",
     after_long_help = ENV_HELP
 )]
 pub struct Args {
