@@ -24,7 +24,12 @@
 //!                                    "generate_rows": true,
 //!                                    "properties": [{"name": "Name", "type": "title"},
 //!                                                   {"name": "Status", "type": "select",
-//!                                                    "options": [{"name": "Done", "color": "green"}]}]}]}],
+//!                                                    "options": [{"name": "Done", "color": "green"}]}]}],
+//!                  "views": [{"id": "<uuid>", "name": "Open", "type": "table",
+//!                             "data_source_id": "<uuid>",
+//!                             "filter": {"property": "Status", "select": {"does_not_equal": "Done"}},
+//!                             "sorts": [{"property": "Priority", "direction": "descending"}],
+//!                             "properties": ["Name", "Status"], "group_by": "Status"}]}],
 //!   "comments": [{"id": "<uuid>", "page_id": "<uuid>" | "block_id": "<uuid>",
 //!                 "author_email": "alice@acme.test" | "bot": {"id": "<uuid>", "name": "Helper"},
 //!                 "text": "Looks good" | "markdown": "**Looks** [good](https://x.test)",
@@ -57,6 +62,11 @@
 //! * A comment is on a page (`page_id`) or a block (`block_id`), by a user (`author_email`:
 //!   `display_name` type `user`) or an integration (`bot`: type `integration`); its
 //!   `discussion_id` defaults to its own id; a `resolved` one is never listed.
+//! * A view's `data_source_id` defaults to the database's first data source; its `filter` and
+//!   `sorts` are Notion's JSON, checked against that data source as a query checks them;
+//!   `properties` names the visible properties in order (the others are listed hidden after
+//!   them; all are visible when it is omitted); `group_by` (a property name) is a board's
+//!   grouping, `date_property` a calendar's or timeline's date.
 //! * Omitted `created_time` defaults to `2025-01-01T00:00:00.000Z`.
 
 use crate::props::InputError;
@@ -79,6 +89,9 @@ pub enum FixtureError {
     UnknownWorkspace(String),
     #[error("fixture: unknown data source {0}")]
     UnknownDataSource(String),
+    /// A view whose filter, sorts or properties its data source refuses.
+    #[error("fixture: view {0}: {1}")]
+    View(String, String),
     #[error("fixture: unknown property {0}")]
     UnknownProperty(String),
     #[error("fixture: comment on unknown page {0}")]
@@ -213,6 +226,32 @@ pub struct FxDatabase {
     #[serde(default)]
     pub inline: bool,
     pub data_sources: Vec<FxDataSource>,
+    #[serde(default)]
+    pub views: Vec<FxView>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FxView {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub data_source_id: Option<String>,
+    #[serde(default)]
+    pub filter: Option<Value>,
+    #[serde(default)]
+    pub sorts: Vec<Value>,
+    /// Visible property names, in order.
+    #[serde(default)]
+    pub properties: Option<Vec<String>>,
+    #[serde(default)]
+    pub group_by: Option<String>,
+    #[serde(default)]
+    pub date_property: Option<String>,
+    #[serde(default)]
+    pub created_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -2,9 +2,10 @@
 //! typed by their data source's schema, blocks nested, comments attached) and generating the
 //! big data source's rows.
 
-use crate::fixture::{Fixture, FixtureError, FxBlock};
+use crate::fixture::{Fixture, FixtureError, FxBlock, FxView};
 use crate::model::{
-    Block, Comment, DataSource, Database, Page, Parent, PropDef, Role, SelOpt, User, Workspace,
+    Block, Comment, DataSource, Database, Page, Parent, PropDef, Role, SelOpt, User, View,
+    Workspace,
 };
 use crate::props::{fill_missing_props, input_value, simple_to_input, title_props};
 use crate::store::Store;
@@ -121,7 +122,11 @@ pub fn from_fixture(fx: &Fixture, rows: usize, per_minute: usize) -> Result<Stor
                 inline: d.inline,
             },
         );
-        s.database_order.push(id);
+        s.database_order.push(id.clone());
+        for v in &d.views {
+            let view = load_view(&s, &id, v, &default_author)?;
+            s.views.push(view);
+        }
     }
     for p in &fx.pages {
         let id = norm(&p.id, "page")?;
@@ -482,6 +487,86 @@ pub fn big_tree(s: &mut Store, n: usize) {
         );
         s.page_order.push(id);
     }
+}
+
+/// A fixture view of database `dbid`: its data source, filter and sorts checked as a query
+/// checks them, its configuration built from the property names.
+fn load_view(s: &Store, dbid: &str, v: &FxView, author: &str) -> Result<View, FixtureError> {
+    let id = norm(&v.id, "view")?;
+    let bad = |m: String| FixtureError::View(id.clone(), m);
+    let db = &s.databases[dbid];
+    let dsid = match &v.data_source_id {
+        Some(d) => norm(d, "data source")?,
+        None => db
+            .data_sources
+            .first()
+            .cloned()
+            .ok_or_else(|| bad("the database has no data source".into()))?,
+    };
+    if !db.data_sources.contains(&dsid) {
+        return Err(FixtureError::UnknownDataSource(dsid));
+    }
+    let ds = &s.data_sources[&dsid];
+    if let Some(f) = &v.filter {
+        crate::filter::compile(f, ds).map_err(|e| bad(e.message))?;
+    }
+    if !v.sorts.is_empty() {
+        crate::sort::compile(&Value::Array(v.sorts.clone()), ds).map_err(|e| bad(e.message))?;
+    }
+    let find = |name: &str| {
+        ds.schema
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| FixtureError::UnknownProperty(name.to_string()))
+    };
+    let visible: Vec<&PropDef> = match &v.properties {
+        Some(names) => names.iter().map(|n| find(n)).collect::<Result<_, _>>()?,
+        None => ds.schema.iter().collect(),
+    };
+    let entry = |p: &PropDef, shown: bool| json!({"property_id": p.id, "property_name": p.name, "visible": shown});
+    let mut props: Vec<Value> = visible.iter().map(|p| entry(p, true)).collect();
+    props.extend(
+        ds.schema
+            .iter()
+            .filter(|p| !visible.iter().any(|q| q.id == p.id))
+            .map(|p| entry(p, false)),
+    );
+    let mut config = json!({"type": v.kind, "properties": props});
+    if let Some(g) = &v.group_by {
+        let p = find(g)?;
+        let kind = match p.kind.as_str() {
+            "multi_select" => "select",
+            "rich_text" => "text",
+            "people" => "person",
+            k => k,
+        };
+        let mut group = json!({"type": kind, "property_id": p.id, "property_name": p.name,
+                               "sort": {"type": "manual"}});
+        if kind == "status" {
+            group["group_by"] = json!("option");
+        }
+        config["group_by"] = group;
+    }
+    if let Some(d) = &v.date_property {
+        let p = find(d)?;
+        config["date_property_id"] = json!(p.id);
+        config["date_property_name"] = json!(p.name);
+    }
+    Ok(View {
+        id: id.clone(),
+        database_id: dbid.to_string(),
+        data_source_id: dsid,
+        name: v.name.clone(),
+        kind: v.kind.clone(),
+        created_time: v
+            .created_time
+            .clone()
+            .unwrap_or_else(|| db.created_time.clone()),
+        created_by: author.to_string(),
+        filter: v.filter.clone(),
+        sorts: v.sorts.clone(),
+        configuration: config,
+    })
 }
 
 /// One fixture comment into the store.

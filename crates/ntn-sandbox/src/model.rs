@@ -163,6 +163,25 @@ pub struct DataSource {
     pub rows: Vec<String>,
 }
 
+/// A view of a database: which rows (its `filter` and `sorts`, Notion's JSON, already
+/// checked against the data source), which columns (`configuration`), as
+/// `GET /v1/views/{id}` answers it.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub id: String,
+    pub database_id: String,
+    pub data_source_id: String,
+    pub name: String,
+    /// `table`, `board`, `list`, `calendar`, `timeline`, `gallery`, …
+    pub kind: String,
+    pub created_time: String,
+    pub created_by: String,
+    pub filter: Option<Value>,
+    pub sorts: Vec<Value>,
+    /// `{type, properties: [{property_id, property_name, visible}], …}`.
+    pub configuration: Value,
+}
+
 /// A comment on a page or a block: one of a discussion's (a thread's) comments.
 #[derive(Debug, Clone)]
 pub struct Comment {

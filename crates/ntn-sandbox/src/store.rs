@@ -6,7 +6,7 @@
 
 use crate::model::{
     Block, Comment, CommentCaps, DataSource, Database, FaultRule, LoginSession, Page,
-    RequestRecord, Role, Token, TokenKind, User, Workspace,
+    RequestRecord, Role, Token, TokenKind, User, View, Workspace,
 };
 use crate::openapi::Served;
 use crate::uploads::Uploads;
@@ -130,6 +130,8 @@ pub struct Store {
     pub databases: HashMap<String, Database>,
     pub database_order: Vec<String>,
     pub data_sources: HashMap<String, DataSource>,
+    /// Database views, in the order they are listed.
+    pub views: Vec<View>,
     pub comments: Vec<Comment>,
     /// The comment capabilities of every workspace's integrations, unless overridden for one
     /// (`POST /__sandbox/capabilities`).

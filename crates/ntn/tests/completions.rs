@@ -115,14 +115,14 @@ fn bash_completes_commands_flags_and_api_paths_without_placeholders() {
     let spec = env.dir.path().join("spec.json");
     std::fs::write(
         &spec,
-        r#"{"openapi":"3.1.0","paths":{"/v1/views/{view_id}/rows":{"get":{}}}}"#,
+        r#"{"openapi":"3.1.0","paths":{"/v1/widgets/{widget_id}/rows":{"get":{}}}}"#,
     )
     .unwrap();
     let sb2 = Sandbox::start_with(&["--openapi", spec.to_str().unwrap()]);
     let env2 = TestEnv::new().with_sandbox(&sb2);
     assert_eq!(env2.run(&["api", "ls"]).code, 0);
-    let o = env2.run(&["completions", "--paths", "v1/views/v1/"]);
-    assert_eq!(o.stdout, "v1/views/v1/rows\n");
+    let o = env2.run(&["completions", "--paths", "v1/widgets/v1/"]);
+    assert_eq!(o.stdout, "v1/widgets/v1/rows\n");
 }
 
 #[test]

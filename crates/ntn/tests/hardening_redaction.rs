@@ -125,6 +125,22 @@ fn commands(ws: &str) -> Vec<Vec<String>> {
         v(&["files", "get", "{upload}"]),
         v(&["files", "get", "00000000-0000-4000-8000-000000000000"]),
         v(&["files", "list"]),
+        v(&["datasources", "views", "Roadmap"]),
+        v(&["datasources", "views", "Roadmap", "--json"]),
+        v(&[
+            "datasources",
+            "query",
+            "Roadmap",
+            "--view",
+            "f7000000-0000-4000-8000-000000000001",
+        ]),
+        v(&[
+            "datasources",
+            "query",
+            "Roadmap",
+            "--view",
+            "f7000000-0000-4000-8000-0000000000ff",
+        ]),
         v(&["files", "list", "--json", "--all"]),
         v(&["comments", "list", "a1000000-0000-4000-8000-000000000020"]),
         v(&[

@@ -132,6 +132,16 @@ fn request_bodies_match_notions_published_types() {
     ok(&env.run(&["pages", "trash", &page, "--yes"]));
     ok(&env.run(&["pages", "restore", &page]));
     ok(&env.run(&["search", "Typed", "--limit", "3"]));
+    // A data source query through a view (its filter and sorts with --where's): the view
+    // reads are GETs without a body.
+    ok(&env.run(&[
+        "datasources",
+        "query",
+        "https://www.notion.so/d1000000000040008000000000000002?v=f7000000000040008000000000000001",
+        "--where",
+        "Estimate > 6",
+    ]));
+    ok(&env.run(&["datasources", "views", "Roadmap"]));
     // Comments: on a page with Markdown, a mention and an attachment, a reply, an edit,
     // a delete.
     let shot = write(&env, "shot.png", "bytes");

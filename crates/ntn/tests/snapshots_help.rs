@@ -41,6 +41,7 @@ fn help_texts() {
         &["datasources", "query"],
         &["datasources", "resolve"],
         &["datasources", "schema"],
+        &["datasources", "views"],
         &["search"],
         &["pages"],
         &["pages", "get"],

@@ -6,6 +6,7 @@ pub mod markdown;
 pub mod moves;
 pub mod pages;
 pub mod users;
+pub mod views;
 
 use crate::errors::{ApiError, ApiResult, request_id};
 use crate::model::TokenKind;
@@ -56,6 +57,8 @@ pub fn router(st: Shared) -> Router<Shared> {
         .route("/v1/databases/{id}", get(data::get_database))
         .route("/v1/data_sources/{id}", get(data::get_data_source))
         .route("/v1/data_sources/{id}/query", post(data::query))
+        .route("/v1/views", get(views::list))
+        .route("/v1/views/{id}", get(views::get))
         .route("/v1/comments", get(comments::list).post(comments::create))
         .route(
             "/v1/comments/{id}",

@@ -3,7 +3,8 @@
 //! `ntn api` uses this to decide, before anything is sent, whether a request
 //! takes a body (so stdin is read only when it is the body) and which method
 //! to use when `-X` is not given. The facts come from Notion's API reference:
-//! [`BUILT_IN`] is the OpenAPI spec's operations (version 2025-09-03) plus
+//! [`BUILT_IN`] is the OpenAPI spec's operations (version 2025-09-03), the
+//! views endpoints of `@notionhq/client` 5.26, plus
 //! the file-upload endpoints of the reference. When the spec is cached (after
 //! `ntn api ls` or `--help`), [`spec`](super::spec) also caches its operations
 //! next to it, and they win over the built-in table for the paths they list.
@@ -47,6 +48,15 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("POST", "/v1/pages/{page_id}/move"),
     ("GET", "/v1/pages/{page_id}/markdown"),
     ("PATCH", "/v1/pages/{page_id}/markdown"),
+    // Views (`@notionhq/client` 5.26, `views.d.ts`).
+    ("GET", "/v1/views"),
+    ("POST", "/v1/views"),
+    ("GET", "/v1/views/{view_id}"),
+    ("PATCH", "/v1/views/{view_id}"),
+    ("DELETE", "/v1/views/{view_id}"),
+    ("POST", "/v1/views/{view_id}/queries"),
+    ("GET", "/v1/views/{view_id}/queries/{query_id}"),
+    ("DELETE", "/v1/views/{view_id}/queries/{query_id}"),
     // File uploads (API reference, "File uploads").
     ("POST", "/v1/file_uploads"),
     ("GET", "/v1/file_uploads"),
@@ -334,7 +344,8 @@ mod tests {
         }
         let table: Vec<(String, String)> = BUILT_IN
             .iter()
-            .filter(|(_, p)| !p.starts_with("/v1/file_uploads"))
+            // Not in the spec: the reference's file uploads, the SDK's views.
+            .filter(|(_, p)| !p.starts_with("/v1/file_uploads") && !p.starts_with("/v1/views"))
             .map(|(m, p)| (m.to_string(), p.to_string()))
             .collect();
         let mut a = from_spec.clone();

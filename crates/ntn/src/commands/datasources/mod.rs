@@ -1,5 +1,6 @@
 //! `ntn datasources`: query a data source (`query`), list a database's data
-//! sources (`resolve`), show a data source's properties (`schema`).
+//! sources (`resolve`), show a data source's properties (`schema`), list a
+//! database's views (`views`).
 //!
 //! Thin: finding the data source, the `--where` compiler, sorts, columns and
 //! values are in [`crate::notion::datasources`]; output modes in
@@ -15,6 +16,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::http;
 use crate::notion::datasources::source::{self, SourceRef};
+use crate::notion::datasources::views;
 use crate::notion::{Notion, Pacer};
 use crate::output::{Mode, RecordArgs, text};
 
@@ -31,10 +33,12 @@ pub const ENV_HELP: &str = crate::env_help!(
 #[derive(Debug, clap::Args)]
 #[command(
     long_about = "Work with data sources (the tables inside Notion databases): query their rows \
-with filters you can type, list a database's data sources, show a data source's properties.\n\n\
+with filters you can type, list a database's data sources, show a data source's properties, \
+list and query through a database's views.\n\n\
 Examples:\n  ntn datasources resolve https://www.notion.so/acme/1f2e3d4c5b6a47988a7b6c5d4e3f2a1b\n  \
 ntn datasources schema Roadmap\n  ntn datasources query Roadmap --where 'Status != Done and Owner = me'\n  \
-ntn datasources query Roadmap --all --csv > roadmap.csv",
+ntn datasources query Roadmap --all --csv > roadmap.csv\n  \
+ntn datasources views Roadmap",
     after_long_help = ENV_HELP
 )]
 pub struct Args {
@@ -53,6 +57,9 @@ pub enum DataSourcesCommand {
     /// Show a data source's properties: names, types, options, ids
     #[command(long_about = SCHEMA_ABOUT, after_long_help = ENV_HELP)]
     Schema(SchemaArgs),
+    /// List a database's views: id, name, type, filter and sorts
+    #[command(long_about = VIEWS_ABOUT, after_long_help = ENV_HELP)]
+    Views(ViewsArgs),
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
@@ -60,6 +67,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         DataSourcesCommand::Query(a) => query::run(ctx, a),
         DataSourcesCommand::Resolve(a) => run_resolve(ctx, a),
         DataSourcesCommand::Schema(a) => run_schema(ctx, a),
+        DataSourcesCommand::Views(a) => run_views(ctx, a),
     }
 }
 
@@ -181,4 +189,74 @@ fn run_schema(ctx: &Context, args: SchemaArgs) -> Result<()> {
         records.push(&p.id, cells, &raw(&json)?)?;
     }
     records.finish()
+}
+
+const VIEWS_ABOUT: &str = "List the views of a database (or of one of its data sources): id, name, \
+type (table, board, list, calendar, timeline, gallery, ...), the data source it shows, and what its \
+filter tests and how it sorts. `ntn datasources query SOURCE --view ID` (or the view's link, \
+with ?v=) queries through a view: its filter, sorts and visible columns.\n\n\
+SOURCE is a database id or URL (every view of the database), a data source id or a data source's \
+title (the views showing that data source).\n\n\
+With --json, each view object as Notion returns it (filter, sorts, configuration).\n\n\
+Examples:\n  ntn datasources views Roadmap\n  \
+ntn datasources views https://www.notion.so/acme/Roadmap-1f2e3d4c5b6a47988a7b6c5d4e3f2a1b\n  \
+ntn datasources views Roadmap --json | jq '.[] | {name, filter}'\n  \
+ntn datasources query Roadmap --view \"$(ntn datasources views Roadmap --ids | head -n 1)\"";
+
+#[derive(Debug, clap::Args)]
+pub struct ViewsArgs {
+    /// A database id or URL, a data source id, or a data source's title
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    #[command(flatten)]
+    pub format: RecordArgs,
+}
+
+fn run_views(ctx: &Context, args: ViewsArgs) -> Result<()> {
+    let notion = connect(ctx)?;
+    let (scope, label) = source::views_scope(&notion, &args.source)?;
+    let list = views::list(&notion, &scope)?;
+    let mode = args.format.mode();
+    if mode == Mode::Table {
+        let dim = crate::output::style::DIM;
+        ctx.ui.message(format_args!(
+            "{dim}views of {}{dim:#}",
+            text::one_line(&label)
+        ));
+    }
+    let headers = match mode {
+        Mode::Table => vec![
+            "ID".into(),
+            "NAME".into(),
+            "TYPE".into(),
+            "DATA SOURCE".into(),
+            "FILTER AND SORT".into(),
+        ],
+        _ => vec![
+            "id".into(),
+            "name".into(),
+            "type".into(),
+            "data_source".into(),
+            "filter_and_sort".into(),
+        ],
+    };
+    let mut records = args.format.records(&ctx.ui, headers);
+    for v in &list {
+        let cells = || {
+            vec![
+                v.id.clone(),
+                v.name.clone(),
+                v.kind.clone(),
+                v.data_source_id.clone().unwrap_or_default(),
+                v.summary(),
+            ]
+        };
+        records.push(&v.id, cells, &raw(&v.raw)?)?;
+    }
+    let n = records.count();
+    records.finish()?;
+    if n == 0 && mode == Mode::Table {
+        ctx.ui.message("No views this integration can see.");
+    }
+    Ok(())
 }

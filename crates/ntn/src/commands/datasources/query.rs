@@ -9,7 +9,8 @@ use super::{connect, stream};
 use crate::context::Context;
 use crate::error::{Error, ExitCode, Result};
 use crate::notion::datasources::{
-    self, Column, Env, Query, Style, columns, dates, people::Directory, sort, values,
+    self, Column, Env, Query, Style, columns, compile, dates, people::Directory, sort, source,
+    values, views,
 };
 use crate::output::{Mode, RecordArgs};
 use crate::vars;
@@ -22,6 +23,13 @@ page id.
 
 SOURCE is a data source id, a database id or URL (its data source; when a database has several, \
 the error lists them), or a data source's title.
+
+A database URL with ?v= (a view's link) or --view ID|URL queries through that view: its filter \
+(and --where or --filter, both applied), its sorts unless --sort is given, its visible columns in \
+its order unless --columns is given (--plain and --csv still start with the page id). --view wins \
+over the URL's ?v=. The view must show SOURCE's data source (for a database with several, the \
+view chooses one); a view of another data source is an error, never a silent switch. \
+`ntn datasources views SOURCE` lists the views.
 
 --where filters with a small language, checked against the data source's schema before anything \
 is sent; --explain prints the filter JSON it compiles to and sends no query. By property type:
@@ -79,6 +87,7 @@ Examples:
       --where '\"Due date\" < today and Done = false'
   ntn datasources query Roadmap --all --csv > roadmap.csv
   ntn datasources query Roadmap --where 'Tags in (bug, docs)' --explain
+  ntn datasources query Roadmap --view 1a2b3c4d5e6f47988a7b6c5d4e3f2a1b --where 'Owner = me'
   ntn datasources query Roadmap --all --ndjson | jq -r .url";
 
 #[derive(Debug, clap::Args)]
@@ -95,12 +104,17 @@ pub struct QueryArgs {
     /// Notion's filter JSON from a file, or - for stdin (as the official CLI)
     #[arg(long, value_name = "PATH|-", conflicts_with_all = ["filter", "where_"])]
     pub filter_file: Option<String>,
-    /// Sort, e.g. 'Due date desc, Name' (repeatable; created and edited too)
+    /// Sort, e.g. 'Due date desc, Name' (repeatable; created and edited too;
+    /// replaces a view's sorts)
     #[arg(long, short = 's', value_name = "SPEC")]
     pub sort: Vec<String>,
+    /// Query through a view (its id or link): its filter, sorts and columns
+    #[arg(long, value_name = "ID|URL")]
+    pub view: Option<String>,
     #[command(flatten)]
     pub paging: crate::commands::paging::PagingArgs,
-    /// Only these columns, e.g. Name,Status,"Due date" (and id, url, created, edited)
+    /// Only these columns, e.g. Name,Status,"Due date" (and id, url, created, edited;
+    /// replaces a view's)
     #[arg(long, value_name = "A,B")]
     pub columns: Option<String>,
     /// Print the request body (filter, sorts) and send no query
@@ -122,9 +136,17 @@ pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
         .or(from_file.as_deref())
         .map(|f| read_filter(ctx, f))
         .transpose()?;
+    let view_id = match &args.view {
+        Some(v) => Some(views::parse_ref(v)?),
+        None => source::view_in(&args.source)?,
+    };
     let notion = connect(ctx)?;
-    let schema = datasources::resolve(&notion, &args.source)?;
-    let filter = match &args.where_ {
+    let view = view_id.map(|id| views::get(&notion, &id)).transpose()?;
+    let schema = match &view {
+        Some(v) => source::resolve_for_view(&notion, &args.source, v)?,
+        None => datasources::resolve(&notion, &args.source)?,
+    };
+    let user_filter = match &args.where_ {
         Some(expr) => {
             let people = Directory::new(&notion);
             let env = Env {
@@ -136,15 +158,42 @@ pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
         }
         None => raw_filter,
     };
-    let sorts = sort::parse(&args.sort, &schema)?;
+    let view_filter = view.as_ref().and_then(|v| v.filter.clone());
+    let filter = match (view_filter, user_filter) {
+        (Some(vf), Some(uf)) => Some(compile::conjoin(&[vf, uf]).ok_or_else(|| {
+            Error::usage(
+                "the view's filter and yours together nest and/or deeper than Notion's two levels",
+            )
+            .hint("simplify the filter, or drop --view and give the whole filter yourself (`ntn datasources views SOURCE --json` shows the view's)")
+        })?),
+        (vf, uf) => uf.or(vf),
+    };
+    let sorts = match &view {
+        Some(v) if args.sort.is_empty() => v.sorts.clone(),
+        _ => sort::parse(&args.sort, &schema)?,
+    };
     let mode = args.format.mode();
-    let (cols, filter_properties) = match &args.columns {
-        Some(spec) => {
+    let view_cols = view
+        .as_ref()
+        .map(|v| view_columns(v, &schema, mode != Mode::Table))
+        .filter(|c| c.iter().any(|c| matches!(c, Column::Prop(_))));
+    let (cols, filter_properties) = match (&args.columns, view_cols) {
+        (Some(spec), _) => {
             let cols = columns::parse(spec, &schema)?;
             let ids = columns::filter_properties(&cols, &schema);
             (cols, ids)
         }
-        None => (columns::all(&schema, mode != Mode::Table), vec![]),
+        (None, Some(cols)) => {
+            // Every property shown: no need to narrow the request.
+            let shown = cols.iter().filter(|c| matches!(c, Column::Prop(_))).count();
+            let ids = if shown >= schema.properties.len() {
+                vec![]
+            } else {
+                columns::filter_properties(&cols, &schema)
+            };
+            (cols, ids)
+        }
+        (None, None) => (columns::all(&schema, mode != Mode::Table), vec![]),
     };
     let query = Query {
         filter,
@@ -153,6 +202,9 @@ pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
         start_cursor: args.paging.cursor().map(str::to_string),
     };
     if args.explain {
+        if let Some(v) = &view {
+            ctx.ui.note(format_args!("view {}", v.describe()));
+        }
         ctx.ui
             .note(format_args!("POST {} (not sent)", query.path(&schema.id)));
         return ctx.ui.json(&query.body());
@@ -172,6 +224,23 @@ pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
             .collect()
     };
     stream::run(ctx, listing, records, &cells, "rows", args.paging.long())
+}
+
+/// A view's visible properties as columns, in its order (properties the
+/// schema no longer has are left out), after the page id when `with_id`.
+fn view_columns(view: &views::View, schema: &datasources::Schema, with_id: bool) -> Vec<Column> {
+    let mut cols = vec![];
+    if with_id {
+        cols.push(Column::Id);
+    }
+    cols.extend(
+        view.visible
+            .iter()
+            .filter_map(|id| schema.properties.iter().find(|p| &p.id == id))
+            .cloned()
+            .map(Column::Prop),
+    );
+    cols
 }
 
 /// `--filter JSON|@FILE|-`: Notion's filter JSON (an object). Inline JSON

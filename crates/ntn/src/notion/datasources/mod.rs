@@ -11,7 +11,9 @@
 //! * [`sort`]: `--sort` into Notion's `sorts`;
 //! * [`columns`] and [`values`]: the output columns and property values
 //!   flattened to text;
-//! * [`query`]: the request and its rows, a page at a time.
+//! * [`query`]: the request and its rows, a page at a time;
+//! * [`views`]: a database's views (`?v=` in a URL, `--view`): their
+//!   filter, sorts and visible columns.
 
 pub mod columns;
 pub mod compile;
@@ -23,6 +25,7 @@ pub mod schema;
 pub mod sort;
 pub mod source;
 pub mod values;
+pub mod views;
 
 pub use columns::Column;
 pub use compile::{Env, People, compile};

@@ -2,11 +2,16 @@
 //! source), or a data source's title (searched). A database with several data
 //! sources, or a title that several data sources share, is an error listing
 //! them with the command to run next.
+//!
+//! A database URL's `?v=` names a view ([`view_in`]); [`resolve_for_view`]
+//! finds the data source a view shows and checks that SOURCE names it, and
+//! [`views_scope`] what `ntn datasources views SOURCE` lists.
 
 use serde_json::{Value, json};
 
 use super::compile::uuid;
 use super::schema::{Schema, plain_text};
+use super::views::{Scope, View};
 use crate::error::{Error, Result};
 use crate::http::ApiError;
 use crate::notion::Notion;
@@ -41,6 +46,85 @@ pub fn parse(s: &str) -> Result<SourceRef> {
         );
     }
     Ok(SourceRef::Title(s.to_string()))
+}
+
+/// The view a SOURCE URL's `?v=` names (`None` for ids, titles and URLs
+/// without one); a `v` that is no id is a usage error.
+pub fn view_in(source: &str) -> Result<Option<String>> {
+    let s = source.trim();
+    if s.contains("://") {
+        super::views::view_in_url(s)
+    } else {
+        Ok(None)
+    }
+}
+
+/// The schema of the data source `view` shows, when SOURCE names it: SOURCE
+/// is that data source, its database (even one with several data sources:
+/// the view says which), or the data source's title. A SOURCE naming another
+/// data source is a usage error: the view never switches what SOURCE names.
+pub fn resolve_for_view(notion: &Notion, source: &str, view: &View) -> Result<Schema> {
+    let Some(ds) = view.data_source_id.clone() else {
+        return Err(Error::usage(format!(
+            "the view {} ({}) shows no data source",
+            view.describe(),
+            clean(&view.kind)
+        ))
+        .hint("choose a table, board, list, calendar, timeline or gallery view: `ntn datasources views SOURCE` lists them"));
+    };
+    if let SourceRef::Id(id) = parse(source)?
+        && (id == ds || view.database_id.as_deref() == Some(id.as_str()))
+    {
+        return get_schema(notion, &ds);
+    }
+    let schema = resolve(notion, source)?;
+    if schema.id != ds {
+        return Err(Error::usage(format!(
+            "the view {} is of the data source {ds}; SOURCE is another, {}",
+            view.describe(),
+            describe(&schema.title, &schema.id)
+        ))
+        .hint(format!(
+            "query the view's data source: ntn datasources query {ds} --view {}\n        or list this one's views: ntn datasources views {}",
+            view.id, schema.id
+        )));
+    }
+    Ok(schema)
+}
+
+/// What `ntn datasources views SOURCE` lists: a database's views (SOURCE is a
+/// database id or URL), or a data source's (its id or title); with a label
+/// for messages (`database "Roadmap" (ID)`).
+pub fn views_scope(notion: &Notion, source: &str) -> Result<(Scope, String)> {
+    match parse(source)? {
+        SourceRef::Title(title) => {
+            let schema = by_title(notion, &title)?;
+            let label = format!("data source {}", describe(&schema.title, &schema.id));
+            Ok((Scope::DataSource(schema.id), label))
+        }
+        SourceRef::Id(id) => {
+            let first = match get_schema(notion, &id) {
+                Ok(schema) => {
+                    let label = format!("data source {}", describe(&schema.title, &schema.id));
+                    return Ok((Scope::DataSource(schema.id), label));
+                }
+                Err(e) if not_a_data_source(&e) => e,
+                Err(e) => return Err(e),
+            };
+            match notion.get(&format!("/v1/databases/{id}")) {
+                Ok(db) => {
+                    let (title, _) = sources_of(&db);
+                    Ok((Scope::Database(id.clone()), format!("database {}", describe(&title, &id))))
+                }
+                Err(e) if not_a_data_source(&e) => Err(Error::api(format!(
+                    "nothing with the id {id} is shared with this integration: no data source, no database"
+                ))
+                .hint("check the id, and share the database with the integration in Notion (••• → Connections)")
+                .cause(&first)),
+                Err(e) => Err(e),
+            }
+        }
+    }
 }
 
 /// The data sources of a database: its title and (id, name) of each.
