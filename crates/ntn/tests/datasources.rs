@@ -879,9 +879,19 @@ fn a_sorted_query_past_the_limit_is_printed_then_exits_3() {
     assert_eq!(o.code, 3);
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 150);
-    // Without --sort, every row.
+    // Without --sort, or sorted by creation alone, every row.
     let o = env.run(&["datasources", "query", TASKS, "--all", "--ids"]);
     assert_eq!(lines(ok(&o)).len(), 260);
+    let o = env.run(&[
+        "datasources",
+        "query",
+        TASKS,
+        "--all",
+        "--sort",
+        "created",
+        "--ids",
+    ]);
+    assert_eq!(lines(ok(&o)), task_ids(1..=260));
 }
 
 #[test]

@@ -75,7 +75,8 @@ of more than one page comes in created order, and past the limit ntn continues w
 created_time (each a new query from the last row's minute, rows already printed skipped), so \
 --all prints every row exactly once. It stops (exit 3) only when more than 10,000 matching rows \
 were created in one minute. With --sort, rows past the limit cannot be sorted in flat memory: \
-they are printed up to it and ntn exits 3 (drop --sort and sort the output instead). --columns Name,Status,\"Due date\" chooses the columns and asks Notion for \
+they are printed up to it and ntn exits 3 (drop --sort, or give --sort created, and sort the \
+output instead). --columns Name,Status,\"Due date\" chooses the columns and asks Notion for \
 those properties only; id, url, created and edited are the page's own.
 
 When Notion marks the answer incomplete, the rows are printed, a warning follows and ntn exits 3.

@@ -48,7 +48,8 @@ impl Batches for Rows {
         let hint = match why {
             Incomplete::Server { sorted: true, .. } => {
                 "Notion returns at most 10,000 rows a query, and reading past that keeps rows in \
-                 created order: drop --sort to get every row, then sort them (sort, jq, a spreadsheet)"
+                 created order: drop --sort (or give --sort created, which also replaces a view's \
+                 sorts) to get every row, then sort them (sort, jq, a spreadsheet)"
             }
             Incomplete::SameTime(_) => {
                 "narrow the query (--where, --filter) so that fewer of the rows created in that minute match"

@@ -74,11 +74,11 @@ impl Query {
     }
 
     /// Starts reading at most `limit` rows (`None`: all), past Notion's row limit when
-    /// the query has no sorts of its own and no cursor (see the module docs).
+    /// the query is in created order (no sorts of its own, or `created_time` ascending
+    /// alone) and has no cursor (see the module docs).
     pub fn run(&self, notion: &Notion, data_source_id: &str, limit: Option<u64>) -> Result<Rows> {
         let query = self.for_reading(limit);
-        let windowed =
-            self.sorts.is_empty() && self.start_cursor.is_none() && query.sorts.len() == 1;
+        let windowed = self.start_cursor.is_none() && query.sorts == [created_ascending()];
         let path = query.path(data_source_id);
         let listing = Listing::post(notion, &path, query.body(), limit)?;
         Ok(Rows {
