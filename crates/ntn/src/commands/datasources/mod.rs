@@ -88,7 +88,7 @@ const RESOLVE_ABOUT: &str = "List the data sources of a database: id and name. S
 2025-09-03 a database holds one or more data sources; queries and schemas work on a data source.\n\n\
 DATABASE is a database id or its URL (Share → Copy link in Notion).\n\n\
 Examples:\n  ntn datasources resolve 1f2e3d4c5b6a47988a7b6c5d4e3f2a1b\n  \
-ntn datasources resolve https://www.notion.so/acme/Roadmap-1f2e3d4c5b6a47988a7b6c5d4e3f2a1b?v=9a8b\n  \
+ntn datasources resolve https://www.notion.so/acme/Roadmap-1f2e3d4c5b6a47988a7b6c5d4e3f2a1b?v=9a8b7c6d5e4f40318a2b1c0d9e8f7a6b\n  \
 ntn datasources resolve <id> --ids | head -n 1";
 
 #[derive(Debug, clap::Args)]

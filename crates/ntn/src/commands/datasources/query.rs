@@ -84,7 +84,7 @@ When Notion marks the answer incomplete, the rows are printed, a warning follows
 Examples:
   ntn datasources query Roadmap
   ntn datasources query Roadmap --where 'Status != Done and Owner = me' --sort 'Due date'
-  ntn datasources query https://www.notion.so/acme/1f2e3d4c5b6a47988a7b6c5d4e3f2a1b?v=9a8b \\
+  ntn datasources query https://www.notion.so/acme/1f2e3d4c5b6a47988a7b6c5d4e3f2a1b?v=9a8b7c6d5e4f40318a2b1c0d9e8f7a6b \\
       --where '\"Due date\" < today and Done = false'
   ntn datasources query Roadmap --all --csv > roadmap.csv
   ntn datasources query Roadmap --where 'Tags in (bug, docs)' --explain
