@@ -206,9 +206,11 @@ pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
         if let Some(v) = &view {
             ctx.ui.note(format_args!("view {}", v.describe()));
         }
+        // What is sent: a reading of several pages without sorts is in created order.
+        let sent = query.for_reading(args.paging.limit());
         ctx.ui
-            .note(format_args!("POST {} (not sent)", query.path(&schema.id)));
-        return ctx.ui.json(&query.body());
+            .note(format_args!("POST {} (not sent)", sent.path(&schema.id)));
+        return ctx.ui.json(&sent.body());
     }
     let limit = args.paging.limit();
     let listing = query.run(&notion, &schema.id, limit)?;
