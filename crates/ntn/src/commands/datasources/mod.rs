@@ -1,5 +1,7 @@
 //! `ntn datasources`: query a data source (`query`), list a database's data
-//! sources (`resolve`), show a data source's properties (`schema`).
+//! sources (`resolve`), show a data source's properties (`schema`), set
+//! properties of the rows a filter matches (`update`), bring rows from a file
+//! (`import`).
 //!
 //! Thin: finding the data source, the `--where` compiler, sorts, columns and
 //! values are in [`crate::notion::datasources`]; output modes in
@@ -20,6 +22,7 @@ use crate::output::{Mode, RecordArgs, text};
 
 pub mod query;
 pub mod stream;
+pub mod update;
 
 /// The environment variables of `ntn datasources` and `ntn search`.
 pub const ENV_HELP: &str = crate::env_help!(
@@ -53,6 +56,9 @@ pub enum DataSourcesCommand {
     /// Show a data source's properties: names, types, options, ids
     #[command(long_about = SCHEMA_ABOUT, after_long_help = ENV_HELP)]
     Schema(SchemaArgs),
+    /// Set properties of every row a filter matches (--set Prop=value)
+    #[command(long_about = update::ABOUT, after_long_help = ENV_HELP)]
+    Update(update::UpdateArgs),
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
@@ -60,6 +66,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         DataSourcesCommand::Query(a) => query::run(ctx, a),
         DataSourcesCommand::Resolve(a) => run_resolve(ctx, a),
         DataSourcesCommand::Schema(a) => run_schema(ctx, a),
+        DataSourcesCommand::Update(a) => update::run(ctx, a),
     }
 }
 
@@ -68,6 +75,50 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
 pub fn connect(ctx: &Context) -> Result<Notion> {
     let (notion, _) = ctx.notion(http::REQUEST_TIMEOUT)?;
     Ok(notion.paced(Arc::new(Pacer::new(ctx.clock.clone()))))
+}
+
+/// `--filter JSON|@FILE|-` of the commands that write: Notion's filter JSON
+/// (an object). Inline JSON that does not parse is a usage error (exit 2); a
+/// file or stdin that does not, a local one (exit 1).
+fn read_filter(ctx: &Context, spec: &str) -> Result<Value> {
+    use crate::error::ExitCode;
+    use std::io::Read;
+    let (bytes, what, code) = if spec == "-" {
+        let mut buf = Vec::new();
+        if let Some(mut stdin) = ctx.ui.take_stdin() {
+            stdin
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::local("cannot read the filter from stdin").cause(&e))?;
+        }
+        (
+            buf,
+            "the filter read from stdin".to_string(),
+            ExitCode::Local,
+        )
+    } else if let Some(path) = spec.strip_prefix('@') {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::local(format!("cannot read {path}"))
+                .hint("check the path given to --filter @FILE")
+                .cause(&e)
+        })?;
+        (bytes, format!("the filter in {path}"), ExitCode::Local)
+    } else {
+        (
+            spec.as_bytes().to_vec(),
+            "--filter".to_string(),
+            ExitCode::Usage,
+        )
+    };
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err(
+            Error::new(code, format!("{what} is not a JSON object")).hint(
+                "a filter is an object: {\"property\": ..., \"<type>\": {...}} or {\"and\": [...]}",
+            ),
+        ),
+        Err(e) => Err(Error::new(code, format!("{what} is not valid JSON: {e}"))
+            .hint("--filter takes Notion's filter JSON; --where takes expressions")),
+    }
 }
 
 /// A value as a raw JSON record.

@@ -11,8 +11,13 @@
 //! * [`sort`]: `--sort` into Notion's `sorts`;
 //! * [`columns`] and [`values`]: the output columns and property values
 //!   flattened to text;
-//! * [`query`]: the request and its rows, a page at a time.
+//! * [`query`]: the request and its rows, a page at a time;
+//! * [`set`] (the `--set` language), [`bulk`] (plans of property updates and
+//!   creates, their requests and summary), [`import`] (CSV and NDJSON rows
+//!   matched to Notion's) and [`journal`] (creates an interrupted import
+//!   made): `update` and `import`.
 
+pub mod bulk;
 pub mod columns;
 pub mod compile;
 pub mod dates;
@@ -20,6 +25,7 @@ pub mod expr;
 pub mod people;
 pub mod query;
 pub mod schema;
+pub mod set;
 pub mod sort;
 pub mod source;
 pub mod values;
