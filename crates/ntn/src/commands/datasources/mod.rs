@@ -20,6 +20,7 @@ use crate::notion::datasources::source::{self, SourceRef};
 use crate::notion::{Notion, Pacer};
 use crate::output::{Mode, RecordArgs, text};
 
+pub mod import;
 pub mod query;
 pub mod stream;
 pub mod update;
@@ -59,6 +60,9 @@ pub enum DataSourcesCommand {
     /// Set properties of every row a filter matches (--set Prop=value)
     #[command(long_about = update::ABOUT, after_long_help = ENV_HELP)]
     Update(update::UpdateArgs),
+    /// Bring rows from a CSV or NDJSON file: update changed cells, create new rows
+    #[command(long_about = import::ABOUT, after_long_help = ENV_HELP)]
+    Import(import::ImportArgs),
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
@@ -67,6 +71,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         DataSourcesCommand::Resolve(a) => run_resolve(ctx, a),
         DataSourcesCommand::Schema(a) => run_schema(ctx, a),
         DataSourcesCommand::Update(a) => update::run(ctx, a),
+        DataSourcesCommand::Import(a) => import::run(ctx, a),
     }
 }
 

@@ -22,6 +22,8 @@ pub mod columns;
 pub mod compile;
 pub mod dates;
 pub mod expr;
+pub mod import;
+pub mod journal;
 pub mod people;
 pub mod query;
 pub mod schema;
