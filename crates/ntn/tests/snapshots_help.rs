@@ -41,6 +41,8 @@ fn help_texts() {
         &["datasources", "query"],
         &["datasources", "resolve"],
         &["datasources", "schema"],
+        &["datasources", "update"],
+        &["datasources", "import"],
         &["search"],
         &["pages"],
         &["pages", "get"],

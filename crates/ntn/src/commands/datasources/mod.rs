@@ -35,10 +35,13 @@ pub const ENV_HELP: &str = crate::env_help!(
 #[derive(Debug, clap::Args)]
 #[command(
     long_about = "Work with data sources (the tables inside Notion databases): query their rows \
-with filters you can type, list a database's data sources, show a data source's properties.\n\n\
+with filters you can type, list a database's data sources, show a data source's properties, set \
+properties of the rows a filter matches, bring rows back from a CSV or NDJSON file.\n\n\
 Examples:\n  ntn datasources resolve https://www.notion.so/acme/1f2e3d4c5b6a47988a7b6c5d4e3f2a1b\n  \
 ntn datasources schema Roadmap\n  ntn datasources query Roadmap --where 'Status != Done and Owner = me'\n  \
-ntn datasources query Roadmap --all --csv > roadmap.csv",
+ntn datasources query Roadmap --all --csv > roadmap.csv\n  \
+ntn datasources import Roadmap roadmap.csv --dry-run\n  \
+ntn datasources update Roadmap --where 'Status = Done' --set Stage=Shipped --yes",
     after_long_help = ENV_HELP
 )]
 pub struct Args {

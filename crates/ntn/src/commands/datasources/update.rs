@@ -40,7 +40,7 @@ some rows failed; Ctrl-C stops between rows (exit 130) and the same command fini
 (rows already done are unchanged now).
 
 Examples:
-  ntn datasources update Tasks --where 'Status = Done and edited < -14d' --set Status=Archived --dry-run
+  ntn datasources update Tasks --where 'Status = Done and edited < -14d' --set Stage=Old --dry-run
   ntn datasources update Tasks --where 'Tags ~ triage' --set Tags-=triage --set Owner=me --yes
   ntn datasources update Roadmap --where 'Stage = Planned' --set '\"Due date\"=+7d' --json";
 
