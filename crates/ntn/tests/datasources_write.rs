@@ -9,6 +9,7 @@ mod common;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::{ALICE, Out, Sandbox, TestEnv};
 use ntn::output::TestUi;
@@ -278,9 +279,17 @@ fn applied_per_page(sb: &Sandbox) -> HashMap<String, usize> {
 #[test]
 fn a_stopped_update_is_finished_by_the_same_command_without_writing_a_row_twice() {
     let (sb, env) = setup();
+    let mut dry = SET_DONE.to_vec();
+    dry.extend(["--dry-run", "--json"]);
+    let order: Vec<String> = json_lines(ok(&env.run(&dry)))
+        .iter()
+        .filter(|l| l["status"] == "would-update")
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order.len(), 4);
     let mut args = SET_DONE.to_vec();
     args.push("--yes");
-    // Ctrl-C already pressed: the row being written is finished, then it stops.
+    // Ctrl-C while the rows are read: nothing is written.
     let interrupt = Interrupt::manual();
     interrupt.raise();
     let out = env.run_interruptible(
@@ -290,8 +299,32 @@ fn a_stopped_update_is_finished_by_the_same_command_without_writing_a_row_twice(
         interrupt,
     );
     assert_eq!(out.code, 130, "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+    assert!(writes(&sb).is_empty());
+    // The second row's write hangs; Ctrl-C is pressed meanwhile and the request times
+    // out (the sandbox never applied it): the run stops there.
+    sb.fault(
+        json!({"path_prefix": format!("/v1/pages/{}", order[1]), "method": "PATCH",
+                    "stall": true, "count": 1}),
+    );
+    let clock = Arc::new(ManualClock::new());
+    let interrupt = Interrupt::manual();
+    let out = std::thread::scope(|s| {
+        let (c, i) = (clock.clone(), interrupt.clone());
+        let run = s.spawn(|| env.run_interruptible(&args, TestUi::new(), c, i));
+        sb.wait_held(1);
+        interrupt.raise();
+        clock.advance(Duration::from_secs(61));
+        run.join().unwrap()
+    });
+    assert_eq!(out.code, 130, "{}", out.stderr);
     assert!(
-        out.stderr.contains("interrupted after 1 of 4 rows"),
+        out.stderr.contains("interrupted after 2 of 4 rows"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("Updated 1 row, 0 unchanged, 1 failed"),
         "{}",
         out.stderr
     );
@@ -300,16 +333,19 @@ fn a_stopped_update_is_finished_by_the_same_command_without_writing_a_row_twice(
         "{}",
         out.stderr
     );
-    assert_eq!(writes(&sb).len(), 1);
-    // A row fails on the way (Notion refuses it): exit 3, the others go through.
-    let failing = format!("/v1/pages/{}", "d4000000-0000-4000-8000-000000000005");
+    assert_eq!(applied_per_page(&sb).len(), 1);
+    // A row fails on the way (Notion answers 503): exit 3, the others go through.
+    let failing = format!("/v1/pages/{}", order[3]);
     sb.fault(json!({"path_prefix": failing, "method": "PATCH", "status": 503, "count": 9}));
     let out = env.run(&args);
     assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(out.stderr.contains("1 failed"), "{}", out.stderr);
     assert!(
+        out.stderr.contains("Updated 2 rows, 0 unchanged, 1 failed"),
+        "{}",
         out.stderr
-            .contains("failed: d4000000-0000-4000-8000-000000000005"),
+    );
+    assert!(
+        out.stderr.contains(&format!("failed: {}", order[3])),
         "{}",
         out.stderr
     );
@@ -321,11 +357,10 @@ fn a_stopped_update_is_finished_by_the_same_command_without_writing_a_row_twice(
         "{}",
         out.stderr
     );
-    // Each of the 4 rows was written once (the refused attempt changed nothing).
+    // Each of the 4 rows was written once (the attempts that failed changed nothing).
     let applied = applied_per_page(&sb);
     assert_eq!(applied.len(), 4, "{applied:?}");
     assert!(applied.values().all(|n| *n == 1), "{applied:?}");
-    // Every matching row is Done now, each written once.
     for r in rows(&env) {
         assert_eq!(
             r["properties"]["Status"]["status"]["name"],

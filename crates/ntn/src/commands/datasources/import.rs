@@ -41,7 +41,9 @@ in Notion among the values the file uses (duplicates are listed, nothing is sent
 writing; elsewhere --yes is required. Writes are paced under Notion's rate limit. A journal in \
 ntn's state directory records each create before and after it is sent, so an import that was \
 killed never creates a row twice: run the same command again and it picks up the pages it made. \
-The summary (updated, created, unchanged, failed) goes to stderr; --json prints one object per \
+Once an import is done the journal goes: importing the same file again creates its rows without \
+an id again (export with `query --csv` for ids, or use --key). The summary (updated, created, \
+unchanged, failed) goes to stderr; --json prints one object per \
 row and a summary object. Exit 3 when some rows failed; Ctrl-C stops between rows (exit 130).
 
 Examples:
@@ -106,7 +108,11 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<()> {
     };
     let mut listing = query.run(&notion, &schema.id, None)?;
     let mut current = Vec::new();
+    let interrupt = ctx.interrupt();
     while let Some(batch) = listing.next_batch()? {
+        if interrupt.is_raised() {
+            return Err(bulk::interrupted_reading(listing.read()));
+        }
         for raw in batch {
             let page: serde_json::Value = serde_json::from_str(raw.get())
                 .map_err(|e| Error::api("a row of the answer cannot be read").cause(&e))?;

@@ -113,7 +113,8 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> Result<()> {
         filter,
         ..Query::default()
     };
-    let (items, read, incomplete) = bulk::plan_update(&notion, &schema, &query, &setters, &users)?;
+    let (items, read, incomplete) =
+        bulk::plan_update(&notion, &schema, &query, &setters, &users, &ctx.interrupt())?;
     let writes = items.iter().filter(|i| i.is_write()).count() as u64;
     let name = if schema.title.is_empty() {
         schema.id.clone()

@@ -93,10 +93,14 @@ pub fn plan_update(
     query: &Query,
     setters: &[Setter],
     users: &dyn Lookup,
+    interrupt: &Interrupt,
 ) -> Result<(Vec<Item>, u64, Option<String>)> {
     let mut listing = query.run(notion, &schema.id, None)?;
     let mut items = Vec::new();
     while let Some(batch) = listing.next_batch()? {
+        if interrupt.is_raised() {
+            return Err(interrupted_reading(listing.read()));
+        }
         for raw in batch {
             let row: Value = serde_json::from_str(raw.get())
                 .map_err(|e| Error::api("a row of the answer cannot be read").cause(&e))?;
@@ -136,6 +140,14 @@ pub fn plan_update(
     }
     let incomplete = listing.incomplete().map(str::to_string);
     Ok((items, listing.read(), incomplete))
+}
+
+/// Ctrl-C while the rows were being read: nothing was written.
+pub fn interrupted_reading(read: u64) -> Error {
+    Error::interrupted(format!(
+        "interrupted while reading the rows ({read} read): nothing was written"
+    ))
+    .hint("run the command again")
 }
 
 /// `PATCH /v1/pages/{id}` with the changes' properties.
@@ -480,8 +492,8 @@ fn input_plain(input: &Value) -> Value {
 
 /// Runs a plan of updates and creates: `exec` sends one row's request and
 /// says the page's id (a created row's new id); rows without a request are
-/// reported unchanged. Stops between rows on Ctrl-C (after the row being
-/// written): true when it stopped with rows left.
+/// reported unchanged. Stops between rows on Ctrl-C (the row being written
+/// is finished first): true when it stopped with rows left.
 pub fn run_items(
     runner: &mut Runner<'_>,
     items: &[Item],
@@ -519,6 +531,10 @@ pub fn run_items(
             })?;
             continue;
         }
+        // Ctrl-C: the request under way was finished; no new one starts.
+        if runner.interrupted() {
+            return Ok(true);
+        }
         let status = match item.action {
             Action::Update { .. } => Status::Updated,
             Action::Create { .. } => Status::Created,
@@ -544,9 +560,6 @@ pub fn run_items(
                     error: Some(e),
                 })?
             }
-        }
-        if runner.interrupted() && runner.done < runner.total {
-            return Ok(true);
         }
     }
     Ok(false)
