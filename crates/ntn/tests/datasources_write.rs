@@ -131,6 +131,22 @@ fn a_dry_run_lists_rows_and_changes_and_sends_nothing() {
         lines.last().unwrap()["summary"]["would_update"],
         would.len()
     );
+    // Notion's filter JSON instead of --where.
+    let out = env.run(&[
+        "datasources",
+        "update",
+        ROADMAP,
+        "--filter",
+        r#"{"property": "Stage", "select": {"equals": "Shipped"}}"#,
+        "--set",
+        "Estimate=1",
+        "--dry-run",
+    ]);
+    assert!(
+        ok(&out).contains(&format!("{ROW2}  Billing API\n    Estimate: 13 → 1")),
+        "{}",
+        out.stdout
+    );
     assert!(writes(&sb).is_empty(), "{:?}", writes(&sb));
 }
 
@@ -174,6 +190,15 @@ fn writing_off_a_terminal_needs_yes_and_a_terminal_asks_with_the_count() {
     );
     ok(&yes);
     assert_eq!(writes(&sb).len(), 4);
+    // A progress line on the terminal, cleared before the summary.
+    assert!(
+        yes.stderr.contains(&format!(
+            "\r4 of 4 rows written\r{}\rUpdated 4 rows",
+            " ".repeat(19)
+        )),
+        "{:?}",
+        yes.stderr
+    );
 }
 
 #[test]

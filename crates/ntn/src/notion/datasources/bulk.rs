@@ -238,6 +238,8 @@ pub struct Runner<'u> {
     total: u64,
     done: u64,
     progress: bool,
+    /// The width of the progress line on screen.
+    drawn: usize,
     summary: Summary,
 }
 
@@ -253,6 +255,7 @@ impl<'u> Runner<'u> {
             total,
             done: 0,
             progress: ui.stderr_is_tty() && !dry_run && total > 1,
+            drawn: 0,
             summary: Summary::default(),
         }
     }
@@ -359,26 +362,32 @@ impl<'u> Runner<'u> {
         Ok(())
     }
 
-    fn draw_progress(&self) {
+    /// `N of M rows written`, redrawn in place (spaces, not escapes, erase it:
+    /// styles are stripped when colours are off).
+    fn draw_progress(&mut self) {
         if self.progress {
+            let line = format!("{} of {} rows written", self.done, self.total);
+            let pad = self.drawn.saturating_sub(line.len());
             let mut err = self.ui.err();
-            let _ = write!(err, "\r\x1b[2K{} of {} rows written", self.done, self.total);
+            let _ = write!(err, "\r{line}{:pad$}", "");
             let _ = err.flush();
+            self.drawn = line.len();
         }
     }
 
-    fn clear_progress(&self) {
-        if self.progress {
+    fn clear_progress(&mut self) {
+        if self.progress && self.drawn > 0 {
             let mut err = self.ui.err();
-            let _ = write!(err, "\r\x1b[2K");
+            let _ = write!(err, "\r{:w$}\r", "", w = self.drawn);
             let _ = err.flush();
+            self.drawn = 0;
         }
     }
 
     /// The summary on stderr (and as a last JSON object with `--json`), then
     /// the command's result: interrupted (130), some failed (3), or fine.
     /// `of` names the data source; `stopped` is true when Ctrl-C ended the run.
-    pub fn finish(self, of: &str, stopped: bool) -> Result<()> {
+    pub fn finish(mut self, of: &str, stopped: bool) -> Result<()> {
         self.clear_progress();
         let s = &self.summary;
         if self.json {
