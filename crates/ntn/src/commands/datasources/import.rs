@@ -195,7 +195,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<()> {
             Ok(Some(id))
         }
         Action::Create { properties } => {
-            let row = item_row(item);
+            let row = item.row.unwrap_or(0);
             let existing = current
                 .iter()
                 .filter(|c| c.title == item.title)
@@ -237,15 +237,6 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<()> {
         journal.finish()?;
     }
     Ok(())
-}
-
-/// The file row of a planned item (`row N`).
-fn item_row(item: &bulk::Item) -> usize {
-    item.origin
-        .as_deref()
-        .and_then(|o| o.strip_prefix("row "))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
 }
 
 /// The file's bytes and its path (`None` for stdin).

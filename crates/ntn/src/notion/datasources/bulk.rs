@@ -42,9 +42,8 @@ pub struct Item {
     pub id: Option<String>,
     pub title: String,
     pub action: Action,
-    /// Where the row comes from, for messages (`row 3` of a file), if not
-    /// from Notion.
-    pub origin: Option<String>,
+    /// The row's number in the file it comes from (imports).
+    pub row: Option<usize>,
     /// Why the row cannot be written (found while planning: reported as
     /// failed, nothing sent).
     pub error: Option<String>,
@@ -124,7 +123,7 @@ pub fn plan_update(
                     id: Some(id),
                     title,
                     action: Action::Update { changes: vec![] },
-                    origin: None,
+                    row: None,
                     error: Some(e.message().to_string()),
                 });
                 continue;
@@ -133,7 +132,7 @@ pub fn plan_update(
                 id: Some(id),
                 title,
                 action: Action::Update { changes },
-                origin: None,
+                row: None,
                 error: None,
             });
         }
@@ -330,10 +329,9 @@ impl<'u> Runner<'u> {
             (None, _) => "(new)".to_string(),
         };
         let origin = item
-            .origin
-            .as_deref()
+            .row
             .filter(|_| item.id.is_none())
-            .map(|o| format!(" ({o})"))
+            .map(|n| format!(" (row {n})"))
             .unwrap_or_default();
         self.ui
             .line(format_args!("{head}  {}{origin}", one_line(&item.title)))?;
@@ -461,7 +459,7 @@ fn describe(item: &Item, id: Option<&str>) -> String {
     let who = id
         .or(item.id.as_deref())
         .map(str::to_string)
-        .or_else(|| item.origin.clone())
+        .or_else(|| item.row.map(|n| format!("row {n}")))
         .unwrap_or_else(|| "a new row".into());
     if item.title.is_empty() {
         who

@@ -36,7 +36,7 @@ pub fn detect(name: Option<&str>, bytes: &[u8]) -> Format {
         .and_then(|n| n.rsplit_once('.'))
         .map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
-        Some("csv") | Some("tsv") => Format::Csv,
+        Some("csv") => Format::Csv,
         Some("ndjson" | "jsonl" | "json") => Format::Ndjson,
         _ => {
             let first = bytes
@@ -328,10 +328,8 @@ pub struct Options {
 /// The plan of an import.
 #[derive(Debug, Default)]
 pub struct Plan {
-    /// One per file row, in order; `origin` names the row (`row 3`).
+    /// One per file row, in order (`row` is the file's row number).
     pub items: Vec<Item>,
-    /// The file row of each item.
-    pub rows: Vec<usize>,
     /// Read-only columns skipped, and those of them whose cells differ from
     /// Notion's values.
     pub read_only: Vec<String>,
@@ -547,10 +545,9 @@ pub fn plan(
             id: page.map(|p| p.id.clone()),
             title,
             action,
-            origin: Some(format!("row {}", row.number)),
+            row: Some(row.number),
             error: row_error,
         });
-        out.rows.push(row.number);
     }
     Ok(out)
 }
