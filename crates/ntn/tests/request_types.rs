@@ -16,6 +16,7 @@ use std::process::Command;
 use common::pages::{HOME, ok, page_with, setup, write};
 use serde_json::{Value, json};
 
+const ROADMAP: &str = "d2000000-0000-4000-8000-000000000002";
 const ROADMAP_ROW: &str = "d4000000-0000-4000-8000-000000000001";
 const LOSSY: &str = "a1000000-0000-4000-8000-000000000010";
 const HANDBOOK: &str = "a1000000-0000-4000-8000-000000000020";
@@ -189,6 +190,41 @@ fn request_bodies_match_notions_published_types() {
     let upload = env.run(&["files", "create", &pic]);
     ok(&upload);
     ok(&env.run(&["files", "attach", upload.stdout.trim(), "--to", &holder]));
+
+    // Bulk property writes: `datasources update` (set, clear, add, dates, people,
+    // relations) and `datasources import` (an update and a create).
+    ok(&env.run(&[
+        "datasources",
+        "update",
+        ROADMAP,
+        "--where",
+        "Stage = Planned",
+        "--set",
+        "Status=Done",
+        "--set",
+        "Tags+=backend",
+        "--set",
+        "Notes=",
+        "--set",
+        "\"Due date\"=2025-04-01/2025-04-03",
+        "--set",
+        "Owner=alice@acme.test",
+        "--set",
+        "Estimate=3.5",
+        "--set",
+        "\"Blocked by\"+=d4000000-0000-4000-8000-000000000002",
+        "--set",
+        "Link=",
+        "--yes",
+    ]));
+    let rows = write(
+        &env,
+        "rows.csv",
+        &format!(
+            "id,Name,Stage,Tags,Done,Link\n{ROADMAP_ROW},Typed launch,Idea,docs,true,https://example.com/l\n,Typed row,Idea,\"docs, backend\",true,https://example.com\n"
+        ),
+    );
+    ok(&env.run(&["datasources", "import", ROADMAP, &rows, "--yes"]));
 
     let mut checks = String::from(
         "import type { UpdatePageMarkdownParameters } from \"@notionhq/client/build/src/api-endpoints/pages\";\n\

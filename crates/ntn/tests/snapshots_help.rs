@@ -42,6 +42,8 @@ fn help_texts() {
         &["datasources", "resolve"],
         &["datasources", "schema"],
         &["datasources", "views"],
+        &["datasources", "update"],
+        &["datasources", "import"],
         &["search"],
         &["pages"],
         &["pages", "get"],

@@ -4,7 +4,9 @@ use super::{Ctx, PageReq, parse_id, short};
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam, QueryMap};
 use crate::model::{Block, Page, Parent};
-use crate::props::{fill_missing_props, input_value, normalize_rich_text, title_props};
+use crate::props::{
+    check_api_input, fill_missing_props, input_value, normalize_rich_text, title_props,
+};
 use crate::render;
 use crate::store::{Shared, Store};
 use crate::util;
@@ -93,16 +95,22 @@ fn row_props(
         .data_sources
         .get_mut(ds_id)
         .ok_or_else(|| ApiError::object_not_found("data source", ds_id))?;
+    // All or nothing, as Notion: every value is checked (options created on a copy of
+    // the schema) before the page or the schema changes.
+    let mut schema = ds.schema.clone();
+    let mut values = Map::new();
     for (k, v) in obj {
-        let def = ds
-            .schema
+        let def = schema
             .iter_mut()
             .find(|d| &d.name == k || &d.id == k)
             .ok_or_else(|| ApiError::validation(format!("{k} is not a property that exists.")))?;
         let name = def.name.clone();
+        check_api_input(def, v)?;
         let val = input_value(def, v)?;
-        into.insert(name, val);
+        values.insert(name, val);
     }
+    ds.schema = schema;
+    into.extend(values);
     fill_missing_props(ds, into);
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `ntn datasources`: query a data source (`query`), list a database's data
 //! sources (`resolve`), show a data source's properties (`schema`), list a
-//! database's views (`views`).
+//! database's views (`views`), set properties of the rows a filter matches
+//! (`update`), bring rows from a file (`import`).
 //!
 //! Thin: finding the data source, the `--where` compiler, sorts, columns and
 //! values are in [`crate::notion::datasources`]; output modes in
@@ -20,8 +21,10 @@ use crate::notion::datasources::views;
 use crate::notion::{Notion, Pacer};
 use crate::output::{Mode, RecordArgs, text};
 
+pub mod import;
 pub mod query;
 pub mod stream;
+pub mod update;
 
 /// The environment variables of `ntn datasources` and `ntn search`.
 pub const ENV_HELP: &str = crate::env_help!(
@@ -34,11 +37,14 @@ pub const ENV_HELP: &str = crate::env_help!(
 #[command(
     long_about = "Work with data sources (the tables inside Notion databases): query their rows \
 with filters you can type, list a database's data sources, show a data source's properties, \
-list and query through a database's views.\n\n\
+list and query through a database's views, set properties of the rows a filter matches, bring rows \
+back from a CSV or NDJSON file.\n\n\
 Examples:\n  ntn datasources resolve https://www.notion.so/acme/1f2e3d4c5b6a47988a7b6c5d4e3f2a1b\n  \
 ntn datasources schema Roadmap\n  ntn datasources query Roadmap --where 'Status != Done and Owner = me'\n  \
 ntn datasources query Roadmap --all --csv > roadmap.csv\n  \
-ntn datasources views Roadmap",
+ntn datasources views Roadmap\n  \
+ntn datasources import Roadmap roadmap.csv --dry-run\n  \
+ntn datasources update Roadmap --where 'Status = Done' --set Stage=Shipped --yes",
     after_long_help = ENV_HELP
 )]
 pub struct Args {
@@ -60,6 +66,12 @@ pub enum DataSourcesCommand {
     /// List a database's views: id, name, type, filter and sorts
     #[command(long_about = VIEWS_ABOUT, after_long_help = ENV_HELP)]
     Views(ViewsArgs),
+    /// Set properties of every row a filter matches (--set Prop=value)
+    #[command(long_about = update::ABOUT, after_long_help = ENV_HELP)]
+    Update(update::UpdateArgs),
+    /// Bring rows from a CSV or NDJSON file: update changed cells, create new rows
+    #[command(long_about = import::ABOUT, after_long_help = ENV_HELP)]
+    Import(import::ImportArgs),
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
@@ -68,6 +80,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         DataSourcesCommand::Resolve(a) => run_resolve(ctx, a),
         DataSourcesCommand::Schema(a) => run_schema(ctx, a),
         DataSourcesCommand::Views(a) => run_views(ctx, a),
+        DataSourcesCommand::Update(a) => update::run(ctx, a),
+        DataSourcesCommand::Import(a) => import::run(ctx, a),
     }
 }
 
@@ -76,6 +90,50 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
 pub fn connect(ctx: &Context) -> Result<Notion> {
     let (notion, _) = ctx.notion(http::REQUEST_TIMEOUT)?;
     Ok(notion.paced(Arc::new(Pacer::new(ctx.clock.clone()))))
+}
+
+/// `--filter JSON|@FILE|-` of the commands that write: Notion's filter JSON
+/// (an object). Inline JSON that does not parse is a usage error (exit 2); a
+/// file or stdin that does not, a local one (exit 1).
+fn read_filter(ctx: &Context, spec: &str) -> Result<Value> {
+    use crate::error::ExitCode;
+    use std::io::Read;
+    let (bytes, what, code) = if spec == "-" {
+        let mut buf = Vec::new();
+        if let Some(mut stdin) = ctx.ui.take_stdin() {
+            stdin
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::local("cannot read the filter from stdin").cause(&e))?;
+        }
+        (
+            buf,
+            "the filter read from stdin".to_string(),
+            ExitCode::Local,
+        )
+    } else if let Some(path) = spec.strip_prefix('@') {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::local(format!("cannot read {path}"))
+                .hint("check the path given to --filter @FILE")
+                .cause(&e)
+        })?;
+        (bytes, format!("the filter in {path}"), ExitCode::Local)
+    } else {
+        (
+            spec.as_bytes().to_vec(),
+            "--filter".to_string(),
+            ExitCode::Usage,
+        )
+    };
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err(
+            Error::new(code, format!("{what} is not a JSON object")).hint(
+                "a filter is an object: {\"property\": ..., \"<type>\": {...}} or {\"and\": [...]}",
+            ),
+        ),
+        Err(e) => Err(Error::new(code, format!("{what} is not valid JSON: {e}"))
+            .hint("--filter takes Notion's filter JSON; --where takes expressions")),
+    }
 }
 
 /// A value as a raw JSON record.

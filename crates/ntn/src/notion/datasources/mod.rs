@@ -13,15 +13,23 @@
 //!   flattened to text;
 //! * [`query`]: the request and its rows, a page at a time;
 //! * [`views`]: a database's views (`?v=` in a URL, `--view`): their
-//!   filter, sorts and visible columns.
+//!   filter, sorts and visible columns;
+//! * [`set`] (the `--set` language), [`bulk`] (plans of property updates and
+//!   creates, their requests and summary), [`import`] (CSV and NDJSON rows
+//!   matched to Notion's) and [`journal`] (creates an interrupted import
+//!   made): `update` and `import`.
 
+pub mod bulk;
 pub mod columns;
 pub mod compile;
 pub mod dates;
 pub mod expr;
+pub mod import;
+pub mod journal;
 pub mod people;
 pub mod query;
 pub mod schema;
+pub mod set;
 pub mod sort;
 pub mod source;
 pub mod values;
