@@ -92,7 +92,7 @@ pub fn connect(ctx: &Context) -> Result<Notion> {
     Ok(notion.paced(Arc::new(Pacer::new(ctx.clock.clone()))))
 }
 
-/// `--filter JSON|@FILE|-` of the commands that write: Notion's filter JSON
+/// `--filter JSON|@FILE|-` of `query`, `update` and `import`: Notion's filter JSON
 /// (an object). Inline JSON that does not parse is a usage error (exit 2); a
 /// file or stdin that does not, a local one (exit 1).
 fn read_filter(ctx: &Context, spec: &str) -> Result<Value> {

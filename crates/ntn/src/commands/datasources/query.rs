@@ -1,13 +1,12 @@
 //! `ntn datasources query`: arguments, the filter from `--where` or
 //! `--filter`, and the rows streamed in the chosen output mode.
 
-use std::io::Read;
 
 use serde_json::Value;
 
-use super::{connect, stream};
+use super::{connect, read_filter, stream};
 use crate::context::Context;
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, Result};
 use crate::notion::datasources::{
     self, Column, Env, Query, Style, columns, compile, dates, people::Directory, sort, source,
     values, views,
@@ -244,48 +243,4 @@ fn view_columns(view: &views::View, schema: &datasources::Schema, with_id: bool)
             .map(Column::Prop),
     );
     cols
-}
-
-/// `--filter JSON|@FILE|-`: Notion's filter JSON (an object). Inline JSON
-/// that does not parse is a usage error (exit 2); a file or stdin that does
-/// not, a local one (exit 1).
-fn read_filter(ctx: &Context, spec: &str) -> Result<Value> {
-    let (bytes, what, code) = if spec == "-" {
-        let mut buf = Vec::new();
-        if let Some(mut stdin) = ctx.ui.take_stdin() {
-            stdin
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::local("cannot read the filter from stdin").cause(&e))?;
-        }
-        (
-            buf,
-            "the filter read from stdin".to_string(),
-            ExitCode::Local,
-        )
-    } else if let Some(path) = spec.strip_prefix('@') {
-        let bytes = std::fs::read(path).map_err(|e| {
-            Error::local(format!("cannot read {path}"))
-                .hint("check the path given to --filter @FILE")
-                .cause(&e)
-        })?;
-        (bytes, format!("the filter in {path}"), ExitCode::Local)
-    } else {
-        (
-            spec.as_bytes().to_vec(),
-            "--filter".to_string(),
-            ExitCode::Usage,
-        )
-    };
-    let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::new(code, format!("{what} is not valid JSON: {e}"))
-            .hint("--filter takes Notion's filter JSON, e.g. '{\"property\": \"Done\", \"checkbox\": {\"equals\": true}}'; --where takes expressions")
-    })?;
-    if !v.is_object() {
-        return Err(
-            Error::new(code, format!("{what} is not a JSON object")).hint(
-                "a filter is an object: {\"property\": ..., \"<type>\": {...}} or {\"and\": [...]}",
-            ),
-        );
-    }
-    Ok(v)
 }
