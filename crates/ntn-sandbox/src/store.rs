@@ -182,6 +182,34 @@ pub struct SearchIndex {
     pub position: Arc<HashMap<String, usize>>,
 }
 
+impl SearchIndex {
+    /// The index of `ids` in this order, computed at `generation`.
+    pub fn new(generation: u64, ids: Vec<String>) -> SearchIndex {
+        let position = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i))
+            .collect();
+        SearchIndex {
+            generation,
+            ids: Arc::new(ids),
+            position: Arc::new(position),
+        }
+    }
+}
+
+/// Keeps `index` under `key` in a cache of at most 32 entries (emptied when full).
+pub fn remember<K: std::hash::Hash + Eq>(
+    cache: &mut HashMap<K, SearchIndex>,
+    key: K,
+    index: &SearchIndex,
+) {
+    if cache.len() >= 32 {
+        cache.clear();
+    }
+    cache.insert(key, index.clone());
+}
+
 impl Store {
     /// The current time in Unix milliseconds: the injected clock, else the system's.
     pub fn now_ms(&self) -> i64 {

@@ -412,8 +412,9 @@ fn answers_past_the_query_limit_are_incomplete() {
     let path = format!("/v1/data_sources/{TASKS_DS}/query");
     let first = sb.api("POST", &path, &t, Some(json!({}))).json();
     assert_eq!(first["request_status"]["type"], "incomplete");
+    // The SDK's RequestStatusResponse: {type, incomplete_reason}.
     assert_eq!(
-        first["request_status"]["incomplete"]["reason"],
+        first["request_status"]["incomplete_reason"],
         "query_result_limit_reached"
     );
     let c = first["next_cursor"].as_str().unwrap();

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{ALICE, Out, Sandbox, TestEnv};
+use common::{Out, Sandbox, TestEnv};
 use ntn::output::TestUi;
 use ntn::support::ManualClock;
 use serde_json::{Value, json};
@@ -32,11 +32,7 @@ fn setup_with(args: &[&str]) -> (Sandbox, TestEnv) {
 }
 
 fn env_for(sb: &Sandbox) -> TestEnv {
-    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
-    let mut env = TestEnv::new().with_sandbox(sb);
-    env.set("NOTION_API_TOKEN", &token);
-    env.set("TZ", "UTC");
-    env
+    common::acme_env(sb)
 }
 
 fn ok(o: &Out) -> &str {

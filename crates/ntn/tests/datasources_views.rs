@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{ALICE, Out, Sandbox, TestEnv};
+use common::{Out, Sandbox, TestEnv};
 use serde_json::{Value, json};
 
 const TASKS: &str = "d2000000-0000-4000-8000-000000000001";
@@ -30,10 +30,7 @@ fn row(n: u32) -> String {
 
 fn setup() -> (Sandbox, TestEnv) {
     let sb = Sandbox::start_with(&[]);
-    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
-    let mut env = TestEnv::new().with_sandbox(&sb);
-    env.set("NOTION_API_TOKEN", &token);
-    env.set("TZ", "UTC");
+    let env = common::acme_env(&sb);
     (sb, env)
 }
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{ALICE, Out, Sandbox, TestEnv};
+use common::{Out, Sandbox, TestEnv};
 use ntn::output::TestUi;
 use ntn::output::prompt::Answer;
 use ntn::support::{Interrupt, ManualClock};
@@ -23,10 +23,7 @@ const ROW2: &str = "d4000000-0000-4000-8000-000000000002";
 
 fn setup() -> (Sandbox, TestEnv) {
     let sb = Sandbox::start_with(&[]);
-    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
-    let mut env = TestEnv::new().with_sandbox(&sb);
-    env.set("NOTION_API_TOKEN", &token);
-    env.set("TZ", "UTC");
+    let env = common::acme_env(&sb);
     (sb, env)
 }
 

@@ -5,12 +5,11 @@ use super::{Ctx, PageReq, parse_id, short};
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam};
 use crate::model::Page;
-use crate::store::{SearchIndex, Shared, Store};
+use crate::store::{SearchIndex, Shared, Store, remember};
 use crate::{filter, render, sort};
 use axum::Json;
 use axum::extract::{Extension, RawQuery, State};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 pub async fn get_database(
     State(st): State<Shared>,
@@ -180,21 +179,8 @@ fn query_index(
         .filter(|p| filter.as_ref().is_none_or(|f| filter::eval(f, p, now)))
         .collect();
     sort::apply(&mut rows, &sorts);
-    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
-    let position = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.clone(), i))
-        .collect();
-    let index = SearchIndex {
-        generation,
-        ids: Arc::new(ids),
-        position: Arc::new(position),
-    };
-    if s.query_cache.len() >= 32 {
-        s.query_cache.clear();
-    }
-    s.query_cache.insert(key, index.clone());
+    let index = SearchIndex::new(generation, rows.iter().map(|p| p.id.clone()).collect());
+    remember(&mut s.query_cache, key, &index);
     Ok(index)
 }
 
@@ -265,21 +251,8 @@ fn search_index(
         let o = a.0.cmp(b.0).then(a.1.cmp(&b.1));
         if ascending { o } else { o.reverse() }
     });
-    let ids: Vec<String> = items.iter().map(|x| x.2.to_string()).collect();
-    let position = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.clone(), i))
-        .collect();
-    let index = SearchIndex {
-        generation,
-        ids: Arc::new(ids),
-        position: Arc::new(position),
-    };
-    if s.search_cache.len() >= 32 {
-        s.search_cache.clear();
-    }
-    s.search_cache.insert(key, index.clone());
+    let index = SearchIndex::new(generation, items.iter().map(|x| x.2.to_string()).collect());
+    remember(&mut s.search_cache, key, &index);
     index
 }
 

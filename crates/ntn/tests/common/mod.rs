@@ -539,6 +539,16 @@ pub struct Out {
     pub stderr: String,
 }
 
+/// An environment with alice's token for Acme in `sb`, and `TZ=UTC` (so that `today`
+/// in `--where` and `--set` is the test's).
+pub fn acme_env(sb: &Sandbox) -> TestEnv {
+    let token = sb.mint_token(ALICE, &sb.workspace("Acme"));
+    let mut env = TestEnv::new().with_sandbox(sb);
+    env.set("NOTION_API_TOKEN", &token);
+    env.set("TZ", "UTC");
+    env
+}
+
 /// Runs a command and captures everything.
 pub fn run(cmd: &mut assert_cmd::Command) -> Out {
     let o = cmd.output().unwrap();

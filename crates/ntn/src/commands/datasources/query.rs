@@ -1,7 +1,6 @@
 //! `ntn datasources query`: arguments, the filter from `--where` or
 //! `--filter`, and the rows streamed in the chosen output mode.
 
-
 use serde_json::Value;
 
 use super::{connect, read_filter, stream};
