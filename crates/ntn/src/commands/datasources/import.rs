@@ -8,10 +8,11 @@ use std::io::Read;
 use std::path::Path;
 
 use super::connect;
+use super::report::{self, Runner};
 use super::update::confirm_possible;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::notion::datasources::bulk::{self, Action, Runner};
+use crate::notion::datasources::bulk::{self, Action};
 use crate::notion::datasources::import::{self, Column, Current, Options};
 use crate::notion::datasources::journal::{self, Entry, Journal};
 use crate::notion::datasources::{self, Query, people::Directory};
@@ -188,7 +189,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<()> {
     let mut runner = Runner::new(&ctx.ui, ctx.interrupt(), writes, args.json, args.dry_run);
     let mut made: Vec<(String, String)> = Vec::new();
     let now_ms = || ctx.clock.unix_ms();
-    let stopped = bulk::run_items(&mut runner, &plan.items, &mut |item| match &item.action {
+    let stopped = report::run_items(&mut runner, &plan.items, &mut |item| match &item.action {
         Action::Update { changes } => {
             let id = item.id.clone().unwrap_or_default();
             bulk::patch(&notion, &id, changes)?;

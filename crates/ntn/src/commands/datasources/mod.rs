@@ -23,6 +23,7 @@ use crate::output::{Mode, RecordArgs, text};
 
 pub mod import;
 pub mod query;
+pub mod report;
 pub mod stream;
 pub mod update;
 

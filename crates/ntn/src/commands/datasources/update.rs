@@ -4,9 +4,10 @@
 
 use super::connect;
 use super::read_filter;
+use super::report::{self, Runner};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::notion::datasources::bulk::{self, Action, Runner};
+use crate::notion::datasources::bulk::{self, Action};
 use crate::notion::datasources::set::{self, Setter};
 use crate::notion::datasources::{self, Env, Query, dates, people::Directory};
 use crate::output::text::one_line;
@@ -131,7 +132,7 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> Result<()> {
         }
     }
     let mut runner = Runner::new(&ctx.ui, ctx.interrupt(), writes, args.json, args.dry_run);
-    let stopped = bulk::run_items(&mut runner, &items, &mut |item| {
+    let stopped = report::run_items(&mut runner, &items, &mut |item| {
         let (Some(id), Action::Update { changes }) = (&item.id, &item.action) else {
             return Ok(None);
         };
