@@ -891,6 +891,21 @@ fn a_sorted_query_past_the_limit_is_printed_then_exits_3() {
 }
 
 #[test]
+fn all_reads_for_longer_than_a_minute() {
+    // One request a second on the test's own clock: 100 pages take 100 s of it, past
+    // the one-minute budget of a single request.
+    let clock = Arc::new(ManualClock::new());
+    let sb = Sandbox::start_on_clock(&["--rate-limit", "1", "--rows", "10000"], clock.clone());
+    let env = env_for(&sb);
+    let o = env.run_full(
+        &["datasources", "query", TASKS, "--all", "--ids"],
+        TestUi::new(),
+        clock.clone(),
+    );
+    assert_eq!(lines(ok(&o)).len(), 10_000);
+}
+
+#[test]
 fn all_paces_itself_under_the_rate_limit() {
     // The sandbox limits 5 requests a second on the test's own clock, so
     // the client's waits (on that clock) are what the server sees.

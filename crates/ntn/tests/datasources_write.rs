@@ -671,3 +671,36 @@ fn ndjson_rows_update_by_id_and_create_from_stdin() {
                    "Done": {"checkbox": true}}})
     );
 }
+
+#[test]
+fn bulk_work_longer_than_a_minute_is_not_cut_by_the_deadline() {
+    // Two requests a second on the test's own clock: 300 row updates take two and a
+    // half minutes of that clock, past the one-minute budget of a single request.
+    let clock = Arc::new(ManualClock::new());
+    let sb = Sandbox::start_on_clock(&["--rate-limit", "2", "--rows", "300"], clock.clone());
+    let env = common::acme_env(&sb);
+    let t0 = ntn::support::Clock::now(clock.as_ref());
+    let o = env.run_full(
+        &[
+            "datasources",
+            "update",
+            "d2000000-0000-4000-8000-000000000001",
+            "--all-rows",
+            "--set",
+            "Notes=paced",
+            "--yes",
+        ],
+        TestUi::new(),
+        clock.clone(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("Updated 300 rows"), "{}", o.stderr);
+    let elapsed = ntn::support::Clock::now(clock.as_ref()) - t0;
+    assert!(elapsed > Duration::from_secs(140), "{elapsed:?}");
+    let patched = sb
+        .requests()
+        .iter()
+        .filter(|r| r["method"] == "PATCH" && r["status"] == 200)
+        .count();
+    assert_eq!(patched, 300);
+}

@@ -53,6 +53,13 @@ impl Notion {
         policy
     }
 
+    /// The same client (token, version, pacer) over another HTTP client: a new
+    /// deadline for the next phase of a long command.
+    pub fn with_http(mut self, http: http::Client) -> Notion {
+        self.http = http;
+        self
+    }
+
     /// The same client sending another `Notion-Version`.
     pub fn with_version(mut self, version: &str) -> Notion {
         self.version = version.to_string();

@@ -7,7 +7,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::connect;
+use super::connect_within;
 use super::report::{self, Runner};
 use super::update::confirm_possible;
 use crate::context::Context;
@@ -87,7 +87,8 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<()> {
     let format = import::detect(path.and_then(Path::to_str), &bytes);
     let table = import::read(&bytes, format, args.raw_csv)?;
     confirm_possible(ctx, args.dry_run, args.yes)?;
-    let notion = connect(ctx)?;
+    // Reading the data source's rows may take long (past 10,000 rows, paced).
+    let notion = connect_within(ctx, super::READ_ALL)?;
     let schema = datasources::resolve(&notion, &args.source)?;
     let cols = import::columns(&table, &schema)?;
     // Notion's rows now, with only the properties the file has (and the title).
@@ -186,6 +187,8 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<()> {
             return Err(Error::local("cancelled: nothing was imported"));
         }
     }
+    // The writes get a deadline of their own, from now.
+    let notion = super::renewed(ctx, &notion, super::write_budget(writes));
     let mut runner = Runner::new(&ctx.ui, ctx.interrupt(), writes, args.json, args.dry_run);
     let mut made: Vec<(String, String)> = Vec::new();
     let now_ms = || ctx.clock.unix_ms();

@@ -8,6 +8,7 @@
 //! [`crate::output::records`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Subcommand;
 use serde_json::Value;
@@ -87,10 +88,33 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
 }
 
 /// The API client of these commands: paced, so that bulk work stays under
-/// Notion's rate limit (see [`crate::notion::pace`]).
+/// Notion's rate limit (see [`crate::notion::pace`]); its work ends within a
+/// minute (one page of rows, a schema, a view).
 pub fn connect(ctx: &Context) -> Result<Notion> {
-    let (notion, _) = ctx.notion(http::REQUEST_TIMEOUT)?;
+    connect_within(ctx, http::REQUEST_TIMEOUT)
+}
+
+/// [`connect`] for work that ends within `budget`.
+pub fn connect_within(ctx: &Context, budget: Duration) -> Result<Notion> {
+    let (notion, _) = ctx.notion(budget)?;
     Ok(notion.paced(Arc::new(Pacer::new(ctx.clock.clone()))))
+}
+
+/// How long reading every row of a data source may take: an hour (at Notion's
+/// three requests a second on average, 100 rows a request, a million rows).
+pub const READ_ALL: Duration = Duration::from_secs(3600);
+
+/// How long writing `rows` rows one request each may take, counted from when
+/// the writing starts (after the rows were read and the question answered): a
+/// minute, and two seconds a row (Notion allows three requests a second on
+/// average, and a 429 asks to wait a second or more).
+pub fn write_budget(rows: u64) -> Duration {
+    http::REQUEST_TIMEOUT + Duration::from_secs(2).saturating_mul(rows.min(u32::MAX as u64) as u32)
+}
+
+/// `notion` (its token, version and pacer) with a fresh deadline of `budget`.
+pub fn renewed(ctx: &Context, notion: &Notion, budget: Duration) -> Notion {
+    notion.clone().with_http(ctx.http_within(budget))
 }
 
 /// `--filter JSON|@FILE|-` of `query`, `update` and `import`: Notion's filter JSON

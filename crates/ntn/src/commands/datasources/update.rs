@@ -2,7 +2,7 @@
 //! Thin: the `--set` language is [`crate::notion::datasources::set`], the
 //! plan, requests and summary [`crate::notion::datasources::bulk`].
 
-use super::connect;
+use super::connect_within;
 use super::read_filter;
 use super::report::{self, Runner};
 use crate::context::Context;
@@ -91,7 +91,8 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> Result<()> {
         .as_deref()
         .map(|f| read_filter(ctx, f))
         .transpose()?;
-    let notion = connect(ctx)?;
+    // Reading every matching row may take long (past 10,000 rows, paced).
+    let notion = connect_within(ctx, super::READ_ALL)?;
     let schema = datasources::resolve(&notion, &args.source)?;
     let today = dates::local_today(ctx.clock.unix_ms(), ctx.vars.value(vars::TZ));
     let users = Directory::new(&notion);
@@ -131,6 +132,8 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> Result<()> {
             return Err(Error::local("cancelled: no row was updated"));
         }
     }
+    // The writes get a deadline of their own, from now.
+    let notion = super::renewed(ctx, &notion, super::write_budget(writes));
     let mut runner = Runner::new(&ctx.ui, ctx.interrupt(), writes, args.json, args.dry_run);
     let stopped = report::run_items(&mut runner, &items, &mut |item| {
         let (Some(id), Action::Update { changes }) = (&item.id, &item.action) else {
