@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::datasources::{ENV_HELP, connect, stream};
+use super::datasources::{ENV_HELP, connect_for, stream};
 use crate::context::Context;
 use crate::error::Result;
 use crate::notion::datasources::values::{Style, timestamp};
@@ -48,7 +48,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let notion = connect(ctx)?;
+    let notion = connect_for(ctx, &args.paging)?;
     let query = args.query.join(" ");
     let search = Search {
         query: (!query.trim().is_empty()).then(|| query.trim().to_string()),

@@ -100,6 +100,16 @@ pub fn connect_within(ctx: &Context, budget: Duration) -> Result<Notion> {
     Ok(notion.paced(Arc::new(Pacer::new(ctx.clock.clone()))))
 }
 
+/// [`connect`] for a listing: an hour ([`READ_ALL`]) when it may be long
+/// (`--all`, or a `--limit` past one page), else a minute.
+pub fn connect_for(ctx: &Context, paging: &crate::commands::paging::PagingArgs) -> Result<Notion> {
+    if paging.long() {
+        connect_within(ctx, READ_ALL)
+    } else {
+        connect(ctx)
+    }
+}
+
 /// How long reading every row of a data source may take: an hour (at Notion's
 /// three requests a second on average, 100 rows a request, a million rows).
 pub const READ_ALL: Duration = Duration::from_secs(3600);

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{connect, connect_within, read_filter, stream};
+use super::{connect_for, read_filter, stream};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::notion::datasources::{
@@ -139,12 +139,7 @@ pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
         Some(v) => Some(views::parse_ref(v)?),
         None => source::view_in(&args.source)?,
     };
-    // --all (or a long --limit) may read for long: paced, past 10,000 rows.
-    let notion = if args.paging.long() {
-        connect_within(ctx, super::READ_ALL)?
-    } else {
-        connect(ctx)?
-    };
+    let notion = connect_for(ctx, &args.paging)?;
     let view = view_id.map(|id| views::get(&notion, &id)).transpose()?;
     let schema = match &view {
         Some(v) => source::resolve_for_view(&notion, &args.source, v)?,
