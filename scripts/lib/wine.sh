@@ -50,6 +50,7 @@ wine_prefix() {
   local prefix="$1" dll="$2"
   mkdir -p "$prefix"
   export WINEPREFIX="$prefix" WINEDEBUG=-all
+  _ntn_wine_prefix="$prefix"
   # The server first, persistent (it would stop 3 s after each program).
   _ntn_wineserver -p
   # No Mono or Gecko (not installed): wineboot must not ask for them.
@@ -61,8 +62,11 @@ wine_prefix() {
 }
 
 wine_stop() {
-  [ -n "${WINEPREFIX:-}" ] && [ -n "${NTN_WINE:-}" ] || return 0
-  _ntn_wineserver -k 2>/dev/null || true
+  # Only the server of the prefix wine_prefix made, never one of yours.
+  [ -n "${_ntn_wine_prefix:-}" ] && [ -n "${NTN_WINE:-}" ] || return 0
+  WINEPREFIX="$_ntn_wine_prefix" _ntn_wineserver -k 2>/dev/null || true
+  WINEPREFIX="$_ntn_wine_prefix" _ntn_wineserver -w 2>/dev/null || true
+  _ntn_wine_prefix=""
 }
 
 _ntn_wineserver() {
