@@ -205,7 +205,8 @@ fn a_credential_that_is_not_text_is_an_error_with_the_file_store_hint() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr.contains(
-            "error: the OS keychain (Windows Credential Manager) is not usable: cannot read a token"
+            "error: the OS keychain (Windows Credential Manager) is not usable: \
+             cannot read a token: the stored token is not text"
         ),
         "{}",
         out.stderr
