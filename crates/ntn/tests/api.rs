@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::HashSet;
+#[cfg(target_os = "linux")]
 use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -361,6 +362,8 @@ fn body_sources_stdin_data_and_file() {
 /// A loop reading ids from stdin calls ntn once per line; ntn must not
 /// swallow the loop's input (the shell and the inherited stdin matter: the
 /// real binary in a real pipeline).
+// A bash loop: Unix only.
+#[cfg(unix)]
 #[test]
 fn a_while_read_loop_processes_every_line() {
     let (_sb, env, _) = setup();
@@ -569,6 +572,7 @@ fn paginate_failing_on_the_first_page_prints_the_error_object() {
 
 /// A sandbox whose Tasks data source holds `rows` fat rows (a title and two
 /// notes of 1900 characters each: about 12 kB of JSON a row) and nothing else.
+#[cfg(target_os = "linux")]
 fn fat_rows_sandbox(dir: &std::path::Path, rows: usize) -> Sandbox {
     let mut fx: Value = serde_json::from_str(ntn_sandbox::fixture::DEFAULT_FIXTURE).unwrap();
     let tasks = &mut fx["databases"][0]["data_sources"][0];
@@ -596,6 +600,8 @@ fn fat_rows_sandbox(dir: &std::path::Path, rows: usize) -> Sandbox {
 
 /// Many megabytes through `--paginate` while the real process's peak RSS is
 /// watched (memory is the process's own: the binary).
+// The peak RSS from /proc: Linux only.
+#[cfg(target_os = "linux")]
 #[test]
 fn paginate_runs_in_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,17 +10,22 @@
 //!   environment's token, never the other's;
 //! * logging out of one leaves the other.
 //!
-//! Once with auth.json, once with the real Secret Service (scripts/test's
-//! private D-Bus session; without a session bus that half prints a note and
-//! passes, unless `NTN_REQUIRE_KEYCHAIN=1`).
+//! Once with auth.json, once with the OS keychain: on Linux the real Secret
+//! Service (scripts/test's private D-Bus session; without a session bus that
+//! half prints a note and passes, unless `NTN_REQUIRE_KEYCHAIN=1`), on Windows
+//! the Credential Manager (targets `<id>.notion-cli` and
+//! `<id>.notion-cli:local`; under Wine in scripts/test).
 
 mod common;
 
-use common::{
-    ALICE, Sandbox, TestEnv, keychain_available, keychain_store, secret_tool_lookup,
-    secret_tool_lookup_in, seed_login,
-};
+#[cfg(any(target_os = "linux", windows))]
+use common::keychain_store;
+use common::{ALICE, Sandbox, TestEnv, seed_login};
+#[cfg(target_os = "linux")]
+use common::{keychain_available, secret_tool_lookup, secret_tool_lookup_in};
+#[cfg(any(target_os = "linux", windows))]
 use ntn::env::EnvName;
+#[cfg(any(target_os = "linux", windows))]
 use ntn::secrets::TokenKey;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -62,20 +67,47 @@ fn digest_of_bearer(token: &str) -> String {
 
 /// Where the test finds what was stored.
 #[derive(Clone, Copy, PartialEq)]
+#[cfg_attr(not(any(target_os = "linux", windows)), allow(dead_code))]
 enum Store {
     File,
     Keychain,
 }
 
 /// The token stored for `id` in `environment`, read the way another program
-/// would (auth.json itself, or secret-tool).
+/// would (auth.json itself; secret-tool on Linux; on Windows the generic
+/// credential by its target name, `<id>.notion-cli` or `<id>.notion-cli:<env>`).
 fn stored(env: &TestEnv, store: Store, environment: &str, id: &str) -> Option<String> {
     match store {
         Store::File => common::read_json_or_empty(env, "auth.json")
             [common::auth_key(environment, id)]
         .as_str()
         .map(str::to_string),
+        #[cfg(target_os = "linux")]
         Store::Keychain => secret_tool_lookup_in(environment, id),
+        #[cfg(windows)]
+        Store::Keychain => credential(&format!("{id}.{}", common::keychain_service(environment))),
+        #[cfg(not(any(target_os = "linux", windows)))]
+        Store::Keychain => unreachable!("no keychain test on this platform"),
+    }
+}
+
+/// The token of the generic credential `target`, read as another program
+/// would.
+#[cfg(windows)]
+fn credential(target: &str) -> Option<String> {
+    use keyring_core::api::CredentialStoreApi;
+    let entry = windows_native_keyring_store::Store::new()
+        .unwrap()
+        .build(
+            "notion-cli",
+            "reader",
+            Some(&std::collections::HashMap::from([("target", target)])),
+        )
+        .unwrap();
+    match entry.get_password() {
+        Ok(token) => Some(token),
+        Err(keyring_core::Error::NoEntry) => None,
+        Err(e) => panic!("reading {target}: {e:?}"),
     }
 }
 
@@ -184,6 +216,8 @@ fn the_same_workspace_in_two_environments_keeps_two_tokens_in_auth_json() {
     same_id_in_two_environments(TestEnv::new(), Store::File);
 }
 
+// The Secret Service: Linux.
+#[cfg(target_os = "linux")]
 #[test]
 fn the_same_workspace_in_two_environments_keeps_two_tokens_in_the_secret_service() {
     if !keychain_available(
@@ -201,6 +235,21 @@ fn the_same_workspace_in_two_environments_keeps_two_tokens_in_the_secret_service
     }
     same_id_in_two_environments(env, Store::Keychain);
     assert_eq!(secret_tool_lookup(&acme), None);
+}
+
+// The Credential Manager (under Wine in scripts/test): Windows.
+#[cfg(windows)]
+#[test]
+fn the_same_workspace_in_two_environments_keeps_two_tokens_in_the_credential_manager() {
+    let mut env = TestEnv::new();
+    env.unset("NOTION_KEYRING");
+    // The fixture's workspace id is shared by every sandbox: clear what an
+    // earlier, failed run may have left.
+    let acme = Sandbox::start().workspace("Acme");
+    for e in [EnvName::Prod, EnvName::Local] {
+        let _ = keychain_store().delete(&TokenKey::new(e, &acme));
+    }
+    same_id_in_two_environments(env, Store::Keychain);
 }
 
 #[test]

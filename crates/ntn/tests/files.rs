@@ -6,8 +6,10 @@
 
 mod common;
 
+#[cfg(target_os = "linux")]
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+#[cfg(target_os = "linux")]
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -638,6 +640,8 @@ fn a_file_that_reports_size_0_is_read_to_its_end() {
     assert!(u["size"].as_u64().unwrap() > 100, "{u}");
 }
 
+// /dev/zero and /dev/null: Unix only.
+#[cfg(unix)]
 #[test]
 fn messages_about_a_device_name_it_and_nothing_is_created_first() {
     let (sb, env) = setup();
@@ -756,6 +760,8 @@ fn ctrl_c_stops_the_upload_and_says_what_was_sent() {
 
 /// 200 MiB through a pipe without --size: spooled, sent in parallel parts,
 /// intact, in flat memory (the real binary: its peak RSS is the measure).
+// The peak RSS from /proc: Linux only.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_200_mib_pipe_arrives_intact_in_flat_memory() {
     let (sb, env) = setup();

@@ -1,19 +1,26 @@
 //! `ntn login`, `ntn login poll`, the workspace picker and `--workspace`,
 //! against the real sandbox over loopback. Interactive cases run the real
-//! binary under a pseudo-terminal.
-#![cfg(unix)]
+//! binary under a pseudo-terminal (Unix only: those tests, and the ones of
+//! file modes, a shell-script browser, signals and the Secret Service, are
+//! `#[cfg(unix)]`; the rest also runs on Windows, under Wine in scripts/test).
 
 mod common;
 
-use std::path::{Path, PathBuf};
+#[cfg(unix)]
+use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ntn::output::TestUi;
 use ntn::support::ManualClock;
 
-use common::{ALICE, GUEST, RESTRICTED, Sandbox, TestEnv, mode, run};
+use common::{ALICE, GUEST, RESTRICTED, Sandbox, TestEnv};
+#[cfg(unix)]
+use common::{mode, run};
+#[cfg(unix)]
 use rexpect::process::WaitStatus;
+#[cfg(unix)]
 use rexpect::session::PtySession;
 use serde_json::{Value, json};
 
@@ -48,6 +55,7 @@ fn approve(sb: &Sandbox, code: &str, email: &str, ws: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
+#[cfg(unix)]
 /// A `BROWSER` script that records the URL it is given.
 fn browser_script(env: &mut TestEnv) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
@@ -66,12 +74,14 @@ fn browser_script(env: &mut TestEnv) -> PathBuf {
     record
 }
 
+#[cfg(unix)]
 fn pty(env: &TestEnv, args: &[&str]) -> PtySession {
     let mut cmd = env.std_command();
     cmd.args(args).env("TERM", "xterm").env("NO_COLOR", "1");
     rexpect::session::spawn_command(cmd, Some(20_000)).unwrap()
 }
 
+#[cfg(unix)]
 /// Waits for the process under the pty to end and returns its exit code.
 fn exit_code(p: &mut PtySession) -> i32 {
     let _ = p.exp_eof();
@@ -148,6 +158,7 @@ fn pending_file(env: &TestEnv) -> PathBuf {
     env.file("pending-login.json")
 }
 
+#[cfg(unix)]
 fn keychain_env(sb: &Sandbox) -> Option<TestEnv> {
     let mut env = TestEnv::new().with_sandbox(sb);
     if env.keychain() {
@@ -161,6 +172,7 @@ fn keychain_env(sb: &Sandbox) -> Option<TestEnv> {
     None
 }
 
+#[cfg(unix)]
 fn secret_tool(args: &[&str], env: &TestEnv) -> Option<String> {
     let out = std::process::Command::new("secret-tool")
         .args(args)
@@ -201,6 +213,7 @@ fn two_step_then_poll_stores_the_login_in_auth_json() {
         assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
     }
     // The pending login is private and holds no token.
+    #[cfg(unix)]
     assert_eq!(mode(&pending_file(&env)), 0o600);
     assert!(!env.file("auth.json").exists());
 
@@ -223,6 +236,7 @@ fn two_step_then_poll_stores_the_login_in_auth_json() {
         env.read_json("workspaces.json")["environments"]["local"][&acme]["name"],
         "Acme"
     );
+    #[cfg(unix)]
     assert_eq!(mode(&env.file("auth.json")), 0o600);
     let token = auth_json(&env)[&common::auth_key("local", &acme)]
         .as_str()
@@ -246,6 +260,7 @@ fn two_step_then_poll_stores_the_login_in_auth_json() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn without_a_terminal_login_falls_back_to_the_two_step_flow() {
     let sb = Sandbox::start();
@@ -479,6 +494,7 @@ fn client_errors_on_redeem_stop_polling() {
     assert_nothing_stored(&env);
 }
 
+#[cfg(unix)]
 #[test]
 fn sigint_during_poll_keeps_the_pending_login() {
     let sb = Sandbox::start();
@@ -546,6 +562,7 @@ fn workspace_flag_switches_without_network() {
 // interactive: browser flow, picker, Ctrl-C, no opener over SSH or without display
 
 /// Runs the browser flow under a pty and approves it for `ws`.
+#[cfg(unix)]
 fn browser_login(sb: &Sandbox, env: &TestEnv, record: &Path, n: usize, ws: &str) -> String {
     let mut p = pty(env, &["login"]);
     p.exp_string("Your verification code").unwrap();
@@ -563,6 +580,7 @@ fn browser_login(sb: &Sandbox, env: &TestEnv, record: &Path, n: usize, ws: &str)
     url
 }
 
+#[cfg(unix)]
 #[test]
 fn browser_flow_opens_browser_and_stores_in_auth_json() {
     let sb = Sandbox::start();
@@ -580,6 +598,7 @@ fn browser_flow_opens_browser_and_stores_in_auth_json() {
     assert!(!pending_file(&env).exists());
 }
 
+#[cfg(unix)]
 #[test]
 fn whole_flow_with_the_keychain() {
     let sb = Sandbox::start();
@@ -634,6 +653,7 @@ fn whole_flow_with_the_keychain() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn no_browser_is_opened_over_ssh_or_without_a_display() {
     let sb = Sandbox::start();
@@ -655,6 +675,7 @@ fn no_browser_is_opened_over_ssh_or_without_a_display() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn ctrl_c_while_waiting_leaves_a_resumable_login() {
     let sb = Sandbox::start();
@@ -681,9 +702,12 @@ fn ctrl_c_while_waiting_leaves_a_resumable_login() {
     assert!(!pending_file(&env).exists());
 }
 
+#[cfg(unix)]
 const DOWN: &str = "\x1b[B";
+#[cfg(unix)]
 const UP: &str = "\x1b[A";
 
+#[cfg(unix)]
 #[test]
 fn picker_switches_to_a_stored_workspace_without_network() {
     let sb = Sandbox::start();
@@ -715,6 +739,7 @@ fn picker_switches_to_a_stored_workspace_without_network() {
     assert!(!record.exists());
 }
 
+#[cfg(unix)]
 #[test]
 fn picker_can_authenticate_a_new_workspace() {
     let sb = Sandbox::start();
@@ -739,6 +764,7 @@ fn picker_can_authenticate_a_new_workspace() {
     assert_eq!(default_ws(&env).as_deref(), Some(globex.as_str()));
 }
 
+#[cfg(unix)]
 #[test]
 fn picking_a_workspace_without_a_token_starts_the_browser_flow() {
     let sb = Sandbox::start();
@@ -762,6 +788,7 @@ fn picking_a_workspace_without_a_token_starts_the_browser_flow() {
     assert!(auth_json(&env)[&common::auth_key("local", &acme)].is_string());
 }
 
+#[cfg(unix)]
 #[test]
 fn no_browser_skips_the_picker() {
     let sb = Sandbox::start();
@@ -777,6 +804,7 @@ fn no_browser_skips_the_picker() {
 // ---------------------------------------------------------------------------
 // always a way back
 
+#[cfg(unix)]
 #[test]
 fn ctrl_c_in_the_picker_restores_the_cursor_and_says_login_cancelled() {
     let sb = Sandbox::start();
@@ -803,6 +831,7 @@ fn ctrl_c_in_the_picker_restores_the_cursor_and_says_login_cancelled() {
     assert_eq!(sb.sessions().len(), 1, "no new session");
 }
 
+#[cfg(unix)]
 #[test]
 fn a_token_the_api_rejected_is_marked_and_choosing_it_signs_in_again() {
     let sb = Sandbox::start();
@@ -918,6 +947,7 @@ fn fresh_signs_in_again_even_with_a_stored_token() {
     assert!(out.stderr.contains("--fresh"), "{}", out.stderr);
 }
 
+#[cfg(unix)]
 #[test]
 fn the_loser_of_two_concurrent_polls_reports_the_success() {
     use std::io::{BufRead, BufReader};
@@ -987,6 +1017,7 @@ fn plain_output_of_login_and_poll() {
     assert_eq!(out.stdout, format!("{acme}\tAcme\tlocal\n"));
 }
 
+#[cfg(unix)]
 #[test]
 fn the_browser_opener_never_sees_the_token_variable() {
     use std::os::unix::fs::PermissionsExt;

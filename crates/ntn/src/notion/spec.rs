@@ -2,7 +2,7 @@
 //!
 //! Fetched from `{docs base}/openapi.json` (no token) and cached for an hour
 //! in `NOTION_HOME/cache`, else `$XDG_CACHE_HOME/notion`, else
-//! `~/.cache/notion`, one file per docs base URL (`openapi-<hash>.json`) plus
+//! `~/.cache/notion` (`~` is `USERPROFILE` on Windows), one file per docs base URL (`openapi-<hash>.json`) plus
 //! a small `.meta.json` with the URL, the fetch time and the ETag. A stale
 //! cache is revalidated with `If-None-Match`; when the fetch fails a stale
 //! cache is used with a warning. Plain API calls never need the spec.
@@ -54,6 +54,12 @@ const METHODS: &[&str] = &[
 
 /// The cache directory (it may not exist yet).
 pub fn cache_dir(vars: &Vars) -> Option<PathBuf> {
+    cache_dir_on(vars, cfg!(windows))
+}
+
+/// [`cache_dir`] on Windows (`windows`) or elsewhere: `~` is the home the
+/// config directory uses, `USERPROFILE` on Windows (which sets no `HOME`).
+fn cache_dir_on(vars: &Vars, windows: bool) -> Option<PathBuf> {
     let var = |k: &str| vars.path(k);
     if let Some(home) = var("NOTION_HOME") {
         return Some(home.join("cache"));
@@ -61,7 +67,7 @@ pub fn cache_dir(vars: &Vars) -> Option<PathBuf> {
     if let Some(xdg) = var("XDG_CACHE_HOME").filter(|p| p.is_absolute()) {
         return Some(xdg.join("notion"));
     }
-    var("HOME").map(|h| h.join(".cache").join("notion"))
+    crate::state::paths::home_dir(vars, windows).map(|h| h.join(".cache").join("notion"))
 }
 
 /// FNV-1a, for a stable file name per docs base URL.
@@ -626,6 +632,35 @@ pub fn ls_json(ops: &[Operation]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_is_under_the_home_the_config_directory_uses() {
+        let profile = Vars::from_pairs([("USERPROFILE", "/profile")]);
+        // Windows sets USERPROFILE and no HOME (this build's own platform
+        // first: under Wine in scripts/test).
+        if cfg!(windows) {
+            assert_eq!(
+                cache_dir(&profile),
+                Some(PathBuf::from("/profile/.cache/notion"))
+            );
+        }
+        assert_eq!(
+            cache_dir_on(&profile, true),
+            Some(PathBuf::from("/profile/.cache/notion"))
+        );
+        assert_eq!(cache_dir_on(&profile, false), None);
+        let both = Vars::from_pairs([("USERPROFILE", "/profile"), ("HOME", "/home/ada")]);
+        assert_eq!(
+            cache_dir_on(&both, false),
+            Some(PathBuf::from("/home/ada/.cache/notion"))
+        );
+        assert_eq!(
+            cache_dir_on(&both, true),
+            Some(PathBuf::from("/profile/.cache/notion"))
+        );
+        let notion = Vars::from_pairs([("NOTION_HOME", "/n"), ("HOME", "/home/ada")]);
+        assert_eq!(cache_dir_on(&notion, true), Some(PathBuf::from("/n/cache")));
+    }
 
     fn spec() -> Spec {
         Spec {

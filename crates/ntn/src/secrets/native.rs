@@ -30,10 +30,10 @@ pub fn classify(e: &KeyringError, refine: Refine) -> (StoreErrorKind, String) {
                 format!("the {} failed", platform_name()),
             ),
         },
-        KeyringError::BadEncoding(_) => (
-            StoreErrorKind::Other,
-            "the stored token is not UTF-8 text".into(),
-        ),
+        // Not UTF-8 on macOS, not UTF-16 on Windows: say neither.
+        KeyringError::BadEncoding(_) => {
+            (StoreErrorKind::Other, "the stored token is not text".into())
+        }
         KeyringError::BadDataFormat(..) | KeyringError::BadStoreFormat(_) => (
             StoreErrorKind::Other,
             "the stored entry is not in the expected format".into(),

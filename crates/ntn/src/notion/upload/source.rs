@@ -49,11 +49,22 @@ pub enum Input {
     },
 }
 
+/// The error of a directory given where a file is expected.
+fn directory_error(shown: &str) -> Error {
+    Error::local(format!("{shown} is a directory"))
+        .hint("upload one file at a time, or make an archive first (tar, zip)")
+}
+
 impl Input {
     /// Opens `path` (the caller handles `-` for stdin).
     pub fn open(path: &Path) -> Result<Input> {
         let shown = path.display().to_string();
         let file = File::open(path).map_err(|e| {
+            // Windows refuses to open a directory as a file (access denied):
+            // say what it is, as on Unix, not "check the file's permissions".
+            if path.is_dir() {
+                return directory_error(&shown);
+            }
             let hint = match e.kind() {
                 io::ErrorKind::NotFound => "check the path",
                 io::ErrorKind::PermissionDenied => "check the file's permissions",
@@ -91,8 +102,7 @@ impl Input {
             .metadata()
             .map_err(|e| Error::local(format!("cannot read {shown}")).cause(&e))?;
         if meta.is_dir() {
-            return Err(Error::local(format!("{shown} is a directory"))
-                .hint("upload one file at a time, or make an archive first (tar, zip)"));
+            return Err(directory_error(&shown));
         }
         let pos = file.stream_position().unwrap_or(0);
         // A regular file that reports 0 bytes may still have content (files
@@ -511,7 +521,8 @@ mod tests {
     fn directories_are_refused() {
         let d = tempfile::tempdir().unwrap();
         let e = Input::open(d.path()).err().unwrap();
-        assert!(e.message().contains("is a directory"));
+        assert!(e.message().contains("is a directory"), "{}", e.message());
+        assert!(e.hint_text().unwrap().contains("one file at a time"));
         assert_eq!(e.exit_code().code(), 1);
     }
 
@@ -522,6 +533,8 @@ mod tests {
         assert!(e.message().contains("/nonexistent/x.bin"));
     }
 
+    // /proc and /dev/null: Linux's.
+    #[cfg(target_os = "linux")]
     #[test]
     fn files_that_report_size_0_are_streams_named_by_their_path() {
         let i = Input::open(Path::new("/proc/self/status")).unwrap();
