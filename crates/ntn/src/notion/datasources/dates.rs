@@ -24,12 +24,26 @@ pub fn local_today(unix_ms: u64, tz: Option<&str>) -> Date {
     }
 }
 
+/// The system's time zone when `TZ` is not set: `/etc/localtime` on Unix (read here,
+/// not through jiff, which would also read the process's own `TZ`, and the command's
+/// variables are the ones that count); the Windows API's on Windows, which has no
+/// such file.
+#[cfg(not(windows))]
+fn system_zone() -> TimeZone {
+    std::fs::read("/etc/localtime")
+        .ok()
+        .and_then(|b| TimeZone::tzif("localtime", &b).ok())
+        .unwrap_or(TimeZone::UTC)
+}
+
+#[cfg(windows)]
+fn system_zone() -> TimeZone {
+    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+}
+
 fn zone(tz: Option<&str>) -> TimeZone {
     let Some(name) = tz.map(str::trim).filter(|s| !s.is_empty()) else {
-        return std::fs::read("/etc/localtime")
-            .ok()
-            .and_then(|b| TimeZone::tzif("localtime", &b).ok())
-            .unwrap_or(TimeZone::UTC);
+        return system_zone();
     };
     let name = name.strip_prefix(':').unwrap_or(name);
     if name.starts_with('/') {
