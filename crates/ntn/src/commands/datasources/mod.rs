@@ -127,6 +127,36 @@ pub fn renewed(ctx: &Context, notion: &Notion, budget: Duration) -> Notion {
     notion.clone().with_http(ctx.http_within(budget))
 }
 
+/// `today` for `--where` and `--set`: the command's clock, in its `TZ`.
+pub fn today(ctx: &Context) -> jiff::civil::Date {
+    crate::notion::datasources::dates::local_today(
+        ctx.clock.unix_ms(),
+        ctx.vars.value(crate::vars::TZ),
+    )
+}
+
+/// The rows `--where EXPR` selects (compiled against `schema`), else those of
+/// `--filter` (`raw`, already read), else none.
+pub fn rows_filter(
+    expr: Option<&str>,
+    raw: Option<Value>,
+    schema: &crate::notion::datasources::Schema,
+    today: jiff::civil::Date,
+    people: &dyn crate::notion::datasources::People,
+) -> Result<Option<Value>> {
+    match expr {
+        Some(expr) => {
+            let env = crate::notion::datasources::Env {
+                schema,
+                today,
+                people,
+            };
+            Ok(Some(crate::notion::datasources::compile(expr, &env)?))
+        }
+        None => Ok(raw),
+    }
+}
+
 /// `--filter JSON|@FILE|-` of `query`, `update` and `import`: Notion's filter JSON
 /// (an object). Inline JSON that does not parse is a usage error (exit 2); a
 /// file or stdin that does not, a local one (exit 1).

@@ -7,11 +7,9 @@ use super::{connect_for, read_filter, stream};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::notion::datasources::{
-    self, Column, Env, Query, Style, columns, compile, dates, people::Directory, sort, source,
-    values, views,
+    self, Column, Query, Style, columns, compile, people::Directory, sort, source, values, views,
 };
 use crate::output::{Mode, RecordArgs};
-use crate::vars;
 
 /// The long help of `ntn datasources query`.
 pub const ABOUT: &str = "Query a data source and print its rows: a table on a terminal (the title \
@@ -145,18 +143,14 @@ pub fn run(ctx: &Context, args: QueryArgs) -> Result<()> {
         Some(v) => source::resolve_for_view(&notion, &args.source, v)?,
         None => datasources::resolve(&notion, &args.source)?,
     };
-    let user_filter = match &args.where_ {
-        Some(expr) => {
-            let people = Directory::new(&notion);
-            let env = Env {
-                schema: &schema,
-                today: dates::local_today(ctx.clock.unix_ms(), ctx.vars.value(vars::TZ)),
-                people: &people,
-            };
-            Some(datasources::compile(expr, &env)?)
-        }
-        None => raw_filter,
-    };
+    let people = Directory::new(&notion);
+    let user_filter = super::rows_filter(
+        args.where_.as_deref(),
+        raw_filter,
+        &schema,
+        super::today(ctx),
+        &people,
+    )?;
     let view_filter = view.as_ref().and_then(|v| v.filter.clone());
     let filter = match (view_filter, user_filter) {
         (Some(vf), Some(uf)) => Some(compile::conjoin(&[vf, uf]).ok_or_else(|| {

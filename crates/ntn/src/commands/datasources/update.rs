@@ -9,9 +9,8 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::notion::datasources::bulk::{self, Action};
 use crate::notion::datasources::set::{self, Setter};
-use crate::notion::datasources::{self, Env, Query, dates, people::Directory};
+use crate::notion::datasources::{self, Query, people::Directory};
 use crate::output::text::one_line;
-use crate::vars;
 
 /// The long help of `ntn datasources update`.
 pub const ABOUT: &str = "Set properties of every row of a data source that a filter matches: one \
@@ -94,23 +93,13 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> Result<()> {
     // Reading every matching row may take long (past 10,000 rows, paced).
     let notion = connect_within(ctx, super::READ_ALL)?;
     let schema = datasources::resolve(&notion, &args.source)?;
-    let today = dates::local_today(ctx.clock.unix_ms(), ctx.vars.value(vars::TZ));
+    let today = super::today(ctx);
     let users = Directory::new(&notion);
     let setters = assignments
         .iter()
         .map(|a| Setter::new(a, &schema, today, &users))
         .collect::<Result<Vec<_>>>()?;
-    let filter = match &args.where_ {
-        Some(expr) => {
-            let env = Env {
-                schema: &schema,
-                today,
-                people: &users,
-            };
-            Some(datasources::compile(expr, &env)?)
-        }
-        None => raw_filter,
-    };
+    let filter = super::rows_filter(args.where_.as_deref(), raw_filter, &schema, today, &users)?;
     let query = Query {
         filter,
         ..Query::default()

@@ -2,12 +2,11 @@
 //! plan ([`Item`]: a row to update with only the properties that change, or a
 //! row to create), the requests ([`patch`], [`create`]), and how a row ended
 //! ([`Status`]). Running a plan and reporting it (one line or JSON object per
-//! row, the progress line, Ctrl-C, the summary) is the commands' part:
-//! `commands::datasources::report`.
+//! row, the progress line, Ctrl-C, the summary) is the caller's part.
 //!
-//! Requests go through the caller's [`Notion`] (paced by
-//! [`crate::commands::datasources::connect`]); nothing here retries a write:
-//! the HTTP layer retries only what cannot have been done.
+//! Requests go through the caller's [`Notion`], paced by its pacer
+//! ([`crate::notion::pace`]); nothing here retries a write: the HTTP layer
+//! retries only what cannot have been done.
 
 use serde_json::{Map, Value, json};
 

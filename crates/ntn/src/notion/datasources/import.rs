@@ -637,14 +637,7 @@ fn key_index(
         .keys()
         .filter_map(|k| {
             let ids = index.get(k).filter(|ids| ids.len() > 1)?;
-            Some(format!(
-                "{:?} ({})",
-                clean(k),
-                ids.iter()
-                    .map(|&i| current[i].id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            Some(placed(k, "", ids.iter().map(|&i| current[i].id.clone())))
         })
         .collect();
     dups.sort();
@@ -660,16 +653,7 @@ fn key_index(
     let mut twice: Vec<String> = in_file
         .iter()
         .filter(|(_, rows)| rows.len() > 1)
-        .map(|(k, rows)| {
-            format!(
-                "{:?} (rows {})",
-                clean(k),
-                rows.iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
+        .map(|(k, rows)| placed(k, "rows ", rows.iter().map(usize::to_string)))
         .collect();
     twice.sort();
     if !twice.is_empty() {
@@ -681,6 +665,15 @@ fn key_index(
         .hint("keep one row per key value"));
     }
     Ok(Some((col, index)))
+}
+
+/// `"value" (where, where)`: a key value and where it stands, for messages.
+fn placed(key: &str, prefix: &str, places: impl Iterator<Item = String>) -> String {
+    format!(
+        "{:?} ({prefix}{})",
+        clean(key),
+        places.collect::<Vec<_>>().join(", ")
+    )
 }
 
 #[cfg(test)]
